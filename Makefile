@@ -1,0 +1,32 @@
+# SDVM. On a fresh Debian 12 machine, as root:
+#   make check   installs what it needs, builds (with ASan/UBSan) and runs every test
+#   make demo    installs what it needs, builds and runs the lab-in-a-box
+# Other targets: deps, build, bench, clean.
+BUILD_DIR ?= build/release
+CHECK_DIR ?= build/check
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?=
+
+.PHONY: all deps build check bench clean
+
+all: build
+
+deps:
+	./packaging/deps/install
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+check: deps
+	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug -DSDVM_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(CHECK_DIR) -j$(JOBS)
+	cd $(CHECK_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
+
+bench: build
+	cmake --build $(BUILD_DIR) --target bench -j$(JOBS)
+	./bench/run-all $(BUILD_DIR)
+
+clean:
+	rm -rf build

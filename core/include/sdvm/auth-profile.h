@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The authentication profile of one realm: what the realm lookup (eduroam-cat: realms.d or
+ * the CAT database) hands to nm-glue. Neutral: no NetworkManager and no XML types here.
+ */
+#ifndef SDVM_AUTH_PROFILE_H
+#define SDVM_AUTH_PROFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Outer EAP method; values are the IANA EAP type numbers. */
+enum sdvm_eap_method {
+    SDVM_EAP_NONE = 0,
+    SDVM_EAP_TTLS = 21,
+    SDVM_EAP_PEAP = 25,
+    SDVM_EAP_PWD = 52,
+};
+
+/* Inner (phase 2) method. NON_EAP_* are TTLS's non-EAP methods; EAP_* are inner EAP. */
+enum sdvm_inner_method {
+    SDVM_INNER_NONE = 0,
+    SDVM_INNER_PAP = 1,
+    SDVM_INNER_MSCHAP = 2,
+    SDVM_INNER_MSCHAPV2 = 3,      /* TTLS non-EAP MSCHAPv2 */
+    SDVM_INNER_EAP_MSCHAPV2 = 26, /* PEAP's usual inner method; TTLS + inner EAP-MSCHAPv2 */
+    SDVM_INNER_EAP_GTC = 6,
+};
+
+/*
+ * TLS phase-1 flags as NetworkManager numbers them (NMSetting8021xAuthFlags): a realm
+ * override in realms.d may pin or re-enable TLS versions for old RADIUS servers.
+ */
+enum sdvm_phase1_flags {
+    SDVM_PHASE1_TLS_1_0_DISABLE = 0x1,
+    SDVM_PHASE1_TLS_1_1_DISABLE = 0x2,
+    SDVM_PHASE1_TLS_1_2_DISABLE = 0x4,
+    SDVM_PHASE1_TLS_DISABLE_TIME_CHECKS = 0x8,
+    SDVM_PHASE1_TLS_1_3_DISABLE = 0x10,
+    SDVM_PHASE1_TLS_1_0_ENABLE = 0x20,
+    SDVM_PHASE1_TLS_1_1_ENABLE = 0x40,
+    SDVM_PHASE1_TLS_1_2_ENABLE = 0x80,
+    SDVM_PHASE1_TLS_1_3_ENABLE = 0x100,
+};
+
+struct sdvm_auth_profile {
+    char *realm;                  /* the realm that matched (lower case), e.g. "uni-a.test" */
+    char *source;                 /* where it came from: "realms.d/uni-a.conf", "cat-db" */
+    char *institution;            /* display name; may be NULL */
+    enum sdvm_eap_method eap;
+    enum sdvm_inner_method inner;
+    char *anonymous_identity;     /* outer identity; NULL = send the real NAI outside */
+    char *ca_bundle_path;         /* absolute, root-owned PEM bundle; NULL = none */
+    char **server_names;          /* NULL-terminated; domain-suffix-match (or exact) */
+    bool server_names_exact;      /* true: domain-match (full names) instead of suffixes */
+    uint32_t phase1_flags;        /* enum sdvm_phase1_flags; 0 = NetworkManager default */
+    bool allow_insecure;          /* admin explicitly allowed a profile without CA */
+    char *helpdesk_email;         /* shown on failures; each may be NULL */
+    char *helpdesk_phone;
+    char *helpdesk_url;
+};
+
+struct sdvm_auth_profile *sdvm_auth_profile_new(void);
+/* Deep copy; NULL on allocation failure. */
+struct sdvm_auth_profile *sdvm_auth_profile_copy(const struct sdvm_auth_profile *profile);
+/* NULL is accepted. */
+void sdvm_auth_profile_free(struct sdvm_auth_profile *profile);
+
+const char *sdvm_eap_method_to_string(enum sdvm_eap_method method);   /* "ttls", "peap" */
+const char *sdvm_inner_method_to_string(enum sdvm_inner_method inner); /* "pap", "eap-mschapv2" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

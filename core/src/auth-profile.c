@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sdvm/auth-profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sdvm_auth_profile *
+sdvm_auth_profile_new(void)
+{
+    return calloc(1, sizeof(struct sdvm_auth_profile));
+}
+
+static bool
+dup_string(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (!src)
+        return true;
+    *dst = strdup(src);
+    return *dst != NULL;
+}
+
+static bool
+dup_strv(char ***dst, char *const *src)
+{
+    *dst = NULL;
+    if (!src)
+        return true;
+    size_t n = 0;
+    while (src[n])
+        n++;
+    char **v = calloc(n + 1, sizeof(char *));
+    if (!v)
+        return false;
+    *dst = v;
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] = strdup(src[i])))
+            return false;
+    return true;
+}
+
+struct sdvm_auth_profile *
+sdvm_auth_profile_copy(const struct sdvm_auth_profile *p)
+{
+    if (!p)
+        return NULL;
+    struct sdvm_auth_profile *c = sdvm_auth_profile_new();
+    if (!c)
+        return NULL;
+    c->eap = p->eap;
+    c->inner = p->inner;
+    c->server_names_exact = p->server_names_exact;
+    c->phase1_flags = p->phase1_flags;
+    c->allow_insecure = p->allow_insecure;
+    bool ok = dup_string(&c->realm, p->realm) && dup_string(&c->source, p->source) &&
+              dup_string(&c->institution, p->institution) &&
+              dup_string(&c->anonymous_identity, p->anonymous_identity) &&
+              dup_string(&c->ca_bundle_path, p->ca_bundle_path) &&
+              dup_strv(&c->server_names, p->server_names) &&
+              dup_string(&c->helpdesk_email, p->helpdesk_email) &&
+              dup_string(&c->helpdesk_phone, p->helpdesk_phone) &&
+              dup_string(&c->helpdesk_url, p->helpdesk_url);
+    if (!ok) {
+        sdvm_auth_profile_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void
+sdvm_auth_profile_free(struct sdvm_auth_profile *p)
+{
+    if (!p)
+        return;
+    free(p->realm);
+    free(p->source);
+    free(p->institution);
+    free(p->anonymous_identity);
+    free(p->ca_bundle_path);
+    if (p->server_names)
+        for (char **s = p->server_names; *s; s++)
+            free(*s);
+    free(p->server_names);
+    free(p->helpdesk_email);
+    free(p->helpdesk_phone);
+    free(p->helpdesk_url);
+    free(p);
+}
+
+const char *
+sdvm_eap_method_to_string(enum sdvm_eap_method method)
+{
+    switch (method) {
+    case SDVM_EAP_TTLS:
+        return "ttls";
+    case SDVM_EAP_PEAP:
+        return "peap";
+    case SDVM_EAP_PWD:
+        return "pwd";
+    case SDVM_EAP_NONE:
+        break;
+    }
+    return "none";
+}
+
+const char *
+sdvm_inner_method_to_string(enum sdvm_inner_method inner)
+{
+    switch (inner) {
+    case SDVM_INNER_PAP:
+        return "pap";
+    case SDVM_INNER_MSCHAP:
+        return "mschap";
+    case SDVM_INNER_MSCHAPV2:
+        return "mschapv2";
+    case SDVM_INNER_EAP_MSCHAPV2:
+        return "eap-mschapv2";
+    case SDVM_INNER_EAP_GTC:
+        return "eap-gtc";
+    case SDVM_INNER_NONE:
+        break;
+    }
+    return "none";
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sdvm.h: the small C ABI between a greeter (or any client) and sdvmd.
+ *
+ * Shape (after libseat and liblightdm):
+ *   - one opaque context, one listener struct of callbacks, one userdata pointer;
+ *   - sdvm_get_fd() is pollable; callbacks run only inside sdvm_dispatch(), on the caller's
+ *     thread, never from inside another sdvm_* call;
+ *   - synchronous calls return 0 or -errno (misuse: -EINVAL, wrong state: -EBUSY, ...);
+ *   - the outcome of a login arrives asynchronously as an enum sdvm_failure (0 = success);
+ *   - every login has an op id carried by every callback; events of an op that is no longer
+ *     current are dropped, so a late event never reaches the caller;
+ *   - logging is silent until sdvm_set_log_handler() is called.
+ *
+ * Backends: the daemon socket (default; path from $SDVM_SOCKET or the built-in default) or a
+ * scripted fake ($SDVM_BACKEND=fake) for greeter and theme development without root or
+ * network. The fake's script is documented in sdvm-ipc(7).
+ *
+ * Thread safety: a context is used from one thread at a time.
+ */
+#ifndef SDVM_H
+#define SDVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdvm-failure.h"
+#include "sdvm-log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sdvm_ctx sdvm_ctx;
+
+/* Progress of one login, reported in this order (some may be skipped). */
+enum sdvm_stage {
+    SDVM_STAGE_CHECKING_REALM = 1,   /* looking the realm up (realms.d, CAT database) */
+    SDVM_STAGE_CONNECTING_WIRED = 2, /* 802.1X on the ethernet port(s) */
+    SDVM_STAGE_CONNECTING_WIFI = 3,  /* 802.1X on Wi-Fi (configured SSID) */
+    SDVM_STAGE_AUTHENTICATING = 4,   /* EAP exchange with the home RADIUS server */
+    SDVM_STAGE_PREPARING_DISK = 5,   /* space rule, eviction, the user's overlay */
+    SDVM_STAGE_STARTING = 6,         /* about to hand the terminal to the guest */
+};
+
+/* Power actions; sdvm_power_available() returns a mask of these. */
+enum sdvm_power_action {
+    SDVM_POWER_OFF = 1u << 0,
+    SDVM_POWER_REBOOT = 1u << 1,
+    SDVM_POWER_SUSPEND = 1u << 2,
+    SDVM_POWER_HIBERNATE = 1u << 3,
+    SDVM_POWER_HYBRID_SLEEP = 1u << 4,
+};
+
+/* One bootable image of the catalog. Strings are never NULL except where noted. */
+struct sdvm_image {
+    const char *id;                 /* [A-Za-z0-9._-]+, what sdvm_login_start() takes */
+    const char *name;               /* display name */
+    const char *os_type;            /* "windows", "linux", ... (icons, guest options) */
+    const char *comment;            /* may be "" */
+    int is_default;                 /* the catalog's default image */
+    int available;                  /* 0: listed but cannot be started */
+    const char *unavailable_reason; /* NULL when available */
+};
+
+/* How a login ended, valid only during the finished callback. */
+struct sdvm_outcome {
+    size_t size;                    /* sizeof(struct sdvm_outcome) as the library knows it */
+    enum sdvm_failure failure;      /* never SDVM_FAILURE_NONE: success is launching() */
+    const char *detail;             /* technical detail for logs; may be NULL */
+    uint32_t retry_after_s;         /* SDVM_FAILURE_THROTTLED: seconds until a retry is allowed */
+    const char *institution;        /* the realm's home institution, NULL if unknown */
+    const char *helpdesk_email;     /* helpdesk contacts from eduroam CAT; each may be NULL */
+    const char *helpdesk_phone;
+    const char *helpdesk_url;
+};
+
+/*
+ * Callbacks. Each op ends with exactly one of finished() (failure) or launching() (success:
+ * the greeter must now release the display and exit; the daemon starts the guest).
+ * The listener may grow: set size = sizeof(struct sdvm_listener); callbacks past the size
+ * given are treated as NULL. progress, message, finished and launching are required.
+ */
+struct sdvm_listener {
+    size_t size;
+    void (*progress)(sdvm_ctx *ctx, uint64_t op, enum sdvm_stage stage, void *userdata);
+    /* Information (is_error = 0) or error text to show the person, e.g. "Wi-Fi not found". */
+    void (*message)(sdvm_ctx *ctx, uint64_t op, int is_error, const char *text, void *userdata);
+    void (*finished)(sdvm_ctx *ctx, uint64_t op, const struct sdvm_outcome *outcome,
+                     void *userdata);
+    void (*launching)(sdvm_ctx *ctx, uint64_t op, void *userdata);
+    /* Optional: the image list changed (daemon reloaded); call sdvm_images() again. */
+    void (*images_changed)(sdvm_ctx *ctx, void *userdata);
+    /* Optional: the daemon went away; the context is unusable and should be freed. */
+    void (*disconnected)(sdvm_ctx *ctx, void *userdata);
+};
+
+/*
+ * Create a context and connect the backend. Returns 0 and *out, or -EINVAL (NULL or
+ * incomplete listener), -ENOMEM, -ECONNREFUSED/-ENOENT (no daemon), -EPROTO (handshake).
+ */
+int sdvm_ctx_new(const struct sdvm_listener *listener, void *userdata, sdvm_ctx **out);
+/* Frees the context; cancels a login in progress. NULL is accepted. */
+void sdvm_ctx_free(sdvm_ctx *ctx);
+
+/* A file descriptor that becomes readable when sdvm_dispatch() has work to do. */
+int sdvm_get_fd(sdvm_ctx *ctx);
+/*
+ * Run pending callbacks; wait up to timeout_ms for one (0: do not wait, -1: wait forever).
+ * Returns the number of callbacks run (>= 0) or -errno (-EPIPE once disconnected).
+ */
+int sdvm_dispatch(sdvm_ctx *ctx, int timeout_ms);
+
+/* The image catalog; the array is owned by the context until images_changed or free. */
+int sdvm_images(sdvm_ctx *ctx, const struct sdvm_image **images, size_t *count);
+
+/*
+ * Start a login. The password is copied and the copy wiped once sent; the caller should
+ * wipe its own. Returns 0 and *op (never 0), -EINVAL (NULL/empty argument), -EBUSY (a login
+ * is in progress), -EPIPE (disconnected). Callbacks follow from sdvm_dispatch().
+ */
+int sdvm_login_start(sdvm_ctx *ctx, const char *nai, const char *password,
+                     const char *image_id, uint64_t *op);
+/* Cancel a login; idempotent: 0 also when op already ended. finished(CANCELLED) follows. */
+int sdvm_login_cancel(sdvm_ctx *ctx, uint64_t op);
+
+/* Power actions: mask of enum sdvm_power_action allowed now; request one (-EPERM if not). */
+unsigned sdvm_power_available(sdvm_ctx *ctx);
+int sdvm_power(sdvm_ctx *ctx, enum sdvm_power_action action);
+
+/* The terminal's host name ("" if unknown); owned by the context. */
+const char *sdvm_hostname(sdvm_ctx *ctx);
+
+/* Logging: silent by default. fn NULL restores silence. */
+void sdvm_set_log_handler(sdvm_ctx *ctx, enum sdvm_log_level level, sdvm_log_fn fn,
+                          void *userdata);
+
+/* Stable identifier of a stage for logs ("AUTHENTICATING"). */
+const char *sdvm_stage_to_string(enum sdvm_stage stage);
+
+/* Library version, "MAJOR.MINOR.PATCH". */
+const char *sdvm_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SDVM_H */
