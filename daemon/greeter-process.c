@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "greeter-process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sdvm/log.h"
+
+/* Three deaths within this long of their start means the theme cannot run: use the fallback. */
+#define CRASH_WINDOW_US (10 * G_USEC_PER_SEC)
+#define CRASHES_BEFORE_FALLBACK 3
+#define KILL_GRACE_MS 2000
+
+enum state { STOPPED, SUPERVISED, RELEASED };
+
+struct sdvmd_greeter {
+    char **argv;
+    char **extra_env;
+    char *user;
+    char *home;
+    char *runtime_dir;
+    int vt;
+    unsigned restart_delay_ms;
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups;
+    int n_groups;
+
+    enum state state;
+    GPid pid;
+    guint child_watch;
+    guint restart_timer;
+    guint kill_timer;
+    bool sent_term;
+    gint64 started_at;
+    unsigned quick_crashes;
+    unsigned starts;
+    sdvmd_greeter_exited_fn exited;
+    void *userdata;
+};
+
+/* What the child does between fork and exec; only async-signal-safe calls. */
+struct child_setup {
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int n_groups;
+    int tty_fd;
+};
+
+static void
+child_setup(gpointer data)
+{
+    const struct child_setup *cs = data;
+    setsid();
+    if (cs->tty_fd >= 0) {
+        dup2(cs->tty_fd, STDIN_FILENO);
+        ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+    }
+    if (setgroups((size_t)cs->n_groups, cs->groups) != 0 || setgid(cs->gid) != 0 ||
+        setuid(cs->uid) != 0)
+        _exit(127);
+    /* Paranoia: never run a theme with root's ids, even if setuid lied. */
+    if (getuid() != cs->uid || geteuid() != cs->uid || (cs->uid != 0 && setuid(0) == 0))
+        _exit(127);
+}
+
+sdvmd_greeter *
+sdvmd_greeter_new(const struct sdvmd_greeter_params *params, sdvmd_greeter_exited_fn exited,
+                  void *userdata)
+{
+    struct passwd *pw = getpwnam(params->user);
+    if (!pw) {
+        errno = ENOENT;
+        return NULL;
+    }
+    sdvmd_greeter *g = g_new0(sdvmd_greeter, 1);
+    g->argv = g_strdupv((char **)params->argv);
+    g->extra_env = g_strdupv((char **)params->env);
+    g->user = g_strdup(params->user);
+    g->home = g_strdup(params->home);
+    g->runtime_dir = g_strdup(params->runtime_dir);
+    g->vt = params->vt;
+    g->restart_delay_ms = params->restart_delay_ms > 1000 ? 1000 : params->restart_delay_ms;
+    g->uid = pw->pw_uid;
+    g->gid = pw->pw_gid;
+    /* Resolve supplementary groups (video, input, render) now: NSS is not fork-safe. */
+    int n = 32;
+    g->groups = g_new(gid_t, n);
+    if (getgrouplist(pw->pw_name, pw->pw_gid, g->groups, &n) < 0) {
+        g->groups = g_renew(gid_t, g->groups, n);
+        getgrouplist(pw->pw_name, pw->pw_gid, g->groups, &n);
+    }
+    g->n_groups = n;
+    g->exited = exited;
+    g->userdata = userdata;
+    return g;
+}
+
+static void
+clear_source(guint *id)
+{
+    if (*id) {
+        g_source_remove(*id);
+        *id = 0;
+    }
+}
+
+static void
+kill_and_reap(sdvmd_greeter *g)
+{
+    if (!g->pid)
+        return;
+    clear_source(&g->child_watch);
+    kill(g->pid, SIGTERM);
+    int status;
+    for (int waited = 0; waited < KILL_GRACE_MS; waited += 10) {
+        if (waitpid(g->pid, &status, WNOHANG) == g->pid)
+            goto reaped;
+        usleep(10000);
+    }
+    kill(g->pid, SIGKILL);
+    waitpid(g->pid, &status, 0);
+reaped:
+    g_spawn_close_pid(g->pid);
+    g->pid = 0;
+}
+
+void
+sdvmd_greeter_free(sdvmd_greeter *g)
+{
+    if (!g)
+        return;
+    g->state = STOPPED;
+    clear_source(&g->restart_timer);
+    clear_source(&g->kill_timer);
+    kill_and_reap(g);
+    g_strfreev(g->argv);
+    g_strfreev(g->extra_env);
+    g_free(g->user);
+    g_free(g->home);
+    g_free(g->runtime_dir);
+    g_free(g->groups);
+    g_free(g);
+}
+
+/* A private dir owned by the greeter user (cache, runtime dir). */
+static int
+prepare_dir(const char *path, uid_t uid, gid_t gid)
+{
+    if (!path)
+        return 0;
+    if (g_mkdir_with_parents(path, 0700) != 0)
+        return -errno;
+    if (chown(path, uid, gid) != 0 || chmod(path, 0700) != 0)
+        return -errno;
+    return 0;
+}
+
+static char **
+child_environment(const sdvmd_greeter *g)
+{
+    char **env = NULL;
+    env = g_environ_setenv(env, "PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
+    env = g_environ_setenv(env, "USER", g->user, TRUE);
+    env = g_environ_setenv(env, "LOGNAME", g->user, TRUE);
+    env = g_environ_setenv(env, "SHELL", "/usr/sbin/nologin", TRUE);
+    if (g->home)
+        env = g_environ_setenv(env, "HOME", g->home, TRUE);
+    if (g->runtime_dir)
+        env = g_environ_setenv(env, "XDG_RUNTIME_DIR", g->runtime_dir, TRUE);
+    static const char *const inherited[] = {"LANG", "LANGUAGE", "LC_ALL", "TZ", NULL};
+    for (const char *const *name = inherited; *name; name++) {
+        const char *value = g_getenv(*name);
+        if (value)
+            env = g_environ_setenv(env, *name, value, TRUE);
+    }
+    for (char **e = g->extra_env; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        g_autofree char *name = g_strndup(*e, (gsize)(eq - *e));
+        env = g_environ_setenv(env, name, eq + 1, TRUE);
+    }
+    return env;
+}
+
+static int
+open_vt(const sdvmd_greeter *g)
+{
+    if (g->vt <= 0)
+        return -1;
+    char path[32];
+    snprintf(path, sizeof(path), "/dev/tty%d", g->vt);
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        log_warningf("greeter: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* The greeter switches the VT to graphics mode itself (Qt's eglfs does). */
+    if (fchown(fd, g->uid, g->gid) != 0 || fchmod(fd, 0600) != 0)
+        log_warningf("greeter: cannot hand %s to %s: %s", path, g->user, strerror(errno));
+    return fd;
+}
+
+static void schedule_restart(sdvmd_greeter *g);
+
+static void
+on_child_exit(GPid pid, gint status, gpointer data)
+{
+    sdvmd_greeter *g = data;
+    g->child_watch = 0;
+    g_spawn_close_pid(pid);
+    g->pid = 0;
+    clear_source(&g->kill_timer);
+
+    bool expected = g->state == RELEASED;
+    if (expected) {
+        g->state = STOPPED;
+        log_infof("greeter exited after a login (status 0x%x)", (unsigned)status);
+    } else {
+        if (g_get_monotonic_time() - g->started_at < CRASH_WINDOW_US)
+            g->quick_crashes++;
+        else
+            g->quick_crashes = 0;
+        if (WIFSIGNALED(status))
+            log_errorf("greeter killed by signal %d; restarting", WTERMSIG(status));
+        else
+            log_errorf("greeter exited with status %d; restarting", WEXITSTATUS(status));
+    }
+    if (g->exited)
+        g->exited(status, expected, g->userdata);
+    if (!expected && g->state == SUPERVISED)
+        schedule_restart(g);
+}
+
+static int
+spawn(sdvmd_greeter *g)
+{
+    int r;
+    if ((r = prepare_dir(g->home, g->uid, g->gid)) < 0 ||
+        (r = prepare_dir(g->runtime_dir, g->uid, g->gid)) < 0) {
+        log_errorf("greeter: cannot prepare its directories: %s", strerror(-r));
+        return r;
+    }
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    for (char **a = g->argv; *a; a++)
+        g_ptr_array_add(argv, *a);
+    bool fallback = g->quick_crashes >= CRASHES_BEFORE_FALLBACK;
+    if (fallback) {
+        log_errorf("greeter crashed %u times at start; using the embedded fallback theme",
+                   g->quick_crashes);
+        g_ptr_array_add(argv, (gpointer) "--fallback");
+    }
+    g_ptr_array_add(argv, NULL);
+
+    g_auto(GStrv) env = child_environment(g);
+    struct child_setup cs = {g->uid, g->gid, g->groups, g->n_groups, open_vt(g)};
+    g_autoptr(GError) error = NULL;
+    GPid pid;
+    gboolean ok = g_spawn_async(g->home ? g->home : "/", (char **)argv->pdata, env,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
+                                child_setup, &cs, &pid, &error);
+    if (cs.tty_fd >= 0)
+        close(cs.tty_fd);
+    if (!ok) {
+        log_errorf("greeter: cannot start %s: %s", g->argv[0], error->message);
+        return -ENOEXEC;
+    }
+    g->pid = pid;
+    g->sent_term = false;
+    g->starts++;
+    g->started_at = g_get_monotonic_time();
+    g->child_watch = g_child_watch_add(pid, on_child_exit, g);
+    log_infof("greeter started (pid %d, user %s%s)", (int)pid, g->user,
+              fallback ? ", fallback theme" : "");
+    return 0;
+}
+
+static gboolean
+on_restart_timer(gpointer data)
+{
+    sdvmd_greeter *g = data;
+    g->restart_timer = 0;
+    if (g->state == SUPERVISED && !g->pid && spawn(g) < 0)
+        schedule_restart(g);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_restart(sdvmd_greeter *g)
+{
+    if (!g->restart_timer)
+        g->restart_timer = g_timeout_add(g->restart_delay_ms, on_restart_timer, g);
+}
+
+int
+sdvmd_greeter_start(sdvmd_greeter *g)
+{
+    g->state = SUPERVISED;
+    if (g->pid || g->restart_timer)
+        return 0;
+    return spawn(g);
+}
+
+/* A released greeter that does not leave: SIGTERM, then SIGKILL after a grace period. */
+static gboolean
+on_kill_timer(gpointer data)
+{
+    sdvmd_greeter *g = data;
+    g->kill_timer = 0;
+    if (!g->pid)
+        return G_SOURCE_REMOVE;
+    if (!g->sent_term) {
+        log_warningf("greeter did not exit after the login; terminating it");
+        kill(g->pid, SIGTERM);
+        g->sent_term = true;
+        g->kill_timer = g_timeout_add(KILL_GRACE_MS, on_kill_timer, g);
+    } else {
+        log_errorf("greeter ignored SIGTERM; killing it");
+        kill(g->pid, SIGKILL);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void
+sdvmd_greeter_release(sdvmd_greeter *g, unsigned timeout_ms)
+{
+    clear_source(&g->restart_timer);
+    g->quick_crashes = 0;
+    if (!g->pid) {
+        g->state = STOPPED;
+        if (g->exited)
+            g->exited(0, true, g->userdata);
+        return;
+    }
+    g->state = RELEASED;
+    clear_source(&g->kill_timer);
+    g->kill_timer = g_timeout_add(timeout_ms, on_kill_timer, g);
+}
+
+pid_t
+sdvmd_greeter_pid(const sdvmd_greeter *g)
+{
+    return g->pid;
+}
+
+uid_t
+sdvmd_greeter_uid(const sdvmd_greeter *g)
+{
+    return g->uid;
+}
+
+unsigned
+sdvmd_greeter_starts(const sdvmd_greeter *g)
+{
+    return g->starts;
+}

@@ -1,0 +1,188 @@
+// The greeter supervisor: runs the greeter as the unprivileged user, restarts it within a
+// second when it dies, stops supervising when released, falls back after repeated crashes.
+// Needs root (to switch users); skipped otherwise.
+#include <gtest/gtest.h>
+
+#include <glib.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+extern "C" {
+#include "greeter-process.h"
+}
+
+namespace {
+struct Exits {
+    int count = 0;
+    int expected = 0;
+};
+
+void
+on_exit(int, bool expected, void *userdata)
+{
+    auto *e = static_cast<Exits *>(userdata);
+    e->count++;
+    if (expected)
+        e->expected++;
+}
+
+template <typename Pred>
+bool
+spin(Pred pred, int timeout_ms)
+{
+    gint64 until = g_get_monotonic_time() + timeout_ms * 1000;
+    while (!pred()) {
+        if (g_get_monotonic_time() > until)
+            return false;
+        g_main_context_iteration(nullptr, FALSE);
+        g_usleep(5000);
+    }
+    return true;
+}
+
+std::string
+proc_field(pid_t pid, const std::string &key)
+{
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind(key + ":", 0) == 0)
+            return line.substr(key.size() + 1);
+    return "";
+}
+
+std::string
+cmdline(pid_t pid)
+{
+    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string s = ss.str();
+    for (char &c : s)
+        if (c == '\0')
+            c = ' ';
+    return s;
+}
+
+class GreeterProcess : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (getuid() != 0)
+            GTEST_SKIP() << "needs root to start the greeter as another user";
+        ASSERT_NE(nullptr, getpwnam("nobody"));
+        dir = g_dir_make_tmp("sdvm-greeter-XXXXXX", nullptr);
+        home = std::string(dir) + "/home";
+        runtime = std::string(dir) + "/run";
+    }
+    void TearDown() override
+    {
+        if (dir) {
+            g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+            (void)!system(cmd);
+            g_free(dir);
+        }
+    }
+    sdvmd_greeter *make(const char *const *argv)
+    {
+        static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", nullptr};
+        sdvmd_greeter_params p = {};
+        p.argv = argv;
+        p.user = "nobody";
+        p.home = home.c_str();
+        p.runtime_dir = runtime.c_str();
+        p.env = env;
+        p.restart_delay_ms = 200;
+        return sdvmd_greeter_new(&p, on_exit, &exits);
+    }
+    char *dir = nullptr;
+    std::string home, runtime;
+    Exits exits;
+};
+} // namespace
+
+TEST_F(GreeterProcess, UnknownUserIsRefused)
+{
+    const char *argv[] = {"/bin/sleep", "100", nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "no-such-user-sdvm";
+    errno = 0;
+    EXPECT_EQ(nullptr, sdvmd_greeter_new(&p, on_exit, &exits));
+    EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(GreeterProcess, RunsUnprivilegedAndRestartsWithinASecond)
+{
+    const char *argv[] = {"/bin/sleep", "1000", nullptr};
+    sdvmd_greeter *g = make(argv);
+    ASSERT_NE(nullptr, g);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    pid_t first = sdvmd_greeter_pid(g);
+    ASSERT_GT(first, 0);
+    uid_t nobody = getpwnam("nobody")->pw_uid;
+    EXPECT_EQ(nobody, sdvmd_greeter_uid(g));
+    // Real, effective, saved and filesystem uid are all the greeter user's.
+    std::string uids = proc_field(first, "Uid");
+    std::istringstream in(uids);
+    for (int i = 0; i < 4; i++) {
+        unsigned u = 0;
+        in >> u;
+        EXPECT_EQ(nobody, u) << uids;
+    }
+    // Its private dirs exist and belong to it.
+    struct stat st;
+    ASSERT_EQ(0, stat(runtime.c_str(), &st));
+    EXPECT_EQ(nobody, st.st_uid);
+    EXPECT_EQ(0700u, st.st_mode & 0777);
+
+    kill(first, SIGSEGV);
+    gint64 killed_at = g_get_monotonic_time();
+    ASSERT_TRUE(spin([&] { return sdvmd_greeter_pid(g) > 0 && sdvmd_greeter_pid(g) != first; },
+                     3000));
+    EXPECT_LT(g_get_monotonic_time() - killed_at, 1000 * 1000) << "restart took over 1 s";
+    EXPECT_EQ(1, exits.count);
+    EXPECT_EQ(0, exits.expected);
+    EXPECT_EQ(2u, sdvmd_greeter_starts(g));
+    sdvmd_greeter_free(g);
+}
+
+TEST_F(GreeterProcess, ReleasedGreeterIsNotRestartedAndIsStoppedIfItLingers)
+{
+    const char *argv[] = {"/bin/sleep", "1000", nullptr};
+    sdvmd_greeter *g = make(argv);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    sdvmd_greeter_release(g, 200); // "sleep" never exits by itself: it must be terminated
+    ASSERT_TRUE(spin([&] { return exits.count == 1; }, 3000));
+    EXPECT_EQ(1, exits.expected);
+    bool never = false;
+    spin([&] { return never; }, 500);
+    EXPECT_EQ(0, sdvmd_greeter_pid(g));
+    EXPECT_EQ(1u, sdvmd_greeter_starts(g));
+    // And it comes back when the guest has ended.
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    EXPECT_GT(sdvmd_greeter_pid(g), 0);
+    sdvmd_greeter_free(g);
+}
+
+TEST_F(GreeterProcess, RepeatedCrashesAtStartFallBackToTheEmbeddedTheme)
+{
+    // A "greeter" whose theme always crashes, unless started with --fallback.
+    const char *argv[] = {"/bin/sh", "-c",
+                          "case \"$*\" in *--fallback*) while :; do sleep 1; done;; esac; exit 3", "sh",
+                          nullptr};
+    sdvmd_greeter *g = make(argv);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    ASSERT_TRUE(spin([&] { return exits.count >= 3 && sdvmd_greeter_pid(g) > 0; }, 5000));
+    bool settle = false;
+    spin([&] { return settle; }, 300);
+    pid_t pid = sdvmd_greeter_pid(g);
+    ASSERT_GT(pid, 0) << "greeter not running after falling back";
+    EXPECT_NE(std::string::npos, cmdline(pid).find("--fallback")) << cmdline(pid);
+    sdvmd_greeter_free(g);
+}
