@@ -68,6 +68,6 @@ sdvm_user_id_is_valid(const char *s)
     }
     if (s[SDVM_USER_ID_LEN] != '\0')
         return false;
-    /* The last character holds 2 digest bits followed by 4 zero bits. */
-    return strchr("AQgw", s[SDVM_USER_ID_LEN - 1]) != NULL;
+    /* 43 characters carry 258 bits: the last one holds 4 digest bits and 2 zero bits. */
+    return (strchr(b64url, s[SDVM_USER_ID_LEN - 1]) - b64url) % 4 == 0;
 }

@@ -37,8 +37,8 @@ int sdvm_user_id_from_bytes(const void *data, size_t len, char out[SDVM_USER_ID_
 
 /*
  * Whether s has the shape of a user id: 43 Base64Url characters whose last one carries the
- * two final bits of a 256-bit digest (so one of "AQgw"). Used to ignore foreign entries in
- * the users directory.
+ * final 4 bits of a 256-bit digest and two zero bits. Used to ignore foreign entries in the
+ * users directory.
  */
 bool sdvm_user_id_is_valid(const char *s);
 
