@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal helpers shared by the eduroam-cat sources. */
+#ifndef SDVM_CAT_PRIVATE_H
+#define SDVM_CAT_PRIVATE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdvm/cat.h"
+
+/* base64 with embedded whitespace; -EBADMSG when not base64. */
+int cat_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
+/* Parse DER with OpenSSL (the whole buffer must be one certificate); fills cert. */
+int cat_cert_from_der(const unsigned char *der, size_t der_len, struct sdvm_cat_cert *cert);
+void cat_cert_clear(struct sdvm_cat_cert *cert);
+void cat_hex(const unsigned char *bytes, size_t n, char *out);
+
+/* malloc'd printf; NULL on failure. */
+char *cat_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* *error = message when error != NULL; returns rc. */
+int cat_fail(char **error, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Normalize a realm into a lookup key: trimmed, ASCII lower-cased, at least two labels,
+ * no empty label, no '@', no whitespace or control characters, at most 253 octets.
+ * Returns a malloc'd key, or NULL (errno EINVAL or ENOMEM).
+ */
+char *cat_realm_key(const char *realm);
+
+/* Write data to path atomically: temp file in the same directory, fsync, rename, fsync dir. */
+int cat_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Read a whole file, refusing more than max bytes. */
+int cat_read_file(const char *path, size_t max, char **data, size_t *len);
+
+/* ----- the compiled database (db.c) ----- */
+
+#define CAT_DB_MAGIC "SDVMCATD"
+#define CAT_DB_VERSION 1u
+#define CAT_DB_MAX_FILE (256u * 1024u * 1024u)
+
+enum cat_db_flags {
+    CAT_DB_HINT = 1,   /* InnerIdentityHint: no sub-realms */
+    CAT_DB_COMPAT = 2, /* TTLS + inner EAP 26 (CAT compat); inner EAP-MSCHAPv2 is the alternative */
+};
+
+/* A profile as the reader sees it: pointers into the loaded database (valid while open). */
+struct cat_db_profile {
+    const char *source, *id, *display_name, *email, *phone, *url, *outer_identity,
+        *inner_suffix, *reason;
+    const uint32_t *certs; /* indexes into the cert table (little-endian words) */
+    uint32_t n_certs;
+    const uint32_t *server_ids; /* string offsets */
+    uint32_t n_server_ids;
+    int64_t valid_until;
+    enum sdvm_eap_method eap;
+    enum sdvm_inner_method inner;
+    enum sdvm_failure failure;
+    unsigned flags;
+};
+
+struct cat_db;
+int cat_db_open(const char *path, struct cat_db **out, char **error);
+void cat_db_free(struct cat_db *db);
+uint32_t cat_db_realm_count(const struct cat_db *db);
+uint32_t cat_db_profile_count(const struct cat_db *db);
+/* Profile index for an exact lower-case key, or -1. */
+long cat_db_find(const struct cat_db *db, const char *key);
+int cat_db_profile(const struct cat_db *db, uint32_t index, struct cat_db_profile *out);
+const char *cat_db_string(const struct cat_db *db, uint32_t offset);
+/* DER, SHA-256 and subject of a cert; inflates the cert section on first use. */
+int cat_db_cert(struct cat_db *db, uint32_t index, const unsigned char **der, size_t *der_len,
+                const unsigned char **sha256, const char **subject);
+int64_t cat_db_created(const struct cat_db *db);
+/* Lists are little-endian u32 words; read them through this, never by dereference. */
+uint32_t cat_db_word(const uint32_t *list, uint32_t i);
+
+#endif

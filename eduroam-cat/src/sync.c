@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sdvm-cat sync: fetch eduroam CAT's institution list and every production profile's
+ * eap-config over HTTPS, cache them in a work directory, then build the realm database.
+ *
+ *   1. API.php?action=listIdentityProvidersWithProfiles&api_version=2   (one call, no realms)
+ *   2. per profile without a redirect:
+ *        API.php?action=downloadInstaller&api_version=2&device=eap-config&profile=N
+ *      and on 404 the same with device=eap-generic (notes §2.4)
+ *   3. build the database from the cache.
+ *
+ * Resumable: every file lands in the cache atomically, so a run that was stopped (time
+ * limit, Ctrl-C, a crash) picks up where it was. Transient failures (connection errors,
+ * HTTP 5xx and 429) are retried with exponential backoff; 404 is final.
+ */
+#include "cat-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#define LIST_MAX (64u * 1024u * 1024u)
+
+struct fetch {
+    char *data;
+    size_t len, cap, max;
+    bool too_big;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct fetch *f = userdata;
+    size_t n = size * nmemb;
+    if (f->len + n > f->max) {
+        f->too_big = true;
+        return 0; /* aborts the transfer */
+    }
+    if (f->len + n + 1 > f->cap) {
+        size_t cap = f->cap ? f->cap : 65536;
+        while (cap < f->len + n + 1)
+            cap *= 2;
+        char *d = realloc(f->data, cap);
+        if (!d)
+            return 0;
+        f->data = d;
+        f->cap = cap;
+    }
+    memcpy(f->data + f->len, ptr, n);
+    f->len += n;
+    f->data[f->len] = '\0';
+    return n;
+}
+
+struct syncer {
+    const struct sdvm_cat_sync_options *opt;
+    CURL *curl;
+    struct timespec start;
+    unsigned requests;
+};
+
+static double
+elapsed_s(const struct syncer *s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - s->start.tv_sec) + (now.tv_nsec - s->start.tv_nsec) / 1e9;
+}
+
+static bool
+out_of_time(const struct syncer *s)
+{
+    return s->opt->time_limit_s && elapsed_s(s) >= s->opt->time_limit_s;
+}
+
+static void
+progress(const struct syncer *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+progress(const struct syncer *s, const char *fmt, ...)
+{
+    if (s->opt->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+enum fetch_result { FETCH_OK, FETCH_NOT_FOUND, FETCH_FAILED, FETCH_TIMEOUT };
+
+/*
+ * GET url with retries. FETCH_OK: body in f. FETCH_NOT_FOUND: HTTP 404/410 (final).
+ * FETCH_FAILED: gave up (why in *why). FETCH_TIMEOUT: the overall limit was reached.
+ */
+static enum fetch_result
+get(struct syncer *s, const char *url, size_t max, struct fetch *f, char **why)
+{
+    unsigned delay_ms = s->opt->backoff_ms ? s->opt->backoff_ms : 500;
+    free(*why);
+    *why = NULL;
+    for (unsigned attempt = 0;; attempt++) {
+        if (out_of_time(s))
+            return FETCH_TIMEOUT;
+        f->len = 0;
+        f->max = max;
+        f->too_big = false;
+        long timeout_ms = (long)(s->opt->timeout_s ? s->opt->timeout_s : 60) * 1000;
+        if (s->opt->time_limit_s) {
+            long left = (long)((s->opt->time_limit_s - elapsed_s(s)) * 1000) + 1;
+            if (left < timeout_ms)
+                timeout_ms = left;
+        }
+        curl_easy_setopt(s->curl, CURLOPT_URL, url);
+        curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, f);
+        s->requests++;
+        CURLcode cc = curl_easy_perform(s->curl);
+        long status = 0;
+        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+        bool transient;
+        if (cc == CURLE_OK && status == 200)
+            return FETCH_OK;
+        if (cc == CURLE_OK && (status == 404 || status == 410))
+            return FETCH_NOT_FOUND;
+        free(*why);
+        if (f->too_big) {
+            *why = cat_strdupf("answer larger than %zu bytes", max);
+            return FETCH_FAILED;
+        }
+        if (cc != CURLE_OK) {
+            *why = cat_strdupf("%s", curl_easy_strerror(cc));
+            /* A bad certificate or a refused protocol will not get better by retrying. */
+            transient = cc != CURLE_PEER_FAILED_VERIFICATION && cc != CURLE_SSL_CACERT_BADFILE &&
+                        cc != CURLE_UNSUPPORTED_PROTOCOL && cc != CURLE_URL_MALFORMAT;
+            if (cc == CURLE_OPERATION_TIMEDOUT && out_of_time(s))
+                return FETCH_TIMEOUT;
+        } else {
+            *why = cat_strdupf("HTTP %ld", status);
+            transient = status >= 500 || status == 429 || status == 408;
+        }
+        if (!transient || attempt >= s->opt->retries)
+            return FETCH_FAILED;
+        progress(s, "  %s; retrying in %u ms", *why ? *why : "failed", delay_ms);
+        if (s->opt->time_limit_s && elapsed_s(s) + delay_ms / 1000.0 >= s->opt->time_limit_s)
+            return FETCH_TIMEOUT;
+        struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+        delay_ms = delay_ms * 2 > 30000 ? 30000 : delay_ms * 2;
+    }
+}
+
+/* The institution's display name: English, then language-neutral, then the first. */
+static const char *
+pick_name(json_t *names)
+{
+    const char *best = NULL;
+    int rank = 9;
+    size_t i;
+    json_t *n;
+    if (json_is_string(names))
+        return json_string_value(names);
+    json_array_foreach(names, i, n) {
+        const char *lang = json_string_value(json_object_get(n, "lang"));
+        const char *value = json_string_value(json_object_get(n, "value"));
+        if (!value)
+            continue;
+        int r = !lang ? 2 : !strcmp(lang, "en") ? 0 : (!strcmp(lang, "any") || !strcmp(lang, "C")) ? 1 : 3;
+        if (r < rank) {
+            rank = r;
+            best = value;
+        }
+    }
+    return best;
+}
+
+struct job {
+    char id[24];       /* digits only: it becomes a file name */
+    char *institution;
+};
+
+static int
+cmp_job(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+    size_t lx = strlen(x->id), ly = strlen(y->id);
+    return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->id, y->id);
+}
+
+static bool
+id_of(json_t *v, char out[24])
+{
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i < 0)
+            return false;
+        snprintf(out, 24, "%lld", (long long)i);
+        return true;
+    }
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > 20)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    snprintf(out, 24, "%s", s);
+    return true;
+}
+
+static bool
+exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void
+sync_report(const char *source, bool kept, const char *what, void *userdata)
+{
+    const struct syncer *s = userdata;
+    if (!s->opt->quiet || !kept)
+        fprintf(stderr, "%s %s: %s\n", kept ? "kept" : "skipped", source, what);
+}
+
+int
+sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
+{
+    if (!opt || !opt->api_url || !opt->work_dir || !opt->out_path)
+        return cat_fail(error, -EINVAL, "sync needs --from URL, a work directory and OUT.db");
+    if (strncmp(opt->api_url, "https://", 8))
+        return cat_fail(error, -EINVAL, "%s: only https:// URLs are allowed", opt->api_url);
+    if (strchr(opt->api_url, '?') || strchr(opt->api_url, '#'))
+        return cat_fail(error, -EINVAL, "%s: give the API endpoint without a query"
+                        " (e.g. https://cat.eduroam.org/user/API.php)", opt->api_url);
+    char *profiles_dir = cat_strdupf("%s/profiles", opt->work_dir);
+    if (!profiles_dir)
+        return cat_fail(error, -ENOMEM, "out of memory");
+    if ((mkdir(opt->work_dir, 0755) < 0 && errno != EEXIST) ||
+        (mkdir(profiles_dir, 0755) < 0 && errno != EEXIST)) {
+        int e = errno;
+        free(profiles_dir);
+        return cat_fail(error, -e, "%s: %s", opt->work_dir, strerror(e));
+    }
+
+    struct syncer s = {.opt = opt};
+    clock_gettime(CLOCK_MONOTONIC, &s.start);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(profiles_dir);
+        return cat_fail(error, -EIO, "cannot initialize libcurl");
+    }
+    s.curl = curl_easy_init();
+    int rc = 0;
+    struct fetch f = {0};
+    char *why = NULL, *list_path = NULL, *url = NULL;
+    json_t *root = NULL;
+    struct job *jobs = NULL;
+    size_t n_jobs = 0, cap_jobs = 0;
+    if (!s.curl) {
+        rc = cat_fail(error, -ENOMEM, "cannot create a libcurl handle");
+        goto out;
+    }
+    curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "sdvm-cat/" "1");
+    curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(s.curl, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(s.curl, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(s.curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(s.curl, CURLOPT_ACCEPT_ENCODING, "");
+    if (opt->ca_file)
+        curl_easy_setopt(s.curl, CURLOPT_CAINFO, opt->ca_file);
+
+    /* 1. The institution list (cached: a resumed run works on the same list). */
+    list_path = cat_strdupf("%s/institutions.json", opt->work_dir);
+    if (!list_path) {
+        rc = cat_fail(error, -ENOMEM, "out of memory");
+        goto out;
+    }
+    char *list_data = NULL;
+    size_t list_len = 0;
+    bool from_cache = false;
+    if (!opt->refresh && exists(list_path) &&
+        cat_read_file(list_path, LIST_MAX, &list_data, &list_len) == 0) {
+        from_cache = true;
+        progress(&s, "institution list: cached (%s)", list_path);
+    } else {
+        url = cat_strdupf("%s?action=listIdentityProvidersWithProfiles&api_version=2",
+                          opt->api_url);
+        if (!url) {
+            rc = cat_fail(error, -ENOMEM, "out of memory");
+            goto out;
+        }
+        progress(&s, "institution list: fetching %s", url);
+        enum fetch_result fr = get(&s, url, LIST_MAX, &f, &why);
+        if (fr == FETCH_TIMEOUT) {
+            rc = cat_fail(error, -ETIMEDOUT, "time limit reached while fetching the"
+                          " institution list");
+            goto out;
+        }
+        if (fr != FETCH_OK) {
+            rc = cat_fail(error, -EIO, "institution list: %s",
+                          fr == FETCH_NOT_FOUND ? "HTTP 404 (is the URL CAT's API.php?)"
+                                                : why ? why : "failed");
+            goto out;
+        }
+        list_data = f.data;
+        list_len = f.len;
+        f.data = NULL;
+        f.cap = f.len = 0;
+    }
+    json_error_t jerr;
+    root = json_loadb(list_data ? list_data : "", list_len, 0, &jerr);
+    json_t *status = json_object_get(root, "status");
+    json_t *data = json_object_get(root, "data");
+    bool valid = root && (!status || json_integer_value(status) == 1) && data &&
+                 (json_is_object(data) || json_is_array(data));
+    if (valid && !from_cache)
+        cat_write_atomic(list_path, list_data, list_len, 0644);
+    free(list_data);
+    if (!root) {
+        rc = cat_fail(error, -EBADMSG, "institution list is not JSON: line %d: %s", jerr.line,
+                      jerr.text);
+        goto out;
+    }
+    if (!valid) {
+        rc = cat_fail(error, -EBADMSG, "institution list: not a CAT answer (status != 1 or no"
+                      " data)");
+        unlink(list_path);
+        goto out;
+    }
+
+    /* Profiles without a redirect are the ones with an eap-config. */
+    size_t n_inst = 0, skipped = 0;
+    void *iter = json_is_object(data) ? json_object_iter(data) : NULL;
+    size_t ai = 0;
+    for (;;) {
+        json_t *inst;
+        if (json_is_object(data)) {
+            if (!iter)
+                break;
+            inst = json_object_iter_value(iter);
+            iter = json_object_iter_next(data, iter);
+        } else {
+            if (ai >= json_array_size(data))
+                break;
+            inst = json_array_get(data, ai++);
+        }
+        n_inst++;
+        const char *name = pick_name(json_object_get(inst, "names"));
+        size_t pi;
+        json_t *prof;
+        json_array_foreach(json_object_get(inst, "profiles"), pi, prof) {
+            char id[24];
+            if (!id_of(json_object_get(prof, "id"), id)) {
+                progress(&s, "skipped a profile of %s: its id is not a number",
+                         name ? name : "?");
+                skipped++;
+                continue;
+            }
+            const char *redirect = json_string_value(json_object_get(prof, "redirect"));
+            if (redirect && *redirect) {
+                progress(&s, "skipped cat profile %s (%s): %s", id, name ? name : "?",
+                         strstr(redirect, "#letswifi")
+                             ? "letswifi profile (client certificates through an OAuth"
+                               " sign-in): unsupported"
+                             : "redirects to a web page, no eap-config");
+                skipped++;
+                continue;
+            }
+            if (n_jobs == cap_jobs) {
+                cap_jobs = cap_jobs ? cap_jobs * 2 : 1024;
+                struct job *v = realloc(jobs, cap_jobs * sizeof(*v));
+                if (!v) {
+                    rc = cat_fail(error, -ENOMEM, "out of memory");
+                    goto out;
+                }
+                jobs = v;
+            }
+            memcpy(jobs[n_jobs].id, id, sizeof(id));
+            jobs[n_jobs].institution = name ? strdup(name) : NULL;
+            n_jobs++;
+        }
+    }
+    qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
+    progress(&s, "%zu institutions, %zu profiles with an eap-config, %zu skipped", n_inst,
+             n_jobs, skipped);
+
+    /* 2. Every profile's eap-config. */
+    size_t cached = 0, fetched = 0, generic = 0, missing = 0, failed = 0;
+    for (size_t i = 0; i < n_jobs; i++) {
+        struct job *j = &jobs[i];
+        char path[4096], miss[4096];
+        snprintf(path, sizeof(path), "%s/%s.eap-config", profiles_dir, j->id);
+        snprintf(miss, sizeof(miss), "%s/%s.missing", profiles_dir, j->id);
+        if (!opt->refresh && (exists(path) || exists(miss))) {
+            cached++;
+            continue;
+        }
+        const char *devices[2] = {"eap-config", "eap-generic"};
+        enum fetch_result fr = FETCH_NOT_FOUND;
+        int d;
+        for (d = 0; d < 2 && fr == FETCH_NOT_FOUND; d++) {
+            free(url);
+            url = cat_strdupf("%s?action=downloadInstaller&api_version=2&device=%s&profile=%s"
+                              "&generatedfor=user", opt->api_url, devices[d], j->id);
+            if (!url) {
+                rc = cat_fail(error, -ENOMEM, "out of memory");
+                goto out;
+            }
+            fr = get(&s, url, SDVM_CAT_MAX_DOCUMENT, &f, &why);
+        }
+        d--;
+        const char *inst = j->institution ? j->institution : "?";
+        if (fr == FETCH_TIMEOUT) {
+            rc = cat_fail(error, -ETIMEDOUT, "time limit reached after %zu of %zu profiles;"
+                          " run again to resume", i, n_jobs);
+            goto out;
+        }
+        if (fr == FETCH_FAILED) {
+            progress(&s, "[%zu/%zu] cat profile %s (%s): failed: %s", i + 1, n_jobs, j->id,
+                     inst, why ? why : "?");
+            failed++;
+            continue;
+        }
+        if (fr == FETCH_NOT_FOUND) {
+            static const char text[] = "no eap-config: HTTP 404 for eap-config and eap-generic\n";
+            cat_write_atomic(miss, text, sizeof(text) - 1, 0644);
+            progress(&s, "[%zu/%zu] cat profile %s (%s): no eap-config (404)", i + 1, n_jobs,
+                     j->id, inst);
+            missing++;
+            continue;
+        }
+        int wrc = cat_write_atomic(path, f.data ? f.data : "", f.len, 0644);
+        if (wrc < 0) {
+            rc = cat_fail(error, wrc, "%s: %s", path, strerror(-wrc));
+            goto out;
+        }
+        fetched++;
+        generic += d == 1;
+        progress(&s, "[%zu/%zu] cat profile %s (%s): %s, %zu bytes", i + 1, n_jobs, j->id,
+                 inst, d == 1 ? "eap-generic (eap-config gave 404)" : "eap-config", f.len);
+    }
+    progress(&s, "profiles: %zu fetched (%zu as eap-generic), %zu cached, %zu without"
+             " eap-config, %zu failed; %u requests in %.1f s", fetched, generic, cached, missing,
+             failed, s.requests, elapsed_s(&s));
+    if (failed) {
+        rc = cat_fail(error, -EAGAIN, "%zu profiles could not be fetched; %s was not replaced."
+                      " Run again to resume", failed, opt->out_path);
+        goto out;
+    }
+
+    /* 3. Build, in profile order. */
+    struct sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
+    if (!b) {
+        rc = cat_fail(error, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n_jobs && rc == 0; i++) {
+        char path[4096], source[64];
+        snprintf(path, sizeof(path), "%s/%s.eap-config", profiles_dir, jobs[i].id);
+        snprintf(source, sizeof(source), "cat profile %s", jobs[i].id);
+        if (exists(path))
+            rc = sdvm_cat_db_builder_add_file(b, path, source, sync_report, &s);
+    }
+    if (rc)
+        rc = cat_fail(error, rc, "building: %s", strerror(-rc));
+    else
+        rc = sdvm_cat_db_builder_write(b, opt->out_path, error);
+    if (rc == 0)
+        progress(&s, "wrote %s: %zu realms, %zu distinct CA certificates", opt->out_path,
+                 sdvm_cat_db_builder_realm_count(b), sdvm_cat_db_builder_cert_count(b));
+    sdvm_cat_db_builder_free(b);
+out:
+    for (size_t i = 0; i < n_jobs; i++)
+        free(jobs[i].institution);
+    free(jobs);
+    json_decref(root);
+    free(f.data);
+    free(why);
+    free(url);
+    free(list_path);
+    free(profiles_dir);
+    if (s.curl)
+        curl_easy_cleanup(s.curl);
+    curl_global_cleanup();
+    return rc;
+}
