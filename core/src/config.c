@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "ini-lines.h"
 #include "sdvm/log.h"
 
 #ifndef SDVM_DEFAULT_STATEDIR
@@ -511,71 +512,6 @@ sdvm_config_free(struct sdvm_config *c)
 /* ------------------------------------------------------------------------------------------ */
 /* The line scanner                                                                          */
 
-struct scanned {
-    char *section; /* NULL for a section header line itself */
-    char *name;    /* section name (header) or key */
-    unsigned line;
-};
-
-static void
-scanned_clear(gpointer p)
-{
-    struct scanned *s = p;
-    g_free(s->section);
-    g_free(s->name);
-}
-
-/*
- * The same grammar as GKeyFile: blank lines, '#' comments, "[Section]", "Key=Value" (white
- * space around the key ignored). Returns an error for a line GKeyFile would reject or that
- * we refuse (key before any section), else fills out with headers and keys in file order.
- */
-static struct sdvm_config_error *
-scan_lines(const char *name, const char *data, size_t len, GArray *out)
-{
-    const char *p = data, *end = data + len;
-    unsigned line = 0;
-    g_autofree char *section = NULL;
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        g_autofree char *text = g_strndup(p, (size_t)(eol - p));
-        p = nl ? nl + 1 : end;
-        g_strchomp(text); /* trailing white space, including '\r' */
-        const char *t = text;
-        while (*t == ' ' || *t == '\t')
-            t++;
-        if (!*t || *t == '#')
-            continue;
-        if (*t == '[') {
-            const char *close = strchr(t, ']');
-            if (!close || close[1] != '\0' || close == t + 1)
-                return error_new(name, line, NULL, NULL, "malformed section header \"%s\"", t);
-            g_free(section);
-            section = g_strndup(t + 1, (size_t)(close - t - 1));
-            struct scanned s = {NULL, g_strdup(section), line};
-            g_array_append_val(out, s);
-            continue;
-        }
-        const char *eq = strchr(t, '=');
-        if (!eq)
-            return error_new(name, line, section, NULL,
-                             "\"%s\" is neither a section header, a Key=Value line nor a "
-                             "comment",
-                             t);
-        g_autofree char *key = g_strndup(t, (size_t)(eq - t));
-        g_strchomp(key);
-        if (!*key)
-            return error_new(name, line, section, NULL, "a line with an empty key name");
-        if (!section)
-            return error_new(name, line, NULL, key, "key before any [Section]");
-        struct scanned s = {g_strdup(section), g_steal_pointer(&key), line};
-        g_array_append_val(out, s);
-    }
-    return NULL;
-}
-
 static const struct key_desc *
 find_key(const char *section, const char *key, size_t *index)
 {
@@ -604,32 +540,24 @@ known_sections_text(void)
     return "Paths, Network, Store, Login, Greeter, Guest";
 }
 
-static unsigned
-line_of(const char *data, const char *at)
-{
-    unsigned line = 1;
-    for (const char *p = data; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
 /* Returns NULL and *out, or the first error in file order. */
 static struct sdvm_config_error *
 parse_data(const char *name, const char *data, size_t len, struct sdvm_config **out)
 {
     const char *nul = memchr(data, '\0', len);
     if (nul)
-        return error_new(name, line_of(data, nul), NULL, NULL,
+        return error_new(name, sdvm_ini_line_of(data, nul), NULL, NULL,
                          "contains a NUL byte (not a text file)");
     const char *bad = NULL;
     if (!g_utf8_validate(data, (gssize)len, &bad))
-        return error_new(name, line_of(data, bad), NULL, NULL, "not valid UTF-8");
+        return error_new(name, sdvm_ini_line_of(data, bad), NULL, NULL, "not valid UTF-8");
 
-    g_autoptr(GArray) lines = g_array_new(FALSE, TRUE, sizeof(struct scanned));
-    g_array_set_clear_func(lines, scanned_clear);
-    struct sdvm_config_error *err = scan_lines(name, data, len, lines);
-    if (err)
-        return err;
+    unsigned bad_line;
+    g_autofree char *bad_section = NULL, *bad_message = NULL;
+    g_autoptr(GArray) lines = sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_message);
+    if (!lines)
+        return error_new(name, bad_line, bad_section, NULL, "%s", bad_message);
+    struct sdvm_config_error *err = NULL;
 
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GError) gerr = NULL;
@@ -642,7 +570,7 @@ parse_data(const char *name, const char *data, size_t len, struct sdvm_config **
     bool set[N_KEYS] = {false};
     unsigned first_line[N_KEYS] = {0};
     for (guint i = 0; i < lines->len && !err; i++) {
-        struct scanned *s = &g_array_index(lines, struct scanned, i);
+        const struct sdvm_ini_line *s = &g_array_index(lines, struct sdvm_ini_line, i);
         if (!s->section) {
             if (!known_section(s->name))
                 err = error_new(name, s->line, s->name, NULL, "unknown section (known: %s)",

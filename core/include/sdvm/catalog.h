@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The image catalog: ImagesDir holds, per image, <id>.qcow2 (the base image) and <id>.ini:
+ *
+ *     [Image]
+ *     Name=Windows 10 (lab)     display name, required (Name[pt_BR]=... variants allowed)
+ *     OsType=windows            required; run-guest picks guest options by it
+ *     Default=true              optional, default false
+ *     Comment=With MATLAB       optional (Comment[xx]=... variants allowed)
+ *
+ * Ids are [A-Za-z0-9._-], 1 to 64 characters, not starting with '.' or '-'; files whose
+ * name gives another id are skipped with a warning in the log. Hidden files are ignored.
+ * Every id with a .qcow2 or an .ini is listed; an image that cannot be started is listed as
+ * unavailable with its reason, never silently dropped. Order: by id, byte-wise (strcmp).
+ */
+#ifndef SDVM_CATALOG_H
+#define SDVM_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SDVM_IMAGE_ID_MAX 64
+
+/* Why an image is unavailable; numbers are stable (append only). */
+enum sdvm_image_status {
+    SDVM_IMAGE_AVAILABLE = 0,
+    SDVM_IMAGE_QCOW2_MISSING = 1,    /* <id>.ini without <id>.qcow2 */
+    SDVM_IMAGE_QCOW2_UNREADABLE = 2, /* cannot be opened or read (permissions, I/O error) */
+    SDVM_IMAGE_NOT_QCOW2 = 3,        /* no qcow2 header (raw image, truncated, garbage) */
+    SDVM_IMAGE_CORRUPT = 4,          /* the qcow2 corrupt bit is set: QEMU refuses it */
+    SDVM_IMAGE_UNSUPPORTED = 5,      /* encrypted, or incompatible features we do not know */
+    SDVM_IMAGE_INI_MISSING = 6,      /* <id>.qcow2 without <id>.ini */
+    SDVM_IMAGE_INI_BROKEN = 7,       /* the .ini cannot be parsed or lacks Name/OsType */
+};
+
+struct sdvm_image_info {
+    const char *id;
+    const char *name;         /* display name; the id when the .ini is missing or broken */
+    const char *os_type;      /* "" when unknown */
+    const char *comment;      /* "" when none */
+    bool is_default;          /* at most one image of the catalog */
+    enum sdvm_image_status status;
+    const char *detail;       /* NULL when available; else one line for the admin */
+    const char *qcow2_path;   /* absolute: ImagesDir/<id>.qcow2 */
+    const char *ini_path;
+    uint64_t virtual_size;    /* from the qcow2 header; 0 when unreadable */
+};
+
+typedef struct sdvm_catalog sdvm_catalog;
+
+/*
+ * Read images_dir. Returns 0 and *out; -errno when the directory cannot be read
+ * (-ENOENT, -EACCES, -ENOTDIR), -ENOMEM.
+ */
+int sdvm_catalog_load(const char *images_dir, sdvm_catalog **out);
+void sdvm_catalog_free(sdvm_catalog *catalog);
+
+size_t sdvm_catalog_count(const sdvm_catalog *catalog);
+/* NULL past the end. */
+const struct sdvm_image_info *sdvm_catalog_get(const sdvm_catalog *catalog, size_t index);
+/* NULL when there is no such id. */
+const struct sdvm_image_info *sdvm_catalog_find(const sdvm_catalog *catalog, const char *id);
+/* The image marked Default (even if unavailable), else the first available one, else NULL. */
+const struct sdvm_image_info *sdvm_catalog_default(const sdvm_catalog *catalog);
+
+/* Whether id is a valid image id. */
+bool sdvm_image_id_is_valid(const char *id);
+
+/* Stable identifier ("QCOW2_MISSING") and a sentence ("the base image file is missing"). */
+const char *sdvm_image_status_to_string(enum sdvm_image_status status);
+const char *sdvm_image_status_describe(enum sdvm_image_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
