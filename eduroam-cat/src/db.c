@@ -121,6 +121,8 @@ buf_reserve(struct buf *b, size_t extra)
 static int
 buf_add(struct buf *b, const void *data, size_t len)
 {
+    if (len == 0)
+        return 0;
     if (buf_reserve(b, len) < 0)
         return -ENOMEM;
     memcpy(b->data + b->len, data, len);
@@ -639,7 +641,8 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     if (b->n_realms > UINT32_MAX / 64 || b->der.len > UINT32_MAX / 2)
         return cat_fail(error, -EFBIG, "too many realms for one database");
     /* Sorted realm index. The sort breaks the hash table; it is not needed any more. */
-    qsort_r(b->realms, b->n_realms, sizeof(*b->realms), cmp_realm, b);
+    if (b->n_realms)
+        qsort_r(b->realms, b->n_realms, sizeof(*b->realms), cmp_realm, b);
     free(b->realm_table.slots);
     memset(&b->realm_table, 0, sizeof(b->realm_table));
     table_grow(&b->realm_table, realm_hash, b); /* empty again; re-adding is not supported */
@@ -1068,7 +1071,8 @@ sdvm_cat_db_build_dir(const char *dir, const char *out_path, sdvm_cat_report_fn 
     if (!b)
         rc = -ENOMEM;
     if (rc == 0)
-        qsort(names, n, sizeof(char *), cmp_names);
+        if (n)
+            qsort(names, n, sizeof(char *), cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *path = cat_strdupf("%s/%s", dir, names[i]);
         if (!path) {

@@ -449,7 +449,7 @@ load_realms_dir(sdvm_realms *r, const char *dir, char **error)
         n++;
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && n)
         qsort(names, n, sizeof(char *), cmp_str);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *path = cat_strdupf("%s/%s", dir, names[i]);
@@ -489,7 +489,8 @@ load_realms_dir(sdvm_realms *r, const char *dir, char **error)
     free(names);
     if (rc)
         return rc;
-    qsort(r->locals, r->n_locals, sizeof(*r->locals), cmp_local);
+    if (r->n_locals)
+        qsort(r->locals, r->n_locals, sizeof(*r->locals), cmp_local);
     for (size_t i = 1; i < r->n_locals; i++)
         if (!strcmp(r->locals[i - 1].key, r->locals[i].key))
             return cat_fail(error, -EINVAL, "realm %s is defined twice: in %s and in %s",

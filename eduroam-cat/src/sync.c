@@ -391,7 +391,8 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
             n_jobs++;
         }
     }
-    qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
+    if (n_jobs)
+        qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
     progress(&s, "%zu institutions, %zu profiles with an eap-config, %zu skipped", n_inst,
              n_jobs, skipped);
 
