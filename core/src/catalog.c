@@ -168,8 +168,9 @@ parse_ini(struct entry *e)
                                sdvm_ini_line_of(data, bad));
 
     unsigned bad_line;
-    g_autofree char *bad_section = NULL, *message = NULL;
-    g_autoptr(GArray) lines = sdvm_ini_scan(data, len, &bad_line, &bad_section, &message);
+    g_autofree char *bad_section = NULL, *bad_key = NULL, *message = NULL;
+    g_autoptr(GArray) lines =
+        sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_key, &message);
     if (!lines)
         return g_strdup_printf("%s:%u: %s", e->ini_path, bad_line, message);
     g_autoptr(GKeyFile) kf = g_key_file_new();

@@ -142,6 +142,8 @@ error_new(const char *file, unsigned line, const char *section, const char *key,
         g_string_append_printf(m, "[%s] %s: ", section, key);
     else if (section)
         g_string_append_printf(m, "[%s]: ", section);
+    else if (key)
+        g_string_append_printf(m, "%s: ", key);
     g_string_append(m, what);
     e->message = g_string_free(m, FALSE);
     return e;
@@ -553,10 +555,11 @@ parse_data(const char *name, const char *data, size_t len, struct sdvm_config **
         return error_new(name, sdvm_ini_line_of(data, bad), NULL, NULL, "not valid UTF-8");
 
     unsigned bad_line;
-    g_autofree char *bad_section = NULL, *bad_message = NULL;
-    g_autoptr(GArray) lines = sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_message);
+    g_autofree char *bad_section = NULL, *bad_key = NULL, *bad_message = NULL;
+    g_autoptr(GArray) lines =
+        sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_key, &bad_message);
     if (!lines)
-        return error_new(name, bad_line, bad_section, NULL, "%s", bad_message);
+        return error_new(name, bad_line, bad_section, bad_key, "%s", bad_message);
     struct sdvm_config_error *err = NULL;
 
     g_autoptr(GKeyFile) kf = g_key_file_new();

@@ -22,7 +22,7 @@ sdvm_ini_line_of(const char *data, const char *at)
 
 GArray *
 sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_section,
-              char **message)
+              char **bad_key, char **message)
 {
     GArray *out = g_array_new(FALSE, TRUE, sizeof(struct sdvm_ini_line));
     g_array_set_clear_func(out, line_clear);
@@ -31,6 +31,7 @@ sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_secti
     g_autofree char *section = NULL;
     *bad_line = 0;
     *bad_section = NULL;
+    *bad_key = NULL;
     *message = NULL;
     while (p < end) {
         line++;
@@ -69,7 +70,8 @@ sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_secti
             goto bad;
         }
         if (!section) {
-            *message = g_strdup_printf("key \"%s\" before any [Section]", key);
+            *message = g_strdup("key before any [Section]");
+            *bad_key = g_steal_pointer(&key);
             goto bad;
         }
         struct sdvm_ini_line l = {g_strdup(section), g_steal_pointer(&key), line};

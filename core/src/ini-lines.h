@@ -22,10 +22,10 @@ struct sdvm_ini_line {
  * sdvm_ini_line in file order (free with g_array_unref), or NULL with *bad_line and
  * *message (to g_free) describing the first line that is not blank, a '#' comment, a
  * "[Section]" header or a "Key=Value" inside a section; *bad_section is the section the
- * bad line is in (to g_free; may be NULL).
+ * bad line is in and *bad_key the key it names (to g_free; each may be NULL).
  */
 GArray *sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_section,
-                      char **message);
+                      char **bad_key, char **message);
 
 /* 1-based line number of the byte at `at`. */
 unsigned sdvm_ini_line_of(const char *data, const char *at);
