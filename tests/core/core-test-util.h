@@ -96,7 +96,7 @@ struct CommandResult {
 
 // Runs a shell command line; output captured.
 inline CommandResult
-Run(const std::string &cmd)
+Sh(const std::string &cmd)
 {
     CommandResult r;
     FILE *p = popen((cmd + " 2>&1").c_str(), "r");
@@ -114,7 +114,7 @@ Run(const std::string &cmd)
 inline bool
 HaveTool(const std::string &name)
 {
-    return Run("command -v " + name).status == 0;
+    return Sh("command -v " + name).status == 0;
 }
 
 inline std::vector<std::string>
