@@ -661,6 +661,13 @@ parse_provider(struct parse_state *st, struct sdvm_cat_provider *p, const xmlNod
 
 /* ----- entry points ----- */
 
+/* libxml2 reports some errors (encoding conversion) through its generic handler, which
+ * prints to stderr; the parse error we return says what went wrong instead. */
+static void
+silent(void *ctx, const char *msg, ...)
+{
+}
+
 static void
 reject_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
                const xmlChar *system_id)
@@ -707,6 +714,7 @@ sdvm_cat_parse(const char *data, size_t len, struct sdvm_cat_document **out, cha
         return cat_fail(error, -EFBIG, "file too large");
 
     xmlInitParser();
+    xmlSetGenericErrorFunc(NULL, silent);
     struct parse_state st = {0};
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)

@@ -15,6 +15,7 @@
  */
 #include "cat-private.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,19 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
         int e = errno;
         free(profiles_dir);
         return cat_fail(error, -e, "%s: %s", opt->work_dir, strerror(e));
+    }
+
+    /* Temporary files of a run that was killed mid-write are never complete: remove them. */
+    DIR *pd = opendir(profiles_dir);
+    if (pd) {
+        struct dirent *e;
+        while ((e = readdir(pd)))
+            if (strstr(e->d_name, ".tmp.") && e->d_name[0] != '.') {
+                char tmp[4096];
+                snprintf(tmp, sizeof(tmp), "%s/%s", profiles_dir, e->d_name);
+                unlink(tmp);
+            }
+        closedir(pd);
     }
 
     struct syncer s = {.opt = opt};

@@ -55,7 +55,10 @@ struct Doc {
     const sdvm_cat_provider &p(size_t i = 0) const { return doc->providers[i]; }
     const sdvm_cat_method &chosen(size_t i = 0) const
     {
-        return doc->providers[i].methods[doc->providers[i].chosen];
+        static const sdvm_cat_method none{};
+        const sdvm_cat_provider &p = doc->providers[i];
+        EXPECT_GE(p.chosen, 0) << "no usable method";
+        return p.chosen >= 0 ? p.methods[p.chosen] : none;
     }
 };
 
