@@ -23,7 +23,7 @@ struct Exits {
 };
 
 void
-on_exit(int, bool expected, void *userdata)
+on_greeter_exit(int, bool expected, void *userdata)
 {
     auto *e = static_cast<Exits *>(userdata);
     e->count++;
@@ -98,7 +98,7 @@ protected:
         p.runtime_dir = runtime.c_str();
         p.env = env;
         p.restart_delay_ms = 200;
-        return sdvmd_greeter_new(&p, on_exit, &exits);
+        return sdvmd_greeter_new(&p, on_greeter_exit, &exits);
     }
     char *dir = nullptr;
     std::string home, runtime;
@@ -113,7 +113,7 @@ TEST_F(GreeterProcess, UnknownUserIsRefused)
     p.argv = argv;
     p.user = "no-such-user-sdvm";
     errno = 0;
-    EXPECT_EQ(nullptr, sdvmd_greeter_new(&p, on_exit, &exits));
+    EXPECT_EQ(nullptr, sdvmd_greeter_new(&p, on_greeter_exit, &exits));
     EXPECT_EQ(ENOENT, errno);
 }
 

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runs run-guest(8) for one session and waits for it: the user's disk, image, ostype and id
+ * go in its environment; its output goes to the log line by line; its exit status becomes
+ * an enum sdvm_failure through run-guest's exit-code contract (guest-exit.h).
+ */
+#ifndef SDVM_DAEMON_GUEST_RUNNER_H
+#define SDVM_DAEMON_GUEST_RUNNER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sdvm-failure.h"
+
+typedef struct sdvmd_guest sdvmd_guest;
+
+struct sdvmd_guest_params {
+    const char *run_guest;   /* absolute path of run-guest */
+    const char *const *args; /* extra arguments (e.g. "--dry-run"); may be NULL */
+    const char *disk;        /* the user's overlay */
+    const char *image_id;
+    const char *os_type;
+    const char *user_id;
+    const char *const *env;  /* extra NAME=value entries (QEMU=, SDVM_ACCEL=, ...); may be NULL */
+};
+
+/* failure = SDVM_FAILURE_NONE when the guest ran and powered off. */
+typedef void (*sdvmd_guest_done_fn)(enum sdvm_failure failure, int wait_status,
+                                    uint64_t duration_ms, void *userdata);
+
+/* Start run-guest; NULL and errno on failure to spawn. `done` fires once, from the loop. */
+sdvmd_guest *sdvmd_guest_start(const struct sdvmd_guest_params *params, sdvmd_guest_done_fn done,
+                               void *userdata);
+/* Ask run-guest to end the guest (SIGTERM: it stops QEMU and runs its undo steps). */
+void sdvmd_guest_stop(sdvmd_guest *guest);
+/* Frees; if still running, stops it and waits for it (bounded). NULL is accepted. */
+void sdvmd_guest_free(sdvmd_guest *guest);
+pid_t sdvmd_guest_pid(const sdvmd_guest *guest);
+
+#endif
