@@ -579,7 +579,8 @@ fake_power(sdvm_ctx *ctx, enum sdvm_power_action action)
 const struct backend_ops sdvm_backend_fake = {
     .name = "fake",
     .open = fake_open,
-    .close = fake_close,
+    .close = NULL,
+    .destroy = fake_close,
     .process = fake_process,
     .login = fake_login,
     .cancel = fake_cancel,

@@ -5,6 +5,8 @@
  */
 #include "private.h"
 
+#include "sdvm/ipc.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -162,6 +164,7 @@ event_free(struct event *ev)
     if (!ev)
         return;
     free(ev->text);
+    free(ev->hostname);
     outcome_copy_clear(&ev->outcome);
     image_list_clear(&ev->images);
     free(ev);
@@ -280,11 +283,18 @@ ctx_queue_launching(sdvm_ctx *ctx, uint64_t op)
 
 int
 ctx_queue_images_changed(sdvm_ctx *ctx, struct image_list *images, bool has_power_mask,
-                         unsigned power_mask)
+                         unsigned power_mask, const char *hostname)
 {
     struct event *ev = event_new(EVENT_IMAGES_CHANGED, 0);
     if (!ev)
         return -ENOMEM;
+    if (hostname) {
+        ev->hostname = strdup(hostname);
+        if (!ev->hostname) {
+            event_free(ev);
+            return -ENOMEM;
+        }
+    }
     ev->images = *images;
     images->items = NULL;
     images->count = 0;
@@ -432,7 +442,7 @@ ctx_destroy(sdvm_ctx *ctx)
     if (ctx->backend) {
         if (ctx->current_op && !ctx->cancelling && !ctx->gone)
             ctx->backend->cancel(ctx, ctx->current_op);
-        ctx->backend->close(ctx);
+        ctx->backend->destroy(ctx);
     }
     struct event *ev;
     while ((ev = queue_pop(ctx)))
@@ -474,6 +484,8 @@ backend_gone(sdvm_ctx *ctx, int err, enum sdvm_failure failure)
     ctx->gone = true;
     lib_warningf(ctx, "backend %s gone: %s (%s)", ctx->backend->name, strerror(-err),
                  sdvm_failure_to_string(failure));
+    if (ctx->backend->close)
+        ctx->backend->close(ctx);
     if (ctx->current_op) {
         struct sdvm_outcome o = {
             .size = sizeof(o),
@@ -580,6 +592,11 @@ deliver(sdvm_ctx *ctx, struct event *ev)
         ev->images.count = 0;
         if (ev->has_power_mask)
             ctx->power_mask = ev->power_mask;
+        if (ev->hostname) {
+            free(ctx->hostname);
+            ctx->hostname = ev->hostname;
+            ev->hostname = NULL;
+        }
         if (!l->images_changed)
             return 0;
         l->images_changed(ctx, ctx->userdata);
@@ -668,6 +685,9 @@ sdvm_login_start(sdvm_ctx *ctx, const char *nai, const char *password, const cha
         return -EPIPE;
     if (ctx->current_op)
         return -EBUSY;
+    /* No backend can carry a password over the wire's bound or one that is not UTF-8. */
+    if (sdvm_ipc_check_string(SDVM_IPC_TAG_PASSWORD, password) < 0)
+        return -EINVAL;
     uint64_t id = ctx->last_op + 1;
     int r = ctx->backend->login(ctx, id, nai, password, image_id);
     if (r < 0) {

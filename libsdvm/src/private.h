@@ -59,15 +59,21 @@ struct event {
     char *text;               /* MESSAGE */
     struct outcome_copy outcome; /* FINISHED */
     struct image_list images; /* IMAGES_CHANGED: the new catalog, swapped in on delivery */
-    bool has_power_mask;      /* IMAGES_CHANGED may carry a new power mask */
+    bool has_power_mask;      /* IMAGES_CHANGED may carry a new power mask... */
     unsigned power_mask;
+    char *hostname;           /* ...and a new host name (NULL: unchanged) */
 };
 
 struct backend_ops {
     const char *name;
-    /* Connect / set up; fill ctx->images, ctx->hostname, ctx->power_mask. */
+    /* Connect / set up; fill ctx->images, ctx->hostname, ctx->power_mask. On failure the
+     * backend has released everything itself. */
     int (*open)(sdvm_ctx *ctx);
+    /* Optional: release the I/O once the backend is gone (its fds leave the epoll set, so
+     * the context's fd stops being readable). Idempotent. */
     void (*close)(sdvm_ctx *ctx);
+    /* Release everything (sdvm_ctx_free). */
+    void (*destroy)(sdvm_ctx *ctx);
     /*
      * Called from sdvm_dispatch() whenever the epoll fd may be ready: never blocks, queues
      * events. Returns 0, or a negative errno when the backend is gone for good (the core
@@ -121,7 +127,7 @@ int ctx_queue_finished(sdvm_ctx *ctx, uint64_t op, const struct sdvm_outcome *ou
 int ctx_queue_launching(sdvm_ctx *ctx, uint64_t op);
 /* Takes ownership of *images (left empty). */
 int ctx_queue_images_changed(sdvm_ctx *ctx, struct image_list *images, bool has_power_mask,
-                             unsigned power_mask);
+                             unsigned power_mask, const char *hostname);
 
 /* Remove every queued event of op (the fake backend's cancel: nothing of a cancelled script
  * may still arrive). Returns how many were removed. */

@@ -3,6 +3,7 @@
 // transcript file, logging silent by default and never carrying the password.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
