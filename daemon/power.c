@@ -13,7 +13,7 @@
 
 struct action_info {
     enum sdvm_power_action action;
-    const char *name;      /* in sdvm.conf */
+    const char *name;      /* for logs, as in sdvm.conf */
     const char *can_method;
     const char *do_method;
 };
@@ -160,24 +160,4 @@ sdvmd_power_request(sdvmd_power *p, enum sdvm_power_action action)
         return 0;
     }
     return -EINVAL;
-}
-
-int
-sdvmd_power_mask_from_names(const char *const *names, unsigned *mask, const char **bad_name)
-{
-    unsigned m = 0;
-    for (; names && *names; names++) {
-        size_t i;
-        for (i = 0; i < N_ACTIONS; i++)
-            if (strcmp(*names, actions[i].name) == 0)
-                break;
-        if (i == N_ACTIONS) {
-            if (bad_name)
-                *bad_name = *names;
-            return -EINVAL;
-        }
-        m |= actions[i].action;
-    }
-    *mask = m;
-    return 0;
 }

@@ -17,7 +17,8 @@ typedef struct sdvmd_power sdvmd_power;
 /* Called on the main context when the available mask changed after a refresh. */
 typedef void (*sdvmd_power_changed_fn)(unsigned available_mask, void *userdata);
 
-/* bus: the system bus (tests pass a private bus). allowed_mask: enum sdvm_power_action bits. */
+/* bus: the system bus (tests pass a private bus). allowed_mask: enum sdvm_power_action bits
+ * (sdvm.conf [Greeter] PowerActions as parsed by core: the bit values are the same). */
 sdvmd_power *sdvmd_power_new(GDBusConnection *bus, unsigned allowed_mask,
                            sdvmd_power_changed_fn changed, void *userdata);
 void sdvmd_power_free(sdvmd_power *power);
@@ -28,9 +29,5 @@ void sdvmd_power_refresh(sdvmd_power *power);
 unsigned sdvmd_power_available(const sdvmd_power *power);
 /* Request an action: -EPERM if not available now, else 0 and the call goes out (async). */
 int sdvmd_power_request(sdvmd_power *power, enum sdvm_power_action action);
-
-/* "poweroff", "reboot", "suspend", "hibernate", "hybrid-sleep" -> mask. Returns 0, or
- * -EINVAL and *bad_name pointing at the first unknown entry. */
-int sdvmd_power_mask_from_names(const char *const *names, unsigned *mask, const char **bad_name);
 
 #endif

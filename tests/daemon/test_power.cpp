@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "power.h"
+#include "sdvm/config.h"
 }
 
 namespace {
@@ -39,16 +40,14 @@ constexpr unsigned kAll = SDVM_POWER_OFF | SDVM_POWER_REBOOT | SDVM_POWER_SUSPEN
                           SDVM_POWER_HIBERNATE | SDVM_POWER_HYBRID_SLEEP;
 } // namespace
 
-TEST(Power, NamesFromConfig)
+TEST(Power, ConfigBitsAreTheAbiBits)
 {
-    const char *ok[] = {"poweroff", "reboot", nullptr};
-    unsigned mask = 0;
-    EXPECT_EQ(0, sdvmd_power_mask_from_names(ok, &mask, nullptr));
-    EXPECT_EQ(unsigned(SDVM_POWER_OFF | SDVM_POWER_REBOOT), mask);
-    const char *bad[] = {"poweroff", "explode", nullptr};
-    const char *bad_name = nullptr;
-    EXPECT_EQ(-EINVAL, sdvmd_power_mask_from_names(bad, &mask, &bad_name));
-    EXPECT_STREQ("explode", bad_name);
+    // core parses PowerActions into these bits and they are handed over unchanged.
+    EXPECT_EQ(unsigned(SDVM_CONFIG_POWER_OFF), unsigned(SDVM_POWER_OFF));
+    EXPECT_EQ(unsigned(SDVM_CONFIG_POWER_REBOOT), unsigned(SDVM_POWER_REBOOT));
+    EXPECT_EQ(unsigned(SDVM_CONFIG_POWER_SUSPEND), unsigned(SDVM_POWER_SUSPEND));
+    EXPECT_EQ(unsigned(SDVM_CONFIG_POWER_HIBERNATE), unsigned(SDVM_POWER_HIBERNATE));
+    EXPECT_EQ(unsigned(SDVM_CONFIG_POWER_HYBRID_SLEEP), unsigned(SDVM_POWER_HYBRID_SLEEP));
 }
 
 TEST(Power, LogindAnswersAndLabPolicyCombine)
