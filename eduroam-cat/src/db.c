@@ -546,7 +546,7 @@ sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
             free(keys[1]);
             continue;
         }
-        uint32_t profile;
+        uint32_t profile = 0;
         int rc = add_profile(b, source, p, &profile);
         if (rc < 0) {
             free(keys[0]);
