@@ -35,7 +35,7 @@ read_text(const char *path, char **out)
 static int
 write_text(const char *path, const char *value)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
     size_t len = strlen(value);

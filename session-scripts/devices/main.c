@@ -312,6 +312,31 @@ mac_hash(const char *a, const char *b)
     return h;
 }
 
+/* Guest slot of "0x14" or "0x14.0x2" and whether the function is 0. */
+static unsigned
+guest_slot(const char *addr, bool *fn0)
+{
+    char *end = NULL;
+    unsigned long slot = strtoul(addr, &end, 16);
+    *fn0 = !end || *end != '.' || strtoul(end + 1, NULL, 16) == 0;
+    return (unsigned) slot;
+}
+
+/* QEMU refuses function N>0 in a guest slot whose function 0 lacks multifunction=on (the
+ * 7040's xHCI at 14.0 and thermal subsystem at 14.2), so function 0 gets it automatically. */
+static bool
+needs_multifunction(const struct machine_table *t, size_t i)
+{
+    bool fn0, other_fn0;
+    unsigned slot = guest_slot(t->devices[i].guest_address, &fn0);
+    if (!fn0 || (t->devices[i].options && strstr(t->devices[i].options, "multifunction")))
+        return false;
+    for (size_t j = 0; j < t->n_devices; j++)
+        if (j != i && guest_slot(t->devices[j].guest_address, &other_fn0) == slot && !other_fn0)
+            return true;
+    return false;
+}
+
 static void
 emit_profile(const struct opts *o, const struct plan *p, GString *out, const char *hugepages_note)
 {
@@ -354,9 +379,10 @@ emit_profile(const struct opts *o, const struct plan *p, GString *out, const cha
         g_string_append_printf(out, "qemu-option %s\n", os->qemu_options[i]);
     for (size_t i = 0; i < t->n_devices; i++) {
         const struct table_device *d = &t->devices[i];
-        g_string_append_printf(out, "passthrough vfio-pci-nohotplug,host=%s,bus=%s,addr=%s%s%s\n",
-                               d->address, t->bus, d->guest_address, d->options ? "," : "",
-                               d->options ? d->options : "");
+        g_string_append_printf(out, "passthrough vfio-pci-nohotplug,host=%s,bus=%s,addr=%s%s%s%s\n",
+                               d->address, t->bus, d->guest_address,
+                               needs_multifunction(t, i) ? ",multifunction=on" : "",
+                               d->options ? "," : "", d->options ? d->options : "");
     }
 }
 

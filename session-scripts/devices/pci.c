@@ -151,7 +151,7 @@ pci_dmi_product_name(struct udev *udev, char **error)
 static int
 write_file(const char *path, const char *value)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
     size_t len = strlen(value);
