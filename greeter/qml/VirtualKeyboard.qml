@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The optional on-screen keyboard ([Greeter] VirtualKeyboard=true). It appears only while a
+// text field has the focus, and the status layer slides the theme up so the field stays
+// visible above it.
+import QtQuick
+import QtQuick.VirtualKeyboard
+
+InputPanel {
+    id: panel
+    width: parent ? parent.width : 0
+    visible: active
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "hardening.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QMetaObject>
+#include <QMutexLocker>
+#include <QNetworkReply>
+#include <QTimer>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcHardening, "sdvm.greeter.hardening", QtInfoMsg)
+
+namespace sdvm {
+
+// --- network ------------------------------------------------------------------------------
+
+std::atomic<int> RefusingNetworkAccessManager::s_refused{0};
+
+namespace {
+class RefusedReply : public QNetworkReply
+{
+public:
+    RefusedReply(QNetworkAccessManager::Operation op, const QNetworkRequest &request,
+                 QObject *parent)
+        : QNetworkReply(parent)
+    {
+        setRequest(request);
+        setUrl(request.url());
+        setOperation(op);
+        setError(ContentAccessDenied,
+                 QStringLiteral("network access is disabled in the greeter"));
+        QIODevice::open(QIODevice::ReadOnly);
+        setFinished(true);
+        QMetaObject::invokeMethod(this, [this]() {
+            Q_EMIT errorOccurred(ContentAccessDenied);
+            Q_EMIT finished();
+        }, Qt::QueuedConnection);
+    }
+    void abort() override {}
+    qint64 bytesAvailable() const override { return 0; }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+};
+} // namespace
+
+QNetworkReply *
+RefusingNetworkAccessManager::createRequest(Operation op, const QNetworkRequest &request,
+                                            QIODevice *)
+{
+    s_refused++;
+    qCWarning(lcHardening, "refused network access from the theme: %s",
+              qPrintable(request.url().toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)));
+    return new RefusedReply(op, request, this);
+}
+
+QNetworkAccessManager *
+RefusingNetworkFactory::create(QObject *parent)
+{
+    return new RefusingNetworkAccessManager(parent);
+}
+
+// --- theme URLs ---------------------------------------------------------------------------
+
+ThemeUrlInterceptor::ThemeUrlInterceptor(const QString &themeDir, const QString &componentsPrefix)
+    : m_themeDir(QDir::cleanPath(themeDir)), m_componentsPrefix(componentsPrefix)
+{
+}
+
+QString
+ThemeUrlInterceptor::findInTheme(const QString &relative) const
+{
+    if (m_themeDir.isEmpty() || relative.isEmpty())
+        return QString();
+    // Try the path, then the path without its leading folders ("components/images/x.svg"
+    // written in components/Foo.qml meant "images/x.svg" from the theme root, or the theme
+    // wrote "images/x.svg" and it was resolved inside a subfolder).
+    QStringList parts = QDir::cleanPath(relative).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    if (parts.contains(QLatin1String("..")))
+        return QString();
+    while (!parts.isEmpty()) {
+        const QString candidate = m_themeDir + QLatin1Char('/') + parts.join(QLatin1Char('/'));
+        if (QFileInfo(candidate).isFile())
+            return candidate;
+        parts.removeFirst();
+    }
+    return QString();
+}
+
+QUrl
+ThemeUrlInterceptor::intercept(const QUrl &url, DataType type)
+{
+    if (type != UrlString)
+        return url;
+    QString found;
+    if (url.scheme() == QLatin1String("qrc")) {
+        const QString path = url.path();
+        if (path.startsWith(QLatin1String("/theme/"))) {
+            found = findInTheme(path.mid(7));
+        } else if (!QFileInfo::exists(QLatin1Char(':') + path)
+                   && path.startsWith(m_componentsPrefix)) {
+            // "/sdvm/imports/SddmComponents/angle-down.png" -> "angle-down.png"
+            QString rest = path.mid(m_componentsPrefix.size());
+            const qsizetype slash = rest.indexOf(QLatin1Char('/'));
+            found = findInTheme(slash >= 0 ? rest.mid(slash + 1) : rest);
+        }
+    } else if (url.isLocalFile()) {
+        const QString path = QDir::cleanPath(url.toLocalFile());
+        if (!m_themeDir.isEmpty() && path.startsWith(m_themeDir + QLatin1Char('/'))
+            && !QFileInfo::exists(path)) {
+            QString rel = path.mid(m_themeDir.size() + 1);
+            const qsizetype slash = rel.indexOf(QLatin1Char('/'));
+            if (slash >= 0) // a miss in a subfolder: retry from the root
+                found = findInTheme(rel.mid(slash + 1));
+        }
+    }
+    if (found.isEmpty())
+        return url;
+    QUrl redirected = QUrl::fromLocalFile(found);
+    {
+        QMutexLocker lock(&m_mutex);
+        m_redirects.append(url.toString() + QStringLiteral(" -> ") + redirected.toString());
+    }
+    qCDebug(lcHardening, "theme URL %s -> %s", qPrintable(url.toString()),
+            qPrintable(redirected.toString()));
+    return redirected;
+}
+
+QStringList
+ThemeUrlInterceptor::redirects() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_redirects;
+}
+
+// --- process ------------------------------------------------------------------------------
+
+int
+dropPrivileges(const QString &user, bool testMode, QString *error)
+{
+    if (geteuid() != 0 && getuid() != 0)
+        return 0;
+    if (testMode) {
+        qCWarning(lcHardening, "running as root in test mode: themes are trusted here; the "
+                               "login screen itself always runs as [Greeter] User");
+        return 0;
+    }
+    const QByteArray name = user.toLocal8Bit();
+    errno = 0;
+    struct passwd *pw = getpwnam(name.constData());
+    if (!pw) {
+        *error = QStringLiteral("refusing to run themes as root, and the greeter user \"%1\" "
+                                "does not exist ([Greeter] User in sdvm.conf)").arg(user);
+        return errno ? -errno : -ENOENT;
+    }
+    if (pw->pw_uid == 0) {
+        *error = QStringLiteral("refusing to run themes as root: [Greeter] User is \"%1\", "
+                                "uid 0").arg(user);
+        return -EPERM;
+    }
+    const uid_t uid = pw->pw_uid;
+    const gid_t gid = pw->pw_gid;
+    if (initgroups(name.constData(), gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+        int e = errno;
+        *error = QStringLiteral("cannot become the greeter user \"%1\": %2")
+                     .arg(user, QString::fromLocal8Bit(strerror(e)));
+        return -e;
+    }
+    if (setuid(0) == 0 || geteuid() == 0) {
+        *error = QStringLiteral("could regain root after dropping privileges");
+        return -EPERM;
+    }
+    qCInfo(lcHardening, "running as %s (uid %u)", name.constData(), static_cast<unsigned>(uid));
+    return 0;
+}
+
+void
+scrubEnvironment(bool testMode)
+{
+    // Qt 6 refuses XMLHttpRequest on local files unless these are set; make sure they are not.
+    // (The refusing network access manager stops such requests as well.)
+    for (const char *name : {"QML_XHR_ALLOW_FILE_READ", "QML_XHR_ALLOW_FILE_WRITE"}) {
+        if (getenv(name)) {
+            qCWarning(lcHardening, "ignoring %s from the environment", name);
+            unsetenv(name);
+        }
+    }
+    // On a terminal, modules come only from the system and the greeter itself. Themers may
+    // add import paths in test mode.
+    if (!testMode) {
+        for (const char *name : {"QML2_IMPORT_PATH", "QML_IMPORT_PATH"}) {
+            if (getenv(name)) {
+                qCWarning(lcHardening, "ignoring %s from the environment", name);
+                unsetenv(name);
+            }
+        }
+    }
+}
+
+} // namespace sdvm

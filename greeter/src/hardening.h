@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// What keeps other people's QML in its box, and what makes Qt 5-era themes find their files:
+// a network access manager that refuses everything, the theme URL interceptor, and the
+// privilege check at start.
+#pragma once
+
+#include <QMutex>
+#include <QNetworkAccessManager>
+#include <QQmlAbstractUrlInterceptor>
+#include <QQmlNetworkAccessManagerFactory>
+#include <QStringList>
+#include <atomic>
+
+namespace sdvm {
+
+// The QML engine's only network access manager: every request fails with
+// ContentAccessDenied, before any connection is made (remote images, remote QML imports,
+// XMLHttpRequest to any URL, including file: ones).
+class RefusingNetworkAccessManager : public QNetworkAccessManager
+{
+    Q_OBJECT
+public:
+    using QNetworkAccessManager::QNetworkAccessManager;
+    static int refusedCount() { return s_refused.load(); }
+
+protected:
+    QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
+                                 QIODevice *outgoingData) override;
+
+private:
+    static std::atomic<int> s_refused;
+};
+
+class RefusingNetworkFactory : public QQmlNetworkAccessManagerFactory
+{
+public:
+    QNetworkAccessManager *create(QObject *parent) override;
+};
+
+// Qt 5 resolved a relative URL string where it was written (the theme's file); Qt 6 resolves
+// it where it is used (e.g. inside our SddmComponents, or a theme's components/ folder), so
+// "background.jpg" no longer finds the file. For URL strings whose file does not exist, this
+// retries the same relative path from the theme's root; it also maps qrc:/theme/ (SDDM's
+// embedded theme prefix, used by maui) to the theme folder. It only acts on misses, so
+// themes that resolve correctly are never changed.
+class ThemeUrlInterceptor : public QQmlAbstractUrlInterceptor
+{
+public:
+    // componentsPrefix: the qrc path of our component modules ("/sdvm/imports/").
+    ThemeUrlInterceptor(const QString &themeDir, const QString &componentsPrefix);
+    QUrl intercept(const QUrl &url, DataType type) override;
+    QStringList redirects() const;
+
+private:
+    QString findInTheme(const QString &relative) const;
+
+    const QString m_themeDir;
+    const QString m_componentsPrefix;
+    mutable QMutex m_mutex;
+    QStringList m_redirects;
+};
+
+// Refuse to run themes as root. Outside test mode a greeter started as root drops to the
+// configured user (sdvmd normally starts it as that user already). Returns 0, or -errno with
+// *error set.
+int dropPrivileges(const QString &user, bool testMode, QString *error);
+
+// Remove environment switches that would widen what QML may do (XHR file access; outside
+// test mode also extra QML import paths).
+void scrubEnvironment(bool testMode);
+
+} // namespace sdvm

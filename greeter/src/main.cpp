@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// sdvm-greeter: the SDVM login screen. Runs SDDM themes; see sdvm-greeter(1).
+#include <QCommandLineParser>
+#include <QDir>
+#include <QGuiApplication>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+#include <cstdio>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <glob.h>
+#include <unistd.h>
+
+#include "greeterapp.h"
+#include "hardening.h"
+#include "keyboard.h"
+#include "settings.h"
+
+#ifndef SDVM_VERSION
+#define SDVM_VERSION "0"
+#endif
+#ifndef SDVM_SYSCONFDIR
+#error "SDVM_SYSCONFDIR must be defined by the build"
+#endif
+
+using namespace sdvm;
+
+namespace {
+
+enum Exit {
+    ExitOk = 0,
+    ExitUsage = 1,
+    ExitNoScreen = 2,
+    ExitFallbackShown = 3,
+    ExitPrivileges = 4,
+    ExitScreenshot = 5,
+};
+
+bool
+hasDrmDevice()
+{
+    glob_t g = {};
+    const bool found = glob("/dev/dri/card[0-9]*", 0, nullptr, &g) == 0 && g.gl_pathc > 0;
+    globfree(&g);
+    return found;
+}
+
+bool
+hasEgl()
+{
+    void *h = dlopen("libEGL.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!h)
+        return false;
+    dlclose(h);
+    return true;
+}
+
+// The Qt platform plugin: the command line, then QT_QPA_PLATFORM, then sdvm.conf's Platform;
+// "auto" means eglfs (DRM/KMS through EGL), or linuxfb when there is no EGL or no DRM device.
+QString
+choosePlatform(const QString &option, const QString &configured, bool testMode, bool screenshot)
+{
+    if (!option.isEmpty())
+        return option;
+    const QString env = qEnvironmentVariable("QT_QPA_PLATFORM");
+    if (!env.isEmpty())
+        return env;
+    if (testMode) {
+        // A themer's desktop shows a window; a headless run renders off screen.
+        if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+            return QStringLiteral("offscreen");
+        return screenshot ? QStringLiteral("offscreen") : QString();
+    }
+    if (configured != QLatin1String("auto"))
+        return configured;
+    const bool drm = hasDrmDevice();
+    if (drm && hasEgl())
+        return QStringLiteral("eglfs");
+    if (drm)
+        qputenv("QT_QPA_FB_DRM", "1"); // dumb buffers on the DRM device instead of /dev/fb0
+    return QStringLiteral("linuxfb");
+}
+
+QStringList
+splitList(const QString &value)
+{
+    return value.split(QRegularExpression(QStringLiteral("[;,]")), Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+int
+main(int argc, char *argv[])
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "The SDVM login screen: runs SDDM themes; logs in through libsdvm."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption testMode(QStringLiteral("test-mode"),
+        QStringLiteral("Run without the daemon, on the fake backend (for themers and tests)."));
+    const QCommandLineOption themeOpt(QStringLiteral("theme"),
+        QStringLiteral("Theme name (searched in the theme folders) or folder."), QStringLiteral("theme"));
+    const QCommandLineOption themeDirsOpt(QStringLiteral("theme-dirs"),
+        QStringLiteral("Folders to search for themes (';'-separated)."), QStringLiteral("dirs"));
+    const QCommandLineOption screenshotOpt(QStringLiteral("screenshot"),
+        QStringLiteral("Test mode: save a PNG after the first frame, then exit."), QStringLiteral("file"));
+    const QCommandLineOption sizeOpt(QStringLiteral("size"),
+        QStringLiteral("Test mode: one view of this size instead of one per screen."), QStringLiteral("WxH"));
+    const QCommandLineOption reportOpt(QStringLiteral("report"),
+        QStringLiteral("Test mode: write a JSON report (errors, warnings, timings) at exit."),
+        QStringLiteral("file"));
+    const QCommandLineOption configOpt(QStringLiteral("config"),
+        QStringLiteral("The sdvm.conf to read [Greeter] from."), QStringLiteral("file"),
+        QStringLiteral(SDVM_SYSCONFDIR "/sdvm.conf"));
+    const QCommandLineOption fallbackOpt(QStringLiteral("fallback"),
+        QStringLiteral("Use the embedded fallback theme (sdvmd passes this after repeated crashes)."));
+    const QCommandLineOption platformOpt(QStringLiteral("platform"),
+        QStringLiteral("Qt platform: eglfs, linuxfb, offscreen, xcb, vnc, ..."), QStringLiteral("name"));
+    const QCommandLineOption layoutsOpt(QStringLiteral("keyboard-layouts"),
+        QStringLiteral("Keyboard layouts, e.g. \"br;us(intl)\"."), QStringLiteral("list"));
+    const QCommandLineOption vkOpt(QStringLiteral("virtual-keyboard"),
+        QStringLiteral("Show the on-screen keyboard: true or false."), QStringLiteral("bool"));
+    const QCommandLineOption powerOpt(QStringLiteral("power-actions"),
+        QStringLiteral("Power actions to offer (poweroff;reboot;suspend;hibernate;hybrid-sleep)."),
+        QStringLiteral("list"));
+    parser.addOptions({testMode, themeOpt, themeDirsOpt, screenshotOpt, sizeOpt, reportOpt,
+                       configOpt, fallbackOpt, platformOpt, layoutsOpt, vkOpt, powerOpt});
+
+    // A first pass before Qt starts: the platform and the privilege drop must come first.
+    QStringList args;
+    for (int i = 0; i < argc; i++)
+        args << QString::fromLocal8Bit(argv[i]);
+    parser.parse(args);
+    const bool test = parser.isSet(testMode);
+
+    GreeterSettings settings;
+    QString error;
+    if (!loadGreeterSettings(parser.value(configOpt), &settings, &error)) {
+        fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(error));
+        return ExitUsage;
+    }
+    if (parser.isSet(themeOpt))
+        settings.theme = parser.value(themeOpt);
+    if (parser.isSet(themeDirsOpt))
+        settings.themeDirs = splitList(parser.value(themeDirsOpt));
+    if (parser.isSet(layoutsOpt))
+        settings.keyboardLayouts = splitList(parser.value(layoutsOpt));
+    if (parser.isSet(powerOpt))
+        settings.powerActions = splitList(parser.value(powerOpt));
+    if (parser.isSet(vkOpt))
+        settings.virtualKeyboard = parser.value(vkOpt) == QLatin1String("true");
+
+    if (int r = dropPrivileges(settings.user, test, &error); r < 0) {
+        fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(error));
+        return ExitPrivileges;
+    }
+    scrubEnvironment(test);
+
+    const QString platform = choosePlatform(parser.value(platformOpt), settings.platform, test,
+                                            parser.isSet(screenshotOpt));
+    if (!platform.isEmpty())
+        qputenv("QT_QPA_PLATFORM", platform.toUtf8());
+    if (!settings.keyboardLayouts.isEmpty())
+        KeyboardModel::preparePlatformEnvironment(settings.keyboardLayouts);
+    if (settings.virtualKeyboard)
+        qputenv("QT_IM_MODULE", "qtvirtualkeyboard");
+    else if (qgetenv("QT_IM_MODULE") == "qtvirtualkeyboard")
+        qunsetenv("QT_IM_MODULE");
+
+    QGuiApplication app(argc, argv);
+    QGuiApplication::setApplicationName(QStringLiteral("sdvm-greeter"));
+    QGuiApplication::setApplicationVersion(QStringLiteral(SDVM_VERSION));
+    parser.process(app); // strict now: unknown options, --help, --version
+
+    GreeterOptions options;
+    options.testMode = test;
+    options.fallback = parser.isSet(fallbackOpt);
+    options.screenshot = parser.value(screenshotOpt);
+    options.report = parser.value(reportOpt);
+    options.platformName = QGuiApplication::platformName();
+    if (parser.isSet(sizeOpt)) {
+        static const QRegularExpression re(QStringLiteral("^(\\d{2,5})x(\\d{2,5})$"));
+        const auto m = re.match(parser.value(sizeOpt));
+        if (!m.hasMatch()) {
+            fprintf(stderr, "sdvm-greeter: --size wants WIDTHxHEIGHT, e.g. 1024x768\n");
+            return ExitUsage;
+        }
+        options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
+    if (!test && (!options.screenshot.isEmpty() || options.size.isValid() || !options.report.isEmpty())) {
+        fprintf(stderr, "sdvm-greeter: --screenshot, --size and --report need --test-mode\n");
+        return ExitUsage;
+    }
+    for (const QString &w : std::as_const(settings.warnings))
+        fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(w));
+
+    GreeterApp greeter(settings, options);
+    QObject::connect(&greeter, &GreeterApp::finished, &app, [](int status) {
+        QCoreApplication::exit(status);
+    }, Qt::QueuedConnection);
+    if (int r = greeter.start(); r != 0)
+        return r == 2 ? ExitNoScreen : r;
+    return app.exec();
+}

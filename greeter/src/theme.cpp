@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "theme.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QLibraryInfo>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSettings>
+
+Q_LOGGING_CATEGORY(lcTheme, "sdvm.greeter.theme", QtInfoMsg)
+
+namespace sdvm {
+
+static bool
+insideFolder(const QString &dir, const QString &relative, QString *absolute)
+{
+    const QString path = QDir::cleanPath(dir + QLatin1Char('/') + relative);
+    const QString root = QDir::cleanPath(dir) + QLatin1Char('/');
+    *absolute = path;
+    return path.startsWith(root) && !QFileInfo(relative).isAbsolute();
+}
+
+bool
+ThemeMetadata::load(const QString &themeDir, QString *error)
+{
+    QFileInfo info(themeDir);
+    if (!info.isDir()) {
+        *error = QStringLiteral("%1 is not a folder").arg(themeDir);
+        return false;
+    }
+    dir = info.canonicalFilePath();
+    const QString metadata = dir + QStringLiteral("/metadata.desktop");
+    if (QFileInfo::exists(metadata)) {
+        QSettings s(metadata, QSettings::IniFormat);
+        s.beginGroup(QStringLiteral("SddmGreeterTheme"));
+        name = s.value(QStringLiteral("Name")).toString();
+        mainScript = s.value(QStringLiteral("MainScript"), mainScript).toString();
+        configFile = s.value(QStringLiteral("ConfigFile"), configFile).toString();
+        translationsDir = s.value(QStringLiteral("TranslationsDirectory"), translationsDir).toString();
+        bool ok = false;
+        int v = s.value(QStringLiteral("QtVersion"), 5).toInt(&ok);
+        qtVersion = ok ? v : 5;
+    }
+    if (name.isEmpty())
+        name = QFileInfo(dir).fileName();
+    QString abs;
+    for (QString *rel : {&mainScript, &configFile, &translationsDir}) {
+        if (rel->isEmpty())
+            continue;
+        if (!insideFolder(dir, *rel, &abs)) {
+            *error = QStringLiteral("%1: \"%2\" lies outside the theme folder").arg(metadata, *rel);
+            return false;
+        }
+        *rel = abs.mid(dir.size() + 1);
+        if (rel->isEmpty())
+            *rel = QStringLiteral(".");
+    }
+    if (!QFileInfo::exists(mainScriptPath())) {
+        *error = QStringLiteral("%1 has no %2").arg(dir, mainScript);
+        return false;
+    }
+    return true;
+}
+
+QString
+findTheme(const QString &nameOrPath, const QStringList &dirs, QString *error)
+{
+    if (nameOrPath.contains(QLatin1Char('/'))) {
+        QFileInfo info(nameOrPath);
+        if (info.isDir())
+            return info.absoluteFilePath();
+        *error = QStringLiteral("theme folder %1 does not exist").arg(nameOrPath);
+        return QString();
+    }
+    for (const QString &d : dirs) {
+        const QString candidate = d + QLatin1Char('/') + nameOrPath;
+        if (QFileInfo(candidate).isDir())
+            return QFileInfo(candidate).absoluteFilePath();
+    }
+    *error = QStringLiteral("theme \"%1\" not found in %2")
+                 .arg(nameOrPath, dirs.join(QStringLiteral(", ")));
+    return QString();
+}
+
+QStringList
+scanThemeForUnsupported(const ThemeMetadata &theme)
+{
+    QStringList problems;
+    if (theme.qtVersion > QT_VERSION_MAJOR)
+        problems << QStringLiteral("the theme is written for Qt %1 (QtVersion=%1 in "
+                                   "metadata.desktop); this greeter runs Qt %2")
+                        .arg(theme.qtVersion)
+                        .arg(QLatin1String(qVersion()));
+
+    static const QRegularExpression importRe(
+        QStringLiteral("^\\s*import\\s+([A-Za-z_][A-Za-z0-9_.]*)\\s*([0-9]+(?:\\.[0-9]+)?)?"),
+        QRegularExpression::MultilineOption);
+    QDirIterator it(theme.dir, {QStringLiteral("*.qml"), QStringLiteral("*.js")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    int files = 0;
+    QSet<QString> reported;
+    while (it.hasNext() && files < 500) {
+        const QString path = it.next();
+        files++;
+        QFile f(path);
+        if (f.size() > 4 * 1024 * 1024 || !f.open(QIODevice::ReadOnly))
+            continue;
+        const QString text = QString::fromUtf8(f.readAll());
+        const QString rel = path.mid(theme.dir.size() + 1);
+        auto m = importRe.globalMatch(text);
+        while (m.hasNext()) {
+            const auto match = m.next();
+            const QString module = match.captured(1);
+            const QString version = match.captured(2);
+            QString problem;
+            if (module == QLatin1String("QtQuick.Effects") && QT_VERSION < QT_VERSION_CHECK(6, 5, 0)) {
+                problem = QStringLiteral("%1 imports QtQuick.Effects (MultiEffect), which needs "
+                                         "Qt 6.5 or later; this greeter runs Qt %2")
+                              .arg(rel, QLatin1String(qVersion()));
+            } else if ((module == QLatin1String("QtQuick.Controls")
+                        || module == QLatin1String("QtQuick.Controls.Styles"))
+                       && version.startsWith(QLatin1String("1."))) {
+                problem = QStringLiteral("%1 imports %2 %3 (Qt Quick Controls 1), which Qt 6 "
+                                         "removed").arg(rel, module, version);
+            } else if (module == QLatin1String("QtQuick.Controls.Styles")) {
+                problem = QStringLiteral("%1 imports QtQuick.Controls.Styles (Qt Quick Controls 1), "
+                                         "which Qt 6 removed").arg(rel);
+            }
+            if (!problem.isEmpty() && !reported.contains(module)) {
+                reported.insert(module);
+                problems << problem;
+            }
+        }
+    }
+    return problems;
+}
+
+// --- ThemeConfig --------------------------------------------------------------------------
+
+ThemeConfig::ThemeConfig(QObject *parent) : QQmlPropertyMap(this, parent) {}
+
+static QString
+asString(const QVariant &v)
+{
+    if (v.userType() == QMetaType::QStringList)
+        return v.toStringList().join(QLatin1Char(','));
+    return v.toString();
+}
+
+void
+ThemeConfig::load(const QString &configFile)
+{
+    if (configFile.isEmpty() || !QFileInfo::exists(configFile))
+        return;
+    {
+        QSettings base(configFile, QSettings::IniFormat);
+        for (const QString &key : base.allKeys())
+            insert(key, asString(base.value(key)));
+        if (contains(QStringLiteral("background")))
+            insert(QStringLiteral("defaultBackground"), value(QStringLiteral("background")));
+    }
+    const QString userFile = configFile + QStringLiteral(".user");
+    if (QFileInfo::exists(userFile)) {
+        QSettings user(userFile, QSettings::IniFormat);
+        for (const QString &key : user.allKeys()) {
+            const QString v = asString(user.value(key));
+            if (!v.isEmpty())
+                insert(key, v);
+        }
+    }
+}
+
+bool
+ThemeConfig::boolValue(const QString &key) const
+{
+    const QString v = value(key).toString().trimmed().toLower();
+    if (v == QLatin1String("true") || v == QLatin1String("1") || v == QLatin1String("yes")
+        || v == QLatin1String("on"))
+        return true;
+    if (!v.isEmpty() && v != QLatin1String("false") && v != QLatin1String("0")
+        && v != QLatin1String("no") && v != QLatin1String("off"))
+        qCWarning(lcTheme, "config.boolValue(\"%s\"): \"%s\" is not a boolean",
+                  qPrintable(key), qPrintable(v));
+    return false;
+}
+
+int
+ThemeConfig::intValue(const QString &key) const
+{
+    bool ok = false;
+    const QString v = value(key).toString().trimmed();
+    int r = v.toInt(&ok);
+    if (!ok && !v.isEmpty())
+        qCWarning(lcTheme, "config.intValue(\"%s\"): \"%s\" is not an integer",
+                  qPrintable(key), qPrintable(v));
+    return ok ? r : 0;
+}
+
+qreal
+ThemeConfig::realValue(const QString &key) const
+{
+    bool ok = false;
+    const QString v = value(key).toString().trimmed();
+    qreal r = v.toDouble(&ok);
+    if (!ok && !v.isEmpty())
+        qCWarning(lcTheme, "config.realValue(\"%s\"): \"%s\" is not a number",
+                  qPrintable(key), qPrintable(v));
+    return ok ? r : 0.0;
+}
+
+QString
+ThemeConfig::stringValue(const QString &key) const
+{
+    return value(key).toString();
+}
+
+} // namespace sdvm

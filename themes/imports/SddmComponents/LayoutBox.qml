@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// LayoutBox: the keyboard layout chooser, bound to the greeter's `keyboard` object.
+import QtQuick
+
+ComboBox {
+    id: layoutBox
+
+    model: keyboard.layouts
+    index: keyboard.currentLayout
+    enabled: keyboard.enabled
+
+    onValueChanged: function (id) { keyboard.currentLayout = id }
+
+    Connections {
+        target: keyboard
+        function onCurrentLayoutChanged() { layoutBox.index = keyboard.currentLayout }
+    }
+
+    rowDelegate: Component {
+        Text {
+            anchors.fill: parent
+            anchors.leftMargin: 8
+            anchors.rightMargin: 4
+            verticalAlignment: Text.AlignVCenter
+            elide: Text.ElideRight
+            color: layoutBox.textColor
+            font: layoutBox.font
+            text: modelItem && modelItem.modelData ? modelItem.modelData.shortName : ""
+        }
+    }
+}
