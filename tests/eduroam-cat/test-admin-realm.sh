@@ -1,0 +1,51 @@
+#!/bin/sh
+# sdvm-admin realm NAI: smoke test over the fixture database and a realms.d file.
+# usage: test-admin-realm.sh SDVM_ADMIN SDVM_CAT SOURCE_DIR
+set -eu
+admin=$1 cat=$2 src=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+mkdir "$tmp/realms.d"
+"$cat" build --quiet "$src/tests/data/eap-config" "$tmp/realms.db" > /dev/null
+cat > "$tmp/realms.d/home.conf" <<CONF
+[Realm]
+Name=home.test
+Method=ttls
+Inner=pap
+CaFile=$src/tests/data/eap-config/certs/test-ca-local.pem
+ServerNames=radius.home.test
+TlsMin=1.2
+CONF
+cat > "$tmp/sdvm.conf" <<CONF
+[Paths]
+RealmsDir=$tmp/realms.d
+CatDatabase=$tmp/realms.db
+CaDir=$tmp/ca
+CONF
+run() { "$admin" --config "$tmp/sdvm.conf" realm "$@"; }
+
+out=$(run bob@Uni-C.test) || fail "uni-c.test should be usable: $out"
+for want in "source:         cat-db:ttls-eap-mschapv2.eap-config" "method:         ttls" \
+    "inner:          mschapv2" "outer identity: anonymous@uni-c.test" "ca sha256:      57:4B:04" \
+    "server name:    radius.uni-c.test (suffix)"; do
+    printf '%s\n' "$out" | grep -qF "$want" || fail "missing '$want' in: $out"
+done
+out=$(run x@lab.home.test) || fail "home.test sub-realm: $out"
+printf '%s\n' "$out" | grep -qF "source:         realms.d/home.conf" || fail "$out"
+printf '%s\n' "$out" | grep -qF "tls:            0x3 tls-1-0-disable tls-1-1-disable" || fail "$out"
+
+status=0; out=$(run a@staff.uni-b.test) || status=$?
+[ "$status" = 1 ] || fail "hint realm: exit $status"
+printf '%s\n' "$out" | grep -q "UNKNOWN_REALM: .*does not accept sub-realms" || fail "$out"
+status=0; out=$(run a@tls.uni-g.test) || status=$?
+[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "REALM_UNSUPPORTED" || fail "tls: $out"
+status=0; out=$(run a@nowhere.test) || status=$?
+[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "UNKNOWN_REALM" || fail "unknown: $out"
+status=0; out=$(run not-a-login 2>&1) || status=$?
+[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "INVALID_NAI" || fail "invalid: $out"
+status=0; run 2> /dev/null || status=$?
+[ "$status" = 2 ] || fail "usage: exit $status"
+# Explaining never writes a CA bundle.
+[ ! -e "$tmp/ca" ] || fail "sdvm-admin realm wrote $tmp/ca"
+echo "1 passed, 0 failed"
