@@ -35,15 +35,18 @@ out=$(run x@lab.home.test) || fail "home.test sub-realm: $out"
 printf '%s\n' "$out" | grep -qF "source:         realms.d/home.conf" || fail "$out"
 printf '%s\n' "$out" | grep -qF "tls:            0x3 tls-1-0-disable tls-1-1-disable" || fail "$out"
 
-status=0; out=$(run a@staff.uni-b.test) || status=$?
-[ "$status" = 1 ] || fail "hint realm: exit $status"
-printf '%s\n' "$out" | grep -q "UNKNOWN_REALM: .*does not accept sub-realms" || fail "$out"
-status=0; out=$(run a@tls.uni-g.test) || status=$?
-[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "REALM_UNSUPPORTED" || fail "tls: $out"
-status=0; out=$(run a@nowhere.test) || status=$?
-[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "UNKNOWN_REALM" || fail "unknown: $out"
-status=0; out=$(run not-a-login 2>&1) || status=$?
-[ "$status" = 1 ] && printf '%s\n' "$out" | grep -q "INVALID_NAI" || fail "invalid: $out"
+# expect_fail NAI PATTERN: exit status 1 and PATTERN in the output.
+expect_fail() {
+    status=0
+    out=$(run "$1" 2>&1) || status=$?
+    [ "$status" = 1 ] || fail "$1: exit $status, expected 1: $out"
+    printf '%s\n' "$out" | grep -q "$2" || fail "$1: '$2' not in: $out"
+}
+expect_fail a@staff.uni-b.test "UNKNOWN_REALM: .*does not accept sub-realms"
+expect_fail a@tls.uni-g.test "REALM_UNSUPPORTED"
+expect_fail a@noca.uni-i.test "INSECURE_PROFILE"
+expect_fail a@nowhere.test "UNKNOWN_REALM"
+expect_fail not-a-login "INVALID_NAI"
 status=0; run 2> /dev/null || status=$?
 [ "$status" = 2 ] || fail "usage: exit $status"
 # Explaining never writes a CA bundle.
