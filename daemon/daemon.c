@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "greeter-process.h"
+#include "guest-runner.h"
+#include "power.h"
+#include "sdvm/catalog.h"
+#include "sdvm/cat.h"
+#include "sdvm/log.h"
+#include "sdvm/nai.h"
+#include "sdvm/store.h"
+#include "sdvm/user-id.h"
+#include "server.h"
+#include "throttle.h"
+
+#define DEFAULT_GREETER_EXIT_TIMEOUT_MS 5000
+#define GREETER_RESTART_DELAY_MS 500
+
+/* Where one login is. Each phase has exactly one thing that moves it on. */
+enum phase {
+    PHASE_NETWORK,   /* net->start ... done() */
+    PHASE_LAUNCHING, /* LAUNCHING sent; waiting for the greeter to be gone */
+    PHASE_GUEST,     /* run-guest running */
+};
+
+struct login {
+    uint64_t op;
+    sdvmd_client *client; /* NULL once the client is gone (normal after LAUNCHING) */
+    sdvm_nai *nai;
+    char user_id[SDVM_USER_ID_SIZE];
+    char *image_id;
+    char *os_type;
+    char *base_path;
+    char *disk_path;
+    struct sdvm_auth_profile *profile;
+    enum phase phase;
+    bool cancelled;
+    gint64 started_at;
+    gint64 authenticated_at;
+    gint64 guest_started_at;
+};
+
+struct sdvmd {
+    struct sdvm_config *config;
+    struct sdvmd_options options;
+    char **greeter_args;
+    char **greeter_env;
+    char **run_guest_args;
+    char **run_guest_env;
+
+    sdvmd_net *net;
+    sdvm_catalog *catalog;
+    sdvm_realms *realms;
+    sdvm_store *store;
+    sdvmd_throttle *throttle;
+    sdvmd_power *power;
+    sdvmd_server *server;
+    sdvmd_greeter *greeter;
+    sdvmd_guest *guest;
+    struct login *login;
+    guint launch_idle;
+    char hostname[256];
+};
+
+static uint64_t
+ms_since(gint64 since_us)
+{
+    return (uint64_t)((g_get_monotonic_time() - since_us) / 1000);
+}
+
+static uint64_t
+now_ms(void)
+{
+    return (uint64_t)(g_get_monotonic_time() / 1000);
+}
+
+/* ---- events to the client --------------------------------------------------------------- */
+
+static void
+send_progress(sdvmd *d, enum sdvm_stage stage)
+{
+    struct login *l = d->login;
+    if (!l->client)
+        return;
+    struct sdvm_ipc_msg ev = {.type = SDVM_IPC_EV_PROGRESS, .op = l->op, .stage = stage};
+    sdvmd_client_send(l->client, &ev);
+}
+
+static void
+send_finished(sdvmd_client *client, uint64_t op, enum sdvm_failure failure, const char *detail,
+              uint32_t retry_after_s, const struct sdvm_auth_profile *profile)
+{
+    struct sdvm_ipc_msg ev = {
+        .type = SDVM_IPC_EV_FINISHED,
+        .op = op,
+        .failure = failure,
+        .detail = detail,
+        .retry_after_s = retry_after_s,
+    };
+    if (profile) {
+        ev.institution = profile->institution;
+        ev.helpdesk_email = profile->helpdesk_email;
+        ev.helpdesk_phone = profile->helpdesk_phone;
+        ev.helpdesk_url = profile->helpdesk_url;
+    }
+    sdvmd_client_send(client, &ev);
+}
+
+static void
+send_message(sdvmd_client *client, uint64_t op, bool is_error, const char *text)
+{
+    struct sdvm_ipc_msg ev = {.type = SDVM_IPC_EV_MESSAGE, .op = op, .is_error = is_error,
+                              .text = text};
+    sdvmd_client_send(client, &ev);
+}
+
+/* ---- the image list --------------------------------------------------------------------- */
+
+static struct sdvm_ipc_image *
+catalog_images(const sdvmd *d, size_t *n)
+{
+    size_t count = d->catalog ? sdvm_catalog_count(d->catalog) : 0;
+    if (count > SDVM_IPC_MAX_IMAGES)
+        count = SDVM_IPC_MAX_IMAGES;
+    struct sdvm_ipc_image *images = g_new0(struct sdvm_ipc_image, count ? count : 1);
+    for (size_t i = 0; i < count; i++) {
+        const struct sdvm_image_info *info = sdvm_catalog_get(d->catalog, i);
+        images[i].id = info->id;
+        images[i].name = info->name;
+        images[i].os_type = info->os_type;
+        images[i].comment = info->comment && *info->comment ? info->comment : NULL;
+        images[i].is_default = info->is_default;
+        images[i].available = info->status == SDVM_IMAGE_AVAILABLE;
+        images[i].unavailable_reason =
+            images[i].available ? NULL : sdvm_image_status_describe(info->status);
+    }
+    *n = count;
+    return images;
+}
+
+static void
+on_hello(sdvmd_client *client, void *userdata)
+{
+    sdvmd *d = userdata;
+    size_t n = 0;
+    g_autofree struct sdvm_ipc_image *images = catalog_images(d, &n);
+    struct sdvm_ipc_msg ev = {
+        .type = SDVM_IPC_EV_HELLO,
+        .version = SDVM_IPC_VERSION,
+        .software = "sdvmd " PROJECT_VERSION,
+        .hostname = d->hostname,
+        .has_power_mask = true,
+        .power_mask = d->power ? sdvmd_power_available(d->power) : 0,
+        .images = images,
+        .n_images = n,
+    };
+    sdvmd_client_send(client, &ev);
+}
+
+static void
+broadcast_images(sdvmd *d)
+{
+    size_t n = 0;
+    g_autofree struct sdvm_ipc_image *images = catalog_images(d, &n);
+    struct sdvm_ipc_msg ev = {
+        .type = SDVM_IPC_EV_IMAGES,
+        .hostname = d->hostname,
+        .has_power_mask = true,
+        .power_mask = d->power ? sdvmd_power_available(d->power) : 0,
+        .images = images,
+        .n_images = n,
+    };
+    sdvmd_server_broadcast(d->server, &ev);
+}
+
+static void
+on_power_changed(unsigned mask, void *userdata)
+{
+    sdvmd *d = userdata;
+    if (d->server)
+        broadcast_images(d);
+}
+
+/* ---- a login's end ---------------------------------------------------------------------- */
+
+static void
+login_free(struct login *l)
+{
+    if (!l)
+        return;
+    sdvm_nai_free(l->nai);
+    g_free(l->image_id);
+    g_free(l->os_type);
+    g_free(l->base_path);
+    g_free(l->disk_path);
+    sdvm_auth_profile_free(l->profile);
+    g_free(l);
+}
+
+static const char *
+nai_for_log(const struct login *l)
+{
+    return l->nai ? sdvm_nai_normalized(l->nai) : "(invalid)";
+}
+
+/* The attempt failed before the guest: tell the client why, log it, become idle. */
+static void
+fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
+{
+    struct login *l = d->login;
+    sdvmd_throttle_record(d->throttle, failure, now_ms());
+    uint32_t wait_s = sdvmd_throttle_wait_s(d->throttle, now_ms());
+    log_infof("login failed: nai=%s user=%s image=%s reason=%s after %" G_GUINT64_FORMAT
+              " ms%s%s",
+              nai_for_log(l), l->user_id[0] ? l->user_id : "-", l->image_id,
+              sdvm_failure_to_string(failure), ms_since(l->started_at), detail ? ": " : "",
+              detail ? detail : "");
+    if (l->client)
+        send_finished(l->client, l->op, failure, detail, wait_s, l->profile);
+    d->login = NULL;
+    login_free(l);
+}
+
+/* ---- the session: greeter gone -> run-guest -> teardown ------------------------------- */
+
+static void start_greeter(sdvmd *d);
+
+static void
+on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, void *userdata)
+{
+    sdvmd *d = userdata;
+    struct login *l = d->login;
+    sdvmd_guest_free(d->guest);
+    d->guest = NULL;
+    /* The credential leaves with the session: no connection of this user survives it. */
+    d->net->ops->logout(d->net);
+    log_infof("session ended: nai=%s user=%s image=%s guest ran %" G_GUINT64_FORMAT
+              " ms, reason=%s",
+              nai_for_log(l), l->user_id, l->image_id, duration_ms,
+              sdvm_failure_to_string(failure));
+    if (l->client) {
+        char text[160];
+        snprintf(text, sizeof(text), "session ended: %s", sdvm_failure_to_string(failure));
+        send_message(l->client, 0, failure != SDVM_FAILURE_NONE, text);
+        sdvmd_client_close(l->client);
+    }
+    d->login = NULL;
+    login_free(l);
+    start_greeter(d);
+}
+
+static void
+start_guest(sdvmd *d)
+{
+    struct login *l = d->login;
+    l->phase = PHASE_GUEST;
+    l->guest_started_at = g_get_monotonic_time();
+    struct sdvmd_guest_params p = {
+        .run_guest = d->config->paths.run_guest,
+        .args = (const char *const *)d->run_guest_args,
+        .disk = l->disk_path,
+        .image_id = l->image_id,
+        .os_type = l->os_type,
+        .user_id = l->user_id,
+        .env = (const char *const *)d->run_guest_env,
+    };
+    d->guest = sdvmd_guest_start(&p, on_guest_done, d);
+    if (!d->guest) {
+        /* Nothing ran: end the session as a failed start. */
+        d->net->ops->logout(d->net);
+        log_errorf("session ended: nai=%s user=%s image=%s reason=GUEST_START (%s)",
+                   nai_for_log(l), l->user_id, l->image_id, strerror(errno));
+        if (l->client) {
+            send_message(l->client, 0, true, "session ended: GUEST_START");
+            sdvmd_client_close(l->client);
+        }
+        d->login = NULL;
+        login_free(l);
+        start_greeter(d);
+    }
+}
+
+static gboolean
+launch_without_greeter(gpointer data)
+{
+    sdvmd *d = data;
+    d->launch_idle = 0;
+    if (d->login && d->login->phase == PHASE_LAUNCHING)
+        start_guest(d);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_greeter_exited(int wait_status, bool expected, void *userdata)
+{
+    sdvmd *d = userdata;
+    /* The GPU is free now: the guest may take it. */
+    if (expected && d->login && d->login->phase == PHASE_LAUNCHING)
+        start_guest(d);
+}
+
+static void
+start_greeter(sdvmd *d)
+{
+    if (d->greeter && sdvmd_greeter_start(d->greeter) < 0)
+        log_errorf("cannot start the greeter; retrying when it is asked for again");
+}
+
+/* ---- the login: checks, network, disk --------------------------------------------------- */
+
+static void
+on_net_stage(enum sdvm_stage stage, void *userdata)
+{
+    sdvmd *d = userdata;
+    if (d->login && d->login->phase == PHASE_NETWORK)
+        send_progress(d, stage);
+}
+
+static void
+on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
+{
+    sdvmd *d = userdata;
+    struct login *l = d->login;
+    if (!l || l->phase != PHASE_NETWORK)
+        return;
+    if (failure != SDVM_FAILURE_NONE) {
+        fail_login(d, failure, detail);
+        return;
+    }
+    l->authenticated_at = g_get_monotonic_time();
+    sdvmd_throttle_record(d->throttle, SDVM_FAILURE_NONE, now_ms());
+
+    /* Authenticated: now the user id and the user's own disk. */
+    send_progress(d, SDVM_STAGE_PREPARING_DISK);
+    if (sdvm_user_id(l->nai, l->user_id) < 0) {
+        d->net->ops->logout(d->net);
+        fail_login(d, SDVM_FAILURE_INTERNAL, "cannot compute the user id");
+        return;
+    }
+    struct sdvm_store_result result = {0};
+    char *store_detail = NULL;
+    gint64 disk_start = g_get_monotonic_time();
+    enum sdvm_failure f =
+        sdvm_store_prepare(d->store, l->user_id, l->image_id, l->base_path, &result, &store_detail);
+    if (f != SDVM_FAILURE_NONE) {
+        d->net->ops->logout(d->net);
+        fail_login(d, f, store_detail);
+        free(store_detail);
+        return;
+    }
+    l->disk_path = g_strdup(result.disk_path);
+    log_infof("login ok: nai=%s user=%s image=%s disk=%s (%s, %zu evicted) network %" G_GUINT64_FORMAT
+              " ms, disk %" G_GUINT64_FORMAT " us",
+              nai_for_log(l), l->user_id, l->image_id, result.disk_path,
+              result.created ? "created" : "reused", result.evicted,
+              (uint64_t)((l->authenticated_at - l->started_at) / 1000),
+              (uint64_t)(g_get_monotonic_time() - disk_start));
+    sdvm_store_result_clear(&result);
+
+    send_progress(d, SDVM_STAGE_STARTING);
+    l->phase = PHASE_LAUNCHING;
+    if (l->client) {
+        struct sdvm_ipc_msg ev = {.type = SDVM_IPC_EV_LAUNCHING, .op = l->op};
+        sdvmd_client_send(l->client, &ev);
+    }
+    if (d->greeter && sdvmd_greeter_pid(d->greeter) > 0) {
+        unsigned timeout = d->options.greeter_exit_timeout_ms ? d->options.greeter_exit_timeout_ms
+                                                              : DEFAULT_GREETER_EXIT_TIMEOUT_MS;
+        sdvmd_greeter_release(d->greeter, timeout);
+    } else {
+        if (d->greeter)
+            sdvmd_greeter_release(d->greeter, 0); /* stop restarts during the session */
+        d->launch_idle = g_idle_add(launch_without_greeter, d);
+    }
+}
+
+/* Everything that can be checked without the network, then the network. */
+static void
+begin_login(sdvmd *d, struct login *l, const char *nai, const char *password)
+{
+    send_progress(d, SDVM_STAGE_CHECKING_REALM);
+
+    enum sdvm_nai_reject reject = SDVM_NAI_VALID;
+    int r = sdvm_nai_parse(nai, strlen(nai), 0, &l->nai, &reject);
+    if (r < 0) {
+        fail_login(d, SDVM_FAILURE_INVALID_NAI, sdvm_nai_reject_describe(reject));
+        return;
+    }
+
+    const struct sdvm_image_info *image = d->catalog ? sdvm_catalog_find(d->catalog, l->image_id)
+                                                     : NULL;
+    if (!image) {
+        fail_login(d, SDVM_FAILURE_IMAGE_UNKNOWN, "no such image in the catalog");
+        return;
+    }
+    if (image->status != SDVM_IMAGE_AVAILABLE) {
+        fail_login(d, SDVM_FAILURE_IMAGE_UNAVAILABLE, image->detail);
+        return;
+    }
+    l->os_type = g_strdup(image->os_type);
+    l->base_path = g_strdup(image->qcow2_path);
+
+    char *detail = NULL;
+    enum sdvm_failure f = d->realms ? sdvm_realms_lookup(d->realms, sdvm_nai_realm(l->nai),
+                                                         &l->profile, &detail)
+                                    : SDVM_FAILURE_UNKNOWN_REALM;
+    if (f != SDVM_FAILURE_NONE) {
+        fail_login(d, f, detail);
+        free(detail);
+        return;
+    }
+
+    l->phase = PHASE_NETWORK;
+    r = d->net->ops->start(d->net, l->profile, sdvm_nai_normalized(l->nai), password);
+    if (r < 0) {
+        char text[96];
+        snprintf(text, sizeof(text), "cannot start the network login: %s", strerror(-r));
+        fail_login(d, SDVM_FAILURE_INTERNAL, text);
+    }
+}
+
+static void
+on_login(sdvmd_client *client, uint64_t op, const char *nai, const char *password,
+         const char *image_id, void *userdata)
+{
+    sdvmd *d = userdata;
+    if (d->login) {
+        log_infof("login refused: another login or session is in progress");
+        send_finished(client, op, SDVM_FAILURE_BUSY, "another login is in progress", 0, NULL);
+        return;
+    }
+    uint32_t wait_s = sdvmd_throttle_wait_s(d->throttle, now_ms());
+    if (wait_s > 0) {
+        log_infof("login refused: throttled for %u s after %u failures", wait_s,
+                  sdvmd_throttle_failures(d->throttle));
+        send_finished(client, op, SDVM_FAILURE_THROTTLED, "too many failed logins", wait_s,
+                      NULL);
+        return;
+    }
+    struct login *l = g_new0(struct login, 1);
+    l->op = op;
+    l->client = client;
+    l->image_id = g_strdup(image_id);
+    l->started_at = g_get_monotonic_time();
+    d->login = l;
+    begin_login(d, l, nai, password);
+}
+
+static void
+on_cancel(sdvmd_client *client, uint64_t op, void *userdata)
+{
+    sdvmd *d = userdata;
+    struct login *l = d->login;
+    /* Only the client that started it may cancel, and only before the guest starts. */
+    if (!l || l->client != client || l->op != op || l->phase != PHASE_NETWORK || l->cancelled)
+        return;
+    l->cancelled = true;
+    log_infof("login cancelled by the client: nai=%s", nai_for_log(l));
+    d->net->ops->cancel(d->net); /* done(CANCELLED) follows */
+}
+
+static void
+on_power(sdvmd_client *client, uint32_t action, void *userdata)
+{
+    sdvmd *d = userdata;
+    if (d->login) {
+        send_message(client, 0, true, "power actions are not available during a login");
+        return;
+    }
+    if (!d->power || sdvmd_power_request(d->power, (enum sdvm_power_action)action) < 0)
+        send_message(client, 0, true, "this power action is not available");
+}
+
+static void
+on_disconnected(sdvmd_client *client, void *userdata)
+{
+    sdvmd *d = userdata;
+    struct login *l = d->login;
+    if (!l || l->client != client)
+        return;
+    l->client = NULL;
+    /* A client that leaves mid-login abandons it; after LAUNCHING leaving is the plan. */
+    if (l->phase == PHASE_NETWORK && !l->cancelled) {
+        l->cancelled = true;
+        log_infof("client gone during the login: cancelling");
+        d->net->ops->cancel(d->net);
+    }
+}
+
+static const struct sdvmd_server_handlers handlers = {
+    .hello = on_hello,
+    .login = on_login,
+    .cancel = on_cancel,
+    .power = on_power,
+    .disconnected = on_disconnected,
+};
+
+/* ---- set-up and tear-down --------------------------------------------------------------- */
+
+static int
+load_sources(sdvmd *d, sdvm_catalog **catalog, sdvm_realms **realms, char **error)
+{
+    int r = sdvm_catalog_load(d->config->paths.images_dir, catalog);
+    if (r < 0) {
+        *error = g_strdup_printf("cannot read the image catalog %s: %s",
+                                 d->config->paths.images_dir, strerror(-r));
+        return r;
+    }
+    char *detail = NULL;
+    r = sdvm_realms_open(d->config->paths.realms_dir, d->config->paths.cat_database,
+                         d->config->paths.ca_dir, realms, &detail);
+    if (r < 0) {
+        *error = g_strdup_printf("cannot read the realms: %s", detail ? detail : strerror(-r));
+        free(detail);
+        sdvm_catalog_free(*catalog);
+        *catalog = NULL;
+        return r;
+    }
+    return 0;
+}
+
+int
+sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bus,
+          const struct sdvmd_options *options, sdvmd **out, char **error)
+{
+    *error = NULL;
+    sdvmd *d = g_new0(sdvmd, 1);
+    d->config = config;
+    d->net = net;
+    if (options)
+        d->options = *options;
+    d->greeter_args = g_strdupv((char **)d->options.greeter_args);
+    d->greeter_env = g_strdupv((char **)d->options.greeter_env);
+    d->run_guest_args = g_strdupv((char **)d->options.run_guest_args);
+    d->run_guest_env = g_strdupv((char **)d->options.run_guest_env);
+    net->events.stage = on_net_stage;
+    net->events.done = on_net_done;
+    net->userdata = d;
+    if (gethostname(d->hostname, sizeof(d->hostname) - 1) != 0)
+        d->hostname[0] = '\0';
+
+    int r = load_sources(d, &d->catalog, &d->realms, error);
+    if (r < 0)
+        goto fail;
+    if ((r = sdvm_store_new_from_config(config, &d->store)) < 0) {
+        *error = g_strdup_printf("cannot open the disk store %s: %s", config->paths.users_dir,
+                                 strerror(-r));
+        goto fail;
+    }
+    int removed = sdvm_store_cleanup_temp(d->store, 0);
+    if (removed > 0)
+        log_infof("removed %d temporary disk files left by a crash", removed);
+
+    d->throttle = sdvmd_throttle_new(config->login.throttle_after, config->login.throttle_base_s,
+                                     config->login.throttle_max_s);
+    d->power = sdvmd_power_new(system_bus, config->greeter.power_actions, on_power_changed, d);
+    sdvmd_power_refresh(d->power);
+
+    uid_t greeter_uid = (uid_t)-1;
+    gid_t greeter_gid = (gid_t)-1;
+    struct passwd *pw = getpwnam(config->greeter.user);
+    if (pw) {
+        greeter_uid = pw->pw_uid;
+        greeter_gid = pw->pw_gid;
+    } else if (!d->options.no_greeter) {
+        *error = g_strdup_printf("the greeter user %s does not exist", config->greeter.user);
+        r = -ENOENT;
+        goto fail;
+    }
+    struct sdvmd_server_params sp = {
+        .path = config->paths.socket,
+        .allowed_uids = &greeter_uid,
+        .n_allowed_uids = pw ? 1 : 0,
+        .socket_gid = greeter_gid,
+        .max_clients = 8,
+    };
+    if ((r = sdvmd_server_new(&sp, &handlers, d, &d->server)) < 0) {
+        *error = g_strdup_printf("cannot listen on %s: %s", config->paths.socket, strerror(-r));
+        goto fail;
+    }
+
+    if (!d->options.no_greeter) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_ptr_array_add(argv, config->greeter.command);
+        for (char **a = d->greeter_args; a && *a; a++)
+            g_ptr_array_add(argv, *a);
+        g_ptr_array_add(argv, NULL);
+        g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(env, g_strdup_printf("SDVM_SOCKET=%s", config->paths.socket));
+        if (config->source)
+            g_ptr_array_add(env, g_strdup_printf("SDVM_CONFIG=%s", config->source));
+        for (char **e = d->greeter_env; e && *e; e++)
+            g_ptr_array_add(env, g_strdup(*e));
+        g_ptr_array_add(env, NULL);
+        g_autofree char *home = g_build_filename(config->paths.state_dir, "greeter", NULL);
+        g_autofree char *runtime = g_build_filename(SDVM_RUNDIR, "greeter", NULL);
+        struct sdvmd_greeter_params gp = {
+            .argv = (const char *const *)argv->pdata,
+            .user = config->greeter.user,
+            .home = home,
+            .runtime_dir = runtime,
+            .env = (const char *const *)env->pdata,
+            .vt = d->options.greeter_vt,
+            .restart_delay_ms = GREETER_RESTART_DELAY_MS,
+        };
+        d->greeter = sdvmd_greeter_new(&gp, on_greeter_exited, d);
+        if (!d->greeter) {
+            r = -errno;
+            *error = g_strdup_printf("cannot set up the greeter: %s", strerror(errno));
+            goto fail;
+        }
+        start_greeter(d);
+    }
+    log_infof("sdvmd ready: %zu images, %zu local realms, %zu CAT realms, socket %s",
+              sdvm_catalog_count(d->catalog), sdvm_realms_local_count(d->realms),
+              sdvm_realms_db_count(d->realms), config->paths.socket);
+    *out = d;
+    return 0;
+
+fail:
+    sdvmd_free(d);
+    return r < 0 ? r : -EINVAL;
+}
+
+void
+sdvmd_free(sdvmd *d)
+{
+    if (!d)
+        return;
+    if (d->launch_idle)
+        g_source_remove(d->launch_idle);
+    sdvmd_guest_free(d->guest); /* run-guest stops QEMU and gives the devices back */
+    if (d->login && d->login->phase == PHASE_NETWORK)
+        d->net->ops->cancel(d->net);
+    if (d->login)
+        d->net->ops->logout(d->net);
+    login_free(d->login);
+    sdvmd_greeter_free(d->greeter);
+    sdvmd_server_free(d->server);
+    sdvmd_power_free(d->power);
+    sdvmd_throttle_free(d->throttle);
+    sdvm_store_free(d->store);
+    sdvm_realms_free(d->realms);
+    sdvm_catalog_free(d->catalog);
+    if (d->net)
+        d->net->ops->free(d->net);
+    sdvm_config_free(d->config);
+    g_strfreev(d->greeter_args);
+    g_strfreev(d->greeter_env);
+    g_strfreev(d->run_guest_args);
+    g_strfreev(d->run_guest_env);
+    g_free(d);
+}
+
+int
+sdvmd_reload(sdvmd *d, char **error)
+{
+    sdvm_catalog *catalog = NULL;
+    sdvm_realms *realms = NULL;
+    int r = load_sources(d, &catalog, &realms, error);
+    if (r < 0)
+        return r; /* keep serving with what we had */
+    sdvm_catalog_free(d->catalog);
+    sdvm_realms_free(d->realms);
+    d->catalog = catalog;
+    d->realms = realms;
+    log_infof("reloaded: %zu images, %zu local realms, %zu CAT realms",
+              sdvm_catalog_count(catalog), sdvm_realms_local_count(realms),
+              sdvm_realms_db_count(realms));
+    sdvmd_power_refresh(d->power);
+    broadcast_images(d);
+    return 0;
+}
+
+bool
+sdvmd_busy(const sdvmd *d)
+{
+    return d->login != NULL;
+}

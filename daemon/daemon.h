@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sdvmd's state: the configuration, the image catalog, the realm sources, the disk store,
+ * the greeter, the ipc server, and at most one login at a time. A login goes
+ *
+ *   NAI -> realm profile -> image check -> 802.1X (net) -> user id -> disk (space rule,
+ *   eviction, overlay) -> LAUNCHING to the client -> greeter released and gone ->
+ *   run-guest -> guest ends -> the user's connections torn down -> greeter again.
+ *
+ * Everything runs on the main loop; nothing here blocks on the network.
+ */
+#ifndef SDVM_DAEMON_DAEMON_H
+#define SDVM_DAEMON_DAEMON_H
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net.h"
+#include "sdvm/config.h"
+
+typedef struct sdvmd sdvmd;
+
+struct sdvmd_options {
+    bool no_greeter;                   /* do not start a greeter (tests, the headless demo) */
+    const char *const *greeter_args;   /* appended to [Greeter] Command (e.g. the theme dir) */
+    const char *const *greeter_env;    /* extra NAME=value for the greeter */
+    const char *const *run_guest_args; /* e.g. "--dry-run" */
+    const char *const *run_guest_env;  /* e.g. "QEMU_ACCEL=tcg" for a TCG-only demo */
+    unsigned greeter_exit_timeout_ms;  /* how long a released greeter may take (default 5 s) */
+    int greeter_vt;                    /* VT for the greeter (/dev/ttyN); 0 = none */
+};
+
+/*
+ * Takes ownership of config and net. system_bus: for logind (may be NULL: no power actions).
+ * Returns 0 or -errno; *error explains (free()).
+ */
+int sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bus,
+              const struct sdvmd_options *options, sdvmd **out, char **error);
+/* Stops the guest and greeter it started, tears down connections, removes the socket. */
+void sdvmd_free(sdvmd *daemon);
+
+/* SIGHUP: re-read the image catalog and the realm database, tell clients. 0 or -errno. */
+int sdvmd_reload(sdvmd *daemon, char **error);
+
+/* For tests: is a login or a session in progress? */
+bool sdvmd_busy(const sdvmd *daemon);
+
+#endif

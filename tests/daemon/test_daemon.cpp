@@ -1,0 +1,292 @@
+// sdvmd's login logic through the real ABI (libsdvm's socket backend) with the scripted
+// network: the backend-neutral transcripts, a whole session, throttling, a client that
+// leaves mid-login, a full disk, a reload. On the 802.1X test bed the same transcripts run
+// against the real daemon and NetworkManager (tests/testbed).
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <glib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "daemon_harness.h"
+#include "transcript.h"
+
+using namespace sdvmtest;
+
+namespace {
+std::string
+source_dir()
+{
+    const char *s = getenv("SDVM_SOURCE_DIR");
+    return s ? s : ".";
+}
+
+std::vector<std::string>
+scenarios()
+{
+    std::vector<std::string> out;
+    std::string dir = source_dir() + "/tests/data/libsdvm/scenarios";
+    if (DIR *d = opendir(dir.c_str())) {
+        while (struct dirent *e = readdir(d)) {
+            std::string n = e->d_name;
+            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0)
+                out.push_back(n);
+        }
+        closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+ScenarioOptions
+daemon_vars()
+{
+    ScenarioOptions o;
+    o.vars = {{"GOOD_NAI", "alice@uni-a.test"},
+              {"GOOD_PASSWORD", "correct horse"},
+              {"BAD_PASSWORD", "wrong"},
+              {"IMAGE", "tiny"},
+              {"CERT_NAI", "carol@cert.test"},
+              {"UNKNOWN_REALM_NAI", "mallory@unknown.test"},
+              {"QUIET_MS", "200"}};
+    return o;
+}
+
+void
+use_socket(const DaemonHarness &h)
+{
+    unsetenv("SDVM_BACKEND");
+    setenv("SDVM_SOCKET", h.socket_path().c_str(), 1);
+}
+
+class Transcripts : public ::testing::TestWithParam<std::string> {};
+} // namespace
+
+TEST_P(Transcripts, AgainstTheDaemon)
+{
+    DaemonHarness h;
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario_file(
+        source_dir() + "/tests/data/libsdvm/scenarios/" + GetParam(), daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, Transcripts, ::testing::ValuesIn(scenarios()),
+                         [](const auto &info) {
+                             std::string n = info.param.substr(0, info.param.size() - 9);
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
+
+TEST(Daemon, AWholeSession)
+{
+    HarnessOptions o;
+    // The stand-in launcher records its environment, then the "guest" powers off.
+    o.run_guest_body = "env | grep '^SDVM_' | sort > \"$(dirname \"$0\")/guest.env\"; "
+                       "echo 'guest: booting'; sleep 0.3; exit 0";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+IMAGES
+EXPECT IMAGES count=1
+EXPECT IMAGE id=tiny default=1 available=1 name="Tiny Linux" os=linux
+LOGIN nai=Alice@UNI-A.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT PROGRESS op=1 stage=STARTING
+EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=0 text="session ended: NONE"
+EXPECT DISCONNECTED
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    FakeNetStats s = h.stats();
+    EXPECT_EQ(1, s.starts);
+    EXPECT_TRUE(s.password_seen);
+    EXPECT_EQ(1, s.logouts) << "the user's connection must be torn down at session end";
+    EXPECT_EQ(0, s.connected);
+
+    // The user id is of the normalized NAI (realm lower-cased, user part as typed).
+    gchar *out = nullptr;
+    ASSERT_TRUE(g_spawn_command_line_sync(
+        "sh -c \"printf '%s' 'Alice@uni-a.test' | openssl dgst -sha3-256 -binary | "
+        "basenc --base64url | tr -d '=\\n'\"",
+        &out, nullptr, nullptr, nullptr));
+    std::string user_id = out;
+    g_free(out);
+    ASSERT_EQ(43u, user_id.size());
+    std::string disk = h.dir() + "/users/" + user_id + "/tiny.qcow2";
+    EXPECT_TRUE(g_file_test(disk.c_str(), G_FILE_TEST_IS_REGULAR)) << disk;
+    gchar *env = nullptr;
+    ASSERT_TRUE(g_file_get_contents((h.dir() + "/guest.env").c_str(), &env, nullptr, nullptr));
+    std::string e = env;
+    g_free(env);
+    EXPECT_NE(std::string::npos, e.find("SDVM_DISK=" + disk)) << e;
+    EXPECT_NE(std::string::npos, e.find("SDVM_IMAGE_ID=tiny")) << e;
+    EXPECT_NE(std::string::npos, e.find("SDVM_OS_TYPE=linux")) << e;
+    EXPECT_NE(std::string::npos, e.find("SDVM_USER_ID=" + user_id)) << e;
+    EXPECT_EQ(std::string::npos, e.find("secret")) << "the password reached run-guest";
+}
+
+TEST(Daemon, GuestFailureIsReported)
+{
+    HarnessOptions o;
+    o.run_guest_body = "exit 62";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT PROGRESS op=1 stage=STARTING
+EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=1 text="session ended: DEVICE_MISMATCH"
+EXPECT DISCONNECTED
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    EXPECT_EQ(1, h.stats().logouts);
+}
+
+TEST(Daemon, RepeatedWrongPasswordsSlowTheTerminalDown)
+{
+    HarnessOptions o;
+    o.extra_config = "[Login]\nThrottleAfter=2\nThrottleBaseSeconds=30\nThrottleMaxSeconds=60\n";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=wrong image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT FINISHED op=1 failure=BAD_CREDENTIALS retry-after=0
+LOGIN nai=alice@uni-a.test password=wrong image=tiny op=2
+EXPECT PROGRESS op=2 stage=CHECKING_REALM
+EXPECT PROGRESS op=2 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=2 stage=AUTHENTICATING
+EXPECT FINISHED op=2 failure=BAD_CREDENTIALS retry-after=30
+LOGIN nai=alice@uni-a.test password=right image=tiny op=3
+EXPECT FINISHED op=3 failure=THROTTLED retry-after=30
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    EXPECT_EQ(2, h.stats().starts) << "a throttled login must not reach the network";
+}
+
+TEST(Daemon, InputAndCatalogFailuresNeverReachTheNetwork)
+{
+    DaemonHarness h;
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@@uni-a.test password=x image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT FINISHED op=1 failure=INVALID_NAI
+LOGIN nai=alice@uni-a.test password=x image=no-such-image op=2
+EXPECT PROGRESS op=2 stage=CHECKING_REALM
+EXPECT FINISHED op=2 failure=IMAGE_UNKNOWN
+LOGIN nai=mallory@unknown.test password=x image=tiny op=3
+EXPECT PROGRESS op=3 stage=CHECKING_REALM
+EXPECT FINISHED op=3 failure=UNKNOWN_REALM
+LOGIN nai=bob@nocarrier.test password=x image=tiny op=4
+EXPECT PROGRESS op=4 stage=CHECKING_REALM
+EXPECT FINISHED op=4 failure=NO_NETWORK
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    EXPECT_EQ(1, h.stats().starts);
+}
+
+TEST(Daemon, AClientLeavingMidLoginCancelsIt)
+{
+    HarnessOptions o;
+    o.step_ms = 300;
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+FREE
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    for (int i = 0; i < 200 && h.stats().cancels == 0; i++)
+        g_usleep(10000);
+    EXPECT_EQ(1, h.stats().cancels);
+    // The terminal is usable again at once.
+    r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=wrong image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT FINISHED op=1 failure=BAD_CREDENTIALS
+)",
+                     daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+}
+
+TEST(Daemon, AFullStoreTearsTheConnectionDown)
+{
+    if (getuid() != 0)
+        GTEST_SKIP() << "needs root for a tiny tmpfs";
+    HarnessOptions o;
+    o.store_full = true; // 64 MiB image, 1 MiB store: the space rule cannot be met
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT FINISHED op=1 failure=DISK_FULL
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    FakeNetStats s = h.stats();
+    EXPECT_EQ(1, s.logouts) << "an authenticated port must not stay open after a failure";
+    EXPECT_EQ(0, s.connected);
+}
+
+TEST(Daemon, ReloadAnnouncesNewImages)
+{
+    DaemonHarness h;
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    Recorder rec;
+    ASSERT_EQ(0, rec.connect());
+    std::string cmd = "qemu-img create -q -f qcow2 '" + h.dir() + "/images/win.qcow2' 64M";
+    ASSERT_EQ(0, system(cmd.c_str()));
+    ASSERT_TRUE(g_file_set_contents((h.dir() + "/images/win.ini").c_str(),
+                                    "[Image]\nName=Windows\nOsType=windows\n", -1, nullptr));
+    ASSERT_EQ(0, h.reload());
+    ASSERT_TRUE(rec.wait_for(1, 5000));
+    EXPECT_EQ("IMAGES-CHANGED", rec.lines()[0].kind);
+    const sdvm_image *images = nullptr;
+    size_t n = 0;
+    ASSERT_EQ(0, sdvm_images(rec.ctx(), &images, &n));
+    EXPECT_EQ(2u, n);
+}
