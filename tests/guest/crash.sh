@@ -51,11 +51,19 @@ check "the guest came up and holds" [ -n "$qemu_pid" ]
 if [ -n "$qemu_pid" ]; then
     check "qemu.pid names the guest's QEMU (process name sdvm-guest)" \
         [ "$(cat "/proc/$qemu_pid/comm" 2> /dev/null)" = sdvm-guest ]
-    # The overlay is locked by the running QEMU: the store's eviction must skip it.
-    rc=0
-    qemu-img info "$ov" > "$tmp/info.out" 2>&1 || rc=$?
-    check "while the guest runs its overlay is locked (in use)" [ "$rc" != 0 ]
-    check "  ... with QEMU's write lock" contains "$tmp/info.out" 'Failed to get shared "write" lock'
+    # The overlay is held by the running QEMU: the store's eviction must skip it.
+    check "while the guest runs, core's in-use check says its disk is in use" \
+        [ "$("$SDVM_STORE_TOOL" in-use "$ov")" = 1 ]
+    admin_disks > "$tmp/disks.out" 2>&1 || true
+    check "  ... and sdvm-admin disks lists it as in use" \
+        contains "$tmp/disks.out" "$(printf '%s\tkilled\t' "$USER_ID")"
+    awk -F'\t' '$2 == "killed" { print $7 }' "$tmp/disks.out" > "$tmp/disks.inuse"
+    check "  ... IN-USE yes" [ "$(cat "$tmp/disks.inuse")" = yes ]
+    printf '[Paths]\nStateDir=%s\n[Store]\nReserveMiB=%s\n' "$tmp/store" 100000000 > "$tmp/evict.conf"
+    "$SDVM_ADMIN" --config "$tmp/evict.conf" evict --dry-run --image testguest > "$tmp/evict.out" 2>&1 || true
+    sed 's/^/# evict: /' "$tmp/evict.out"
+    check "  ... and eviction keeps it" contains "$tmp/evict.out" "1 disk(s) in use by a running guest are kept"
+    check "  ... and plans to delete nothing" lacks "$tmp/evict.out" "would evict"
     kill -KILL "$qemu_pid"
 fi
 rc=0
@@ -73,7 +81,8 @@ rc=0
 qemu-img check -q -f qcow2 "$ov" > /dev/null 2>&1 || rc=$?
 check "QEMU killed: overlay not corrupt (qemu-img check rc $rc: 0 clean, 3 leaks only)" \
     [ "$rc" = 0 ] || [ "$rc" = 3 ]
-check "QEMU killed: the overlay is free again" quiet qemu-img info "$ov"
+check "QEMU killed: core's in-use check says the disk is free again" \
+    [ "$("$SDVM_STORE_TOOL" in-use "$ov")" = 0 ]
 
 # --- 2. run-guest asked to stop --------------------------------------------------------------
 start_held stopped

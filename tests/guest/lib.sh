@@ -124,16 +124,21 @@ store_setup() {
     BASE=$tmp/store/images/testguest.qcow2
 }
 
-# make_overlay NAME [hold]: the user's overlay on the base (temporary name, then rename, as
-# the store does). With "hold", the guest stays up after writing its marker.
+# make_overlay IMAGE_ID [hold]: the user's disk, created by core's disk store (as sdvmd does:
+# temporary name, fsync, rename) over the base. With "hold", the guest stays up after writing
+# its marker.
 make_overlay() {
-    ov=$tmp/store/users/$USER_ID/$1.qcow2
-    qemu-img create -q -f qcow2 -b "$BASE" -F qcow2 "$ov.tmp"
+    ov=$("${SDVM_STORE_TOOL:?run through ctest}" prepare "$tmp/store/users" "$USER_ID" "$1" "$BASE")
     if [ "${2:-}" = hold ]; then
-        qemu-io -f qcow2 -c 'write -P 0x48 56M 4k' "$ov.tmp" > /dev/null
+        qemu-io -f qcow2 -c 'write -P 0x48 56M 4k' "$ov" > /dev/null
     fi
-    mv "$ov.tmp" "$ov"
     echo "$ov"
+}
+
+# admin_disks: core's view of the users' disks (sdvm-admin disks --parsable) of this store.
+admin_disks() {
+    printf '[Paths]\nStateDir=%s\n' "$tmp/store" > "$tmp/sdvm.conf"
+    "${SDVM_ADMIN:?run through ctest}" --config "$tmp/sdvm.conf" disks --parsable
 }
 
 # guest_env OVERLAY SERIAL: run-guest's environment for the generic profile under TCG.
