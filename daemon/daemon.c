@@ -66,6 +66,7 @@ struct sdvmd {
     sdvmd_guest *guest;
     struct login *login;
     guint launch_idle;
+    bool shutting_down;
     char hostname[256];
 };
 
@@ -309,6 +310,8 @@ on_greeter_exited(int wait_status, bool expected, void *userdata)
 static void
 start_greeter(sdvmd *d)
 {
+    if (d->shutting_down)
+        return;
     if (d->greeter && sdvmd_greeter_start(d->greeter) < 0)
         log_errorf("cannot start the greeter; retrying when it is asked for again");
 }
@@ -659,24 +662,91 @@ sdvmd_free(sdvmd *d)
     g_free(d);
 }
 
-int
-sdvmd_reload(sdvmd *d, char **error)
+static bool
+same(const char *a, const char *b)
 {
+    return g_strcmp0(a, b) == 0;
+}
+
+/* What a reload cannot change under a running daemon. */
+static void
+warn_restart_needed(const struct sdvm_config *old, const struct sdvm_config *new)
+{
+    if (!same(old->paths.socket, new->paths.socket) || !same(old->greeter.user, new->greeter.user) ||
+        !same(old->greeter.command, new->greeter.command))
+        log_warningf("reload: socket and greeter settings apply when sdvmd restarts");
+    if (!same(old->network.wifi_ssid, new->network.wifi_ssid) ||
+        old->network.use_wired != new->network.use_wired ||
+        old->network.use_wifi != new->network.use_wifi ||
+        old->network.auth_timeout_ms != new->network.auth_timeout_ms ||
+        old->network.eap_start_timeout_ms != new->network.eap_start_timeout_ms ||
+        old->network.attempt_timeout_ms != new->network.attempt_timeout_ms)
+        log_warningf("reload: [Network] settings apply when sdvmd restarts");
+}
+
+int
+sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
+{
+    *error = NULL;
+    struct sdvm_config *old = d->config;
+    if (config)
+        d->config = config; /* load_sources reads the paths from here */
     sdvm_catalog *catalog = NULL;
     sdvm_realms *realms = NULL;
+    sdvm_store *store = NULL;
     int r = load_sources(d, &catalog, &realms, error);
-    if (r < 0)
-        return r; /* keep serving with what we had */
+    if (r == 0 && config && (r = sdvm_store_new_from_config(config, &store)) < 0) {
+        *error = g_strdup_printf("cannot open the disk store %s: %s", config->paths.users_dir,
+                                 strerror(-r));
+        sdvm_catalog_free(catalog);
+        sdvm_realms_free(realms);
+    }
+    if (r < 0) {
+        d->config = old; /* keep serving with what we had */
+        sdvm_config_free(config);
+        return r;
+    }
     sdvm_catalog_free(d->catalog);
     sdvm_realms_free(d->realms);
     d->catalog = catalog;
     d->realms = realms;
+    if (config) {
+        warn_restart_needed(old, config);
+        sdvm_store_free(d->store);
+        d->store = store;
+        sdvmd_throttle_free(d->throttle);
+        d->throttle = sdvmd_throttle_new(config->login.throttle_after,
+                                         config->login.throttle_base_s,
+                                         config->login.throttle_max_s);
+        sdvmd_power_set_allowed(d->power, config->greeter.power_actions);
+        sdvm_config_free(old);
+    }
     log_infof("reloaded: %zu images, %zu local realms, %zu CAT realms",
               sdvm_catalog_count(catalog), sdvm_realms_local_count(realms),
               sdvm_realms_db_count(realms));
     sdvmd_power_refresh(d->power);
     broadcast_images(d);
     return 0;
+}
+
+void
+sdvmd_shutdown(sdvmd *d)
+{
+    d->shutting_down = true;
+    struct login *l = d->login;
+    if (!l)
+        return;
+    if (d->guest) {
+        log_infof("shutting down: asking the guest to stop");
+        sdvmd_guest_stop(d->guest); /* on_guest_done logs out */
+    } else if (l->phase == PHASE_NETWORK && !l->cancelled) {
+        l->cancelled = true;
+        d->net->ops->cancel(d->net);
+    } else if (l->phase == PHASE_LAUNCHING) {
+        d->net->ops->logout(d->net);
+        d->login = NULL;
+        login_free(l);
+    }
 }
 
 bool

@@ -40,10 +40,19 @@ int sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *syste
 /* Stops the guest and greeter it started, tears down connections, removes the socket. */
 void sdvmd_free(sdvmd *daemon);
 
-/* SIGHUP: re-read the image catalog and the realm database, tell clients. 0 or -errno. */
-int sdvmd_reload(sdvmd *daemon, char **error);
+/*
+ * SIGHUP: take a freshly read configuration (ownership passes; NULL = keep the current one),
+ * re-read the image catalog and the realm sources, and tell clients. Socket, greeter and
+ * network settings apply at the next start (a warning says so). On failure the daemon keeps
+ * serving with what it had. 0 or -errno; *error explains (free()).
+ */
+int sdvmd_reload(sdvmd *daemon, struct sdvm_config *config, char **error);
 
-/* For tests: is a login or a session in progress? */
+/* Shutting down: end the session in progress (the guest is asked to stop, which ends in a
+ * logout; a login in progress is cancelled); no greeter is started again. */
+void sdvmd_shutdown(sdvmd *daemon);
+
+/* Is a login or a session in progress? */
 bool sdvmd_busy(const sdvmd *daemon);
 
 #endif

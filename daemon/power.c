@@ -106,6 +106,12 @@ can_done(GObject *source, GAsyncResult *res, gpointer data)
 }
 
 void
+sdvmd_power_set_allowed(sdvmd_power *p, unsigned allowed_mask)
+{
+    p->allowed = allowed_mask;
+}
+
+void
 sdvmd_power_refresh(sdvmd_power *p)
 {
     if (!p->bus || p->refresh_pending > 0)

@@ -23,6 +23,8 @@ sdvmd_power *sdvmd_power_new(GDBusConnection *bus, unsigned allowed_mask,
                            sdvmd_power_changed_fn changed, void *userdata);
 void sdvmd_power_free(sdvmd_power *power);
 
+/* The lab's allow-list changed (reload); takes effect at the next refresh. */
+void sdvmd_power_set_allowed(sdvmd_power *power, unsigned allowed_mask);
 /* Ask logind again (async); `changed` fires if the answer differs. */
 void sdvmd_power_refresh(sdvmd_power *power);
 /* The mask known now (0 until the first refresh answers). */

@@ -204,7 +204,7 @@ DaemonHarness::reload()
     on_daemon_thread(
         [](sdvmd *d, void *p) {
             char *err = nullptr;
-            *static_cast<int *>(p) = sdvmd_reload(d, &err);
+            *static_cast<int *>(p) = sdvmd_reload(d, nullptr, &err);
             free(err);
         },
         &result);
