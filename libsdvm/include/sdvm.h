@@ -84,30 +84,44 @@ struct sdvm_outcome {
 struct sdvm_listener {
     size_t size;
     void (*progress)(sdvm_ctx *ctx, uint64_t op, enum sdvm_stage stage, void *userdata);
-    /* Information (is_error = 0) or error text to show the person, e.g. "Wi-Fi not found". */
+    /* Information (is_error = 0) or error text to show the person, e.g. "Wi-Fi not found".
+     * op 0: a message about the terminal rather than a login ("Shutting down at 18:00"). */
     void (*message)(sdvm_ctx *ctx, uint64_t op, int is_error, const char *text, void *userdata);
     void (*finished)(sdvm_ctx *ctx, uint64_t op, const struct sdvm_outcome *outcome,
                      void *userdata);
     void (*launching)(sdvm_ctx *ctx, uint64_t op, void *userdata);
     /* Optional: the image list changed (daemon reloaded); call sdvm_images() again. */
     void (*images_changed)(sdvm_ctx *ctx, void *userdata);
-    /* Optional: the daemon went away; the context is unusable and should be freed. */
+    /* Optional: the daemon went away; the context is unusable and should be freed. A login
+     * in progress has already ended with finished(DAEMON_UNAVAILABLE or PROTOCOL). */
     void (*disconnected)(sdvm_ctx *ctx, void *userdata);
 };
 
 /*
  * Create a context and connect the backend. Returns 0 and *out, or -EINVAL (NULL or
- * incomplete listener), -ENOMEM, -ECONNREFUSED/-ENOENT (no daemon), -EPROTO (handshake).
+ * incomplete listener, unknown $SDVM_BACKEND, a bad setting in the environment), -ENOMEM,
+ * -ECONNREFUSED/-ENOENT (no daemon), -ENAMETOOLONG (socket path), -EPROTO (handshake:
+ * garbage or another protocol version), -ETIMEDOUT (no answer to the hello), -ECONNRESET
+ * (the daemon hung up), -EACCES (the daemon does not serve this user), -EBUSY (it serves
+ * another client). The socket handshake blocks, at most $SDVM_HANDSHAKE_TIMEOUT_MS (5 s).
  */
 int sdvm_ctx_new(const struct sdvm_listener *listener, void *userdata, sdvm_ctx **out);
-/* Frees the context; cancels a login in progress. NULL is accepted. */
+/*
+ * Frees the context; cancels a login in progress (no callback follows). NULL is accepted.
+ * Called from a callback, the context is freed when sdvm_dispatch() returns.
+ */
 void sdvm_ctx_free(sdvm_ctx *ctx);
 
-/* A file descriptor that becomes readable when sdvm_dispatch() has work to do. */
+/*
+ * A file descriptor that becomes readable when sdvm_dispatch() has work to do (level-
+ * triggered; owned by the context). Once the daemon is gone and disconnected() has run, it
+ * stays quiet.
+ */
 int sdvm_get_fd(sdvm_ctx *ctx);
 /*
  * Run pending callbacks; wait up to timeout_ms for one (0: do not wait, -1: wait forever).
- * Returns the number of callbacks run (>= 0) or -errno (-EPIPE once disconnected).
+ * Returns the number of callbacks run (>= 0) or -errno: -EPIPE from the call that ran
+ * disconnected() on, -EDEADLK when called from a callback, -EINVAL.
  */
 int sdvm_dispatch(sdvm_ctx *ctx, int timeout_ms);
 
@@ -116,12 +130,19 @@ int sdvm_images(sdvm_ctx *ctx, const struct sdvm_image **images, size_t *count);
 
 /*
  * Start a login. The password is copied and the copy wiped once sent; the caller should
- * wipe its own. Returns 0 and *op (never 0), -EINVAL (NULL/empty argument), -EBUSY (a login
- * is in progress), -EPIPE (disconnected). Callbacks follow from sdvm_dispatch().
+ * wipe its own. Returns 0 and *op (never 0), -EINVAL (NULL/empty argument, or a password
+ * over 1024 bytes or not UTF-8), -EBUSY (a login is in progress, including one cancelled
+ * whose finished() has not been dispatched yet), -EPIPE (disconnected). Callbacks follow from
+ * sdvm_dispatch(); a malformed NAI or image id ends in finished(INVALID_NAI / IMAGE_UNKNOWN).
  */
 int sdvm_login_start(sdvm_ctx *ctx, const char *nai, const char *password,
                      const char *image_id, uint64_t *op);
-/* Cancel a login; idempotent: 0 also when op already ended. finished(CANCELLED) follows. */
+/*
+ * Cancel a login; idempotent: 0 also when op already ended or is being cancelled, -EINVAL
+ * for op 0 or an op never started. finished(CANCELLED) follows; progress and messages of the
+ * op are dropped from then on. With sdvmd, a login already past the point of no return ends
+ * with launching() instead (sdvm-ipc(7)).
+ */
 int sdvm_login_cancel(sdvm_ctx *ctx, uint64_t op);
 
 /* Power actions: mask of enum sdvm_power_action allowed now; request one (-EPERM if not). */
@@ -131,7 +152,11 @@ int sdvm_power(sdvm_ctx *ctx, enum sdvm_power_action action);
 /* The terminal's host name ("" if unknown); owned by the context. */
 const char *sdvm_hostname(sdvm_ctx *ctx);
 
-/* Logging: silent by default. fn NULL restores silence. */
+/*
+ * Logging: silent by default. fn NULL restores silence. ctx NULL sets the default for
+ * contexts created afterwards and for sdvm_ctx_new()'s own messages (call it before creating
+ * contexts; it is not thread-safe).
+ */
 void sdvm_set_log_handler(sdvm_ctx *ctx, enum sdvm_log_level level, sdvm_log_fn fn,
                           void *userdata);
 
