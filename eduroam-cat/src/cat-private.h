@@ -68,7 +68,8 @@ uint32_t cat_db_realm_count(const struct cat_db *db);
 uint32_t cat_db_profile_count(const struct cat_db *db);
 /* Profile index for an exact lower-case key, or -1. */
 long cat_db_find(const struct cat_db *db, const char *key);
-int cat_db_profile(const struct cat_db *db, uint32_t index, struct cat_db_profile *out);
+/* Inflates the strings the profile uses; -EBADMSG when they are corrupt. */
+int cat_db_profile(struct cat_db *db, uint32_t index, struct cat_db_profile *out);
 const char *cat_db_string(const struct cat_db *db, uint32_t offset);
 /* DER, SHA-256 and subject of a cert; inflates the cert section on first use. */
 int cat_db_cert(struct cat_db *db, uint32_t index, const unsigned char **der, size_t *der_len,

@@ -9,22 +9,30 @@
  *     16 u64 created (Unix time)   24 u32 realms  28 u32 profiles  32 u32 certs
  *     36 u32 meta raw length       40 u32 meta zlib length
  *     44 u32 certs raw length      48 u32 certs zlib length
- *     52 8 reserved (0)            60 u32 CRC-32 of bytes 0..59
- *   meta:  zlib stream (realm index, profiles, cert table, lists, strings)
- *   certs: zlib stream (the DER of every distinct certificate, concatenated)
+ *     52 u32 strings raw length    56 u32 strings zlib length
+ *     60 u32 CRC-32 of bytes 0..59
+ *   meta:    zlib stream (realm index, profiles, cert table, lists, string blocks, keys)
+ *   strings: one zlib stream per 16 KiB block of the string area
+ *   certs:   zlib stream (the DER of every distinct certificate, concatenated)
  *
  * meta, once inflated:
- *     7 u32: realm table, profile table, cert table, list words offset, list word count,
- *            string offset, string length (offsets from the start of meta)
- *     realms:   n_realms × { u32 key (string offset), u32 profile }  sorted by key (strcmp)
+ *     9 u32: realm table, profile table, cert table, list words offset, list word count,
+ *            key area offset, key area length, block table offset, block count
+ *            (offsets from the start of meta)
+ *     realms:   n_realms × { u32 key (key area offset), u32 profile }  sorted by key (strcmp)
  *     profiles: n_profiles × 64 bytes (see PROF_* below)
  *     certs:    n_certs × { u32 der offset, u32 der length, u32 subject, 32 bytes SHA-256 }
  *     lists:    u32 words (cert indexes and server-name string offsets of the profiles)
- *     strings:  NUL-terminated; offset 0 is the empty string and means "none"
+ *     blocks:   block count + 1 u32: where each string block starts in the strings section
+ *     keys:     the realm keys, NUL-terminated
  *
- * The cert section is inflated only when a lookup first needs a certificate, so opening
- * the database costs one read and one small inflate. Every offset is checked when the
- * database is opened; a lookup never reads out of bounds, whatever the file says.
+ * Strings (names, helpdesk, server names, subjects) live in the string area: NUL-terminated,
+ * never crossing a 16 KiB block boundary; offset 0 is the empty string and means "none".
+ *
+ * Opening the database inflates only meta (the index a lookup searches); a string block is
+ * inflated when a lookup first touches it, the cert section when a lookup first needs a
+ * certificate. Every offset is checked when the database is opened and every block when it
+ * is inflated: a lookup never reads out of bounds, whatever the file says.
  */
 #include "cat-private.h"
 
@@ -40,7 +48,9 @@
 #include "sdvm/log.h"
 
 #define HEADER_SIZE 64u
-#define META_HEAD 28u
+#define META_HEAD 36u
+#define STR_BLOCK 16384u
+#define STR_MAX 4000u /* longer strings are cut: they are names and reasons */
 #define REALM_REC 8u
 #define PROF_REC 64u
 #define CERT_REC 44u
@@ -182,7 +192,8 @@ struct brealm {
 };
 
 struct sdvm_cat_db_builder {
-    struct buf strings;
+    struct buf keys;    /* realm keys (eager area) */
+    struct buf strings; /* everything else (block-aligned string area) */
     struct table string_table;
     struct buf der;
     struct bcert {
@@ -215,6 +226,13 @@ intern(struct sdvm_cat_db_builder *b, const char *s, int *rc)
     if (!s || !*s || *rc)
         return 0;
     size_t len = strlen(s);
+    char cut[STR_MAX + 1];
+    if (len > STR_MAX) {
+        memcpy(cut, s, STR_MAX);
+        cut[STR_MAX] = '\0';
+        s = cut;
+        len = STR_MAX;
+    }
     if (b->string_table.used * 2 >= b->string_table.cap &&
         table_grow(&b->string_table, string_hash, b) < 0) {
         *rc = -ENOMEM;
@@ -230,6 +248,17 @@ intern(struct sdvm_cat_db_builder *b, const char *s, int *rc)
     if (b->strings.len + len + 1 > UINT32_MAX - 1) {
         *rc = -EFBIG;
         return 0;
+    }
+    /* A string never crosses a block boundary: pad up to the next block instead. */
+    size_t in_block = b->strings.len % STR_BLOCK;
+    if (in_block + len + 1 > STR_BLOCK) {
+        size_t pad = STR_BLOCK - in_block;
+        if (buf_reserve(&b->strings, pad) < 0) {
+            *rc = -ENOMEM;
+            return 0;
+        }
+        memset(b->strings.data + b->strings.len, 0, pad);
+        b->strings.len += pad;
     }
     uint32_t off = (uint32_t)b->strings.len;
     if (buf_add(&b->strings, s, len + 1) < 0) {
@@ -316,7 +345,7 @@ static uint64_t
 realm_hash(void *ctx, uint32_t idx)
 {
     struct sdvm_cat_db_builder *b = ctx;
-    const char *s = (const char *)b->strings.data + b->realms[idx].key;
+    const char *s = (const char *)b->keys.data + b->realms[idx].key;
     return fnv1a(s, strlen(s));
 }
 
@@ -328,7 +357,7 @@ realm_slot(struct sdvm_cat_db_builder *b, const char *key, long *found)
     *found = -1;
     while (b->realm_table.slots[j]) {
         uint32_t idx = b->realm_table.slots[j] - 1;
-        if (!strcmp((const char *)b->strings.data + b->realms[idx].key, key)) {
+        if (!strcmp((const char *)b->keys.data + b->realms[idx].key, key)) {
             *found = idx;
             return j;
         }
@@ -344,7 +373,8 @@ sdvm_cat_db_builder_new(void)
     if (!b)
         return NULL;
     /* Offset 0 is the empty string, which stands for "none". */
-    if (buf_add(&b->strings, "", 1) < 0 || table_grow(&b->realm_table, realm_hash, b) < 0) {
+    if (buf_add(&b->strings, "", 1) < 0 || buf_add(&b->keys, "", 1) < 0 ||
+        table_grow(&b->realm_table, realm_hash, b) < 0) {
         sdvm_cat_db_builder_free(b);
         return NULL;
     }
@@ -356,6 +386,7 @@ sdvm_cat_db_builder_free(struct sdvm_cat_db_builder *b)
 {
     if (!b)
         return;
+    free(b->keys.data);
     free(b->strings.data);
     free(b->string_table.slots);
     free(b->der.data);
@@ -485,10 +516,11 @@ index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bo
         b->realms = v;
         b->cap_realms = cap;
     }
-    int rc = 0;
-    uint32_t koff = intern(b, key, &rc);
-    if (rc)
-        return rc;
+    if (b->keys.len + strlen(key) + 1 > UINT32_MAX / 2)
+        return -EFBIG;
+    uint32_t koff = (uint32_t)b->keys.len;
+    if (buf_add(&b->keys, key, strlen(key) + 1) < 0)
+        return -ENOMEM;
     b->realms[b->n_realms].key = koff;
     b->realms[b->n_realms].profile = profile;
     b->realm_table.slots[slot] = (uint32_t)b->n_realms + 1;
@@ -615,8 +647,8 @@ cmp_realm(const void *a, const void *b, void *ctx)
 {
     const struct brealm *x = a, *y = b;
     const struct sdvm_cat_db_builder *builder = ctx;
-    return strcmp((const char *)builder->strings.data + x->key,
-                  (const char *)builder->strings.data + y->key);
+    return strcmp((const char *)builder->keys.data + x->key,
+                  (const char *)builder->keys.data + y->key);
 }
 
 static int
@@ -647,24 +679,52 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     memset(&b->realm_table, 0, sizeof(b->realm_table));
     table_grow(&b->realm_table, realm_hash, b); /* empty again; re-adding is not supported */
 
+    /* The string blocks, each its own zlib stream. */
+    size_t n_blocks = (b->strings.len + STR_BLOCK - 1) / STR_BLOCK;
+    uint32_t *block_at = calloc(n_blocks + 1, sizeof(uint32_t));
+    struct buf zstrings = {0};
+    if (!block_at)
+        return cat_fail(error, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < n_blocks; i++) {
+        size_t raw = i + 1 < n_blocks ? STR_BLOCK : b->strings.len - i * STR_BLOCK;
+        unsigned char *z;
+        size_t zlen;
+        int zrc = deflate_buf(b->strings.data + i * STR_BLOCK, raw, &z, &zlen);
+        if (zrc == 0) {
+            zrc = buf_add(&zstrings, z, zlen);
+            free(z);
+        }
+        if (zrc < 0 || zstrings.len > UINT32_MAX / 2) {
+            free(block_at);
+            free(zstrings.data);
+            return cat_fail(error, zrc < 0 ? zrc : -EFBIG, "compression failed");
+        }
+        block_at[i + 1] = (uint32_t)zstrings.len;
+    }
+
     size_t realm_off = META_HEAD;
     size_t prof_off = realm_off + b->n_realms * REALM_REC;
     size_t cert_off = prof_off + b->n_profiles * PROF_REC;
     size_t list_off = cert_off + b->n_certs * CERT_REC;
-    size_t str_off = list_off + b->n_lists * 4;
-    size_t meta_len = str_off + b->strings.len;
-    if (meta_len > UINT32_MAX)
-        return cat_fail(error, -EFBIG, "database too large");
-    unsigned char *meta = calloc(1, meta_len);
-    if (!meta)
-        return cat_fail(error, -ENOMEM, "out of memory");
+    size_t block_off = list_off + b->n_lists * 4;
+    size_t key_off = block_off + (n_blocks + 1) * 4;
+    size_t meta_len = key_off + b->keys.len;
+    unsigned char *meta = meta_len <= UINT32_MAX / 2 ? calloc(1, meta_len) : NULL;
+    if (!meta) {
+        free(block_at);
+        free(zstrings.data);
+        return cat_fail(error, meta_len > UINT32_MAX / 2 ? -EFBIG : -ENOMEM,
+                        "database too large or out of memory");
+    }
     wr32(meta + 0, (uint32_t)realm_off);
     wr32(meta + 4, (uint32_t)prof_off);
     wr32(meta + 8, (uint32_t)cert_off);
     wr32(meta + 12, (uint32_t)list_off);
     wr32(meta + 16, (uint32_t)b->n_lists);
-    wr32(meta + 20, (uint32_t)str_off);
-    wr32(meta + 24, (uint32_t)b->strings.len);
+    wr32(meta + 20, (uint32_t)key_off);
+    wr32(meta + 24, (uint32_t)b->keys.len);
+    wr32(meta + 28, (uint32_t)block_off);
+    wr32(meta + 32, (uint32_t)n_blocks);
     for (size_t i = 0; i < b->n_realms; i++) {
         wr32(meta + realm_off + i * REALM_REC, b->realms[i].key);
         wr32(meta + realm_off + i * REALM_REC + 4, b->realms[i].profile);
@@ -693,7 +753,10 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     }
     for (size_t i = 0; i < b->n_lists; i++)
         wr32(meta + list_off + 4 * i, b->lists[i]);
-    memcpy(meta + str_off, b->strings.data, b->strings.len);
+    for (size_t i = 0; i <= n_blocks; i++)
+        wr32(meta + block_off + 4 * i, block_at[i]);
+    memcpy(meta + key_off, b->keys.data, b->keys.len);
+    free(block_at);
 
     unsigned char *zmeta = NULL, *zcerts = NULL;
     size_t zmeta_len = 0, zcerts_len = 0;
@@ -704,13 +767,15 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     free(meta);
     if (rc < 0) {
         free(zmeta);
+        free(zstrings.data);
         return cat_fail(error, rc, "compression failed");
     }
-    size_t total = HEADER_SIZE + zmeta_len + zcerts_len;
+    size_t total = HEADER_SIZE + zmeta_len + zstrings.len + zcerts_len;
     unsigned char *file = malloc(total);
     if (!file) {
         free(zmeta);
         free(zcerts);
+        free(zstrings.data);
         return cat_fail(error, -ENOMEM, "out of memory");
     }
     memset(file, 0, HEADER_SIZE);
@@ -725,11 +790,16 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     wr32(file + 40, (uint32_t)zmeta_len);
     wr32(file + 44, (uint32_t)b->der.len);
     wr32(file + 48, (uint32_t)zcerts_len);
+    wr32(file + 52, (uint32_t)b->strings.len);
+    wr32(file + 56, (uint32_t)zstrings.len);
     wr32(file + 60, (uint32_t)crc32(0, file, 60));
     memcpy(file + HEADER_SIZE, zmeta, zmeta_len);
-    memcpy(file + HEADER_SIZE + zmeta_len, zcerts, zcerts_len);
+    if (zstrings.len)
+        memcpy(file + HEADER_SIZE + zmeta_len, zstrings.data, zstrings.len);
+    memcpy(file + HEADER_SIZE + zmeta_len + zstrings.len, zcerts, zcerts_len);
     free(zmeta);
     free(zcerts);
+    free(zstrings.data);
     rc = cat_write_atomic(path, file, total, 0644);
     free(file);
     if (rc < 0)
@@ -743,13 +813,18 @@ struct cat_db {
     unsigned char *meta;
     size_t meta_len;
     uint32_t n_realms, n_profiles, n_certs;
-    const unsigned char *realms, *profiles, *certs, *lists;
-    uint32_t n_lists;
-    const char *strings;
+    const unsigned char *realms, *profiles, *certs, *lists, *blocks;
+    uint32_t n_lists, n_blocks;
+    const char *keys;
+    uint32_t key_len;
+    unsigned char *zstrings; /* compressed string blocks */
+    size_t zstrings_len;
+    char *strings;           /* the string area, filled block by block */
     uint32_t str_len;
-    unsigned char *zcerts; /* compressed cert section until first use */
+    unsigned char *loaded;   /* per block: 0 not yet, 1 inflated, 2 corrupt */
+    unsigned char *zcerts;   /* compressed cert section until first use */
     size_t zcerts_len;
-    unsigned char *der;    /* inflated cert section */
+    unsigned char *der;      /* inflated cert section */
     size_t der_len;
     int64_t created;
 };
@@ -777,6 +852,35 @@ static bool
 str_ok(const struct cat_db *db, uint32_t off)
 {
     return off < db->str_len;
+}
+
+/* Inflate string block i (once). The block must end in NUL, so every string in it does. */
+static int
+load_block(struct cat_db *db, uint32_t i)
+{
+    if (i >= db->n_blocks)
+        return -EBADMSG;
+    if (db->loaded[i] == 1)
+        return 0;
+    if (db->loaded[i] == 2)
+        return -EBADMSG;
+    uint32_t from = rd32(db->blocks + 4 * (size_t)i), to = rd32(db->blocks + 4 * (size_t)i + 4);
+    size_t raw = i + 1 < db->n_blocks ? STR_BLOCK : db->str_len - (size_t)i * STR_BLOCK;
+    unsigned char tmp[STR_BLOCK + 1];
+    int rc = inflate_exact(db->zstrings + from, to - from, tmp, raw);
+    if (rc < 0 || tmp[raw - 1] != '\0') {
+        db->loaded[i] = 2;
+        return -EBADMSG;
+    }
+    memcpy(db->strings + (size_t)i * STR_BLOCK, tmp, raw);
+    db->loaded[i] = 1;
+    return 0;
+}
+
+static int
+load_string(struct cat_db *db, uint32_t off)
+{
+    return off == 0 ? 0 : load_block(db, off / STR_BLOCK);
 }
 
 int
@@ -807,14 +911,19 @@ cat_db_open(const char *path, struct cat_db **out, char **error)
     }
     uint32_t meta_len = rd32(h + 36), zmeta_len = rd32(h + 40);
     uint32_t der_len = rd32(h + 44), zder_len = rd32(h + 48);
-    if ((uint64_t)HEADER_SIZE + zmeta_len + zder_len != len || meta_len < META_HEAD ||
-        meta_len > CAT_DB_MAX_FILE || der_len > CAT_DB_MAX_FILE) {
+    uint32_t str_len = rd32(h + 52), zstr_len = rd32(h + 56);
+    if ((uint64_t)HEADER_SIZE + zmeta_len + zstr_len + zder_len != len ||
+        meta_len < META_HEAD || meta_len > CAT_DB_MAX_FILE || der_len > CAT_DB_MAX_FILE ||
+        str_len == 0 || str_len > CAT_DB_MAX_FILE) {
         why = "section sizes do not match the file (truncated?)";
         goto bad;
     }
     db = calloc(1, sizeof(*db));
-    if (!db || !(db->meta = malloc((size_t)meta_len + 1))) {
-        free(db);
+    if (!db || !(db->meta = malloc((size_t)meta_len + 1)) ||
+        !(db->zstrings = malloc(zstr_len ? zstr_len : 1)) ||
+        !(db->zcerts = malloc(zder_len ? zder_len : 1)) ||
+        !(db->strings = calloc(1, (size_t)str_len + 1))) {
+        cat_db_free(db);
         free(data);
         return cat_fail(error, -ENOMEM, "out of memory");
     }
@@ -824,18 +933,15 @@ cat_db_open(const char *path, struct cat_db **out, char **error)
     db->n_certs = rd32(h + 32);
     db->created = (int64_t)rd64(h + 16);
     db->der_len = der_len;
+    db->str_len = str_len;
+    db->zstrings_len = zstr_len;
+    db->zcerts_len = zder_len;
     if (inflate_exact(h + HEADER_SIZE, zmeta_len, db->meta, meta_len) < 0) {
         why = "index section does not decompress (corrupt)";
         goto bad;
     }
-    db->zcerts_len = zder_len;
-    db->zcerts = malloc(zder_len ? zder_len : 1);
-    if (!db->zcerts) {
-        cat_db_free(db);
-        free(data);
-        return cat_fail(error, -ENOMEM, "out of memory");
-    }
-    memcpy(db->zcerts, h + HEADER_SIZE + zmeta_len, zder_len);
+    memcpy(db->zstrings, h + HEADER_SIZE + zmeta_len, zstr_len);
+    memcpy(db->zcerts, h + HEADER_SIZE + zmeta_len + zstr_len, zder_len);
     free(data);
     data = NULL;
 
@@ -843,12 +949,14 @@ cat_db_open(const char *path, struct cat_db **out, char **error)
     const unsigned char *m = db->meta;
     uint64_t realm_off = rd32(m), prof_off = rd32(m + 4), cert_off = rd32(m + 8);
     uint64_t list_off = rd32(m + 12), n_lists = rd32(m + 16);
-    uint64_t str_off = rd32(m + 20), str_len = rd32(m + 24);
+    uint64_t key_off = rd32(m + 20), key_len = rd32(m + 24);
+    uint64_t block_off = rd32(m + 28), n_blocks = rd32(m + 32);
     if (realm_off != META_HEAD || prof_off != realm_off + (uint64_t)db->n_realms * REALM_REC ||
         cert_off != prof_off + (uint64_t)db->n_profiles * PROF_REC ||
         list_off != cert_off + (uint64_t)db->n_certs * CERT_REC ||
-        str_off != list_off + n_lists * 4 || str_off + str_len != meta_len || str_len == 0 ||
-        m[meta_len - 1] != '\0' || m[str_off] != '\0') {
+        block_off != list_off + n_lists * 4 || key_off != block_off + (n_blocks + 1) * 4 ||
+        key_off + key_len != meta_len || key_len == 0 || m[meta_len - 1] != '\0' ||
+        n_blocks != (str_len + STR_BLOCK - 1) / STR_BLOCK) {
         why = "index tables are inconsistent";
         goto bad;
     }
@@ -857,18 +965,34 @@ cat_db_open(const char *path, struct cat_db **out, char **error)
     db->certs = m + cert_off;
     db->lists = m + list_off;
     db->n_lists = (uint32_t)n_lists;
-    db->strings = (const char *)m + str_off;
-    db->str_len = (uint32_t)str_len;
+    db->blocks = m + block_off;
+    db->n_blocks = (uint32_t)n_blocks;
+    db->keys = (const char *)m + key_off;
+    db->key_len = (uint32_t)key_len;
+    if (!(db->loaded = calloc(n_blocks ? n_blocks : 1, 1))) {
+        cat_db_free(db);
+        return cat_fail(error, -ENOMEM, "out of memory");
+    }
+    uint32_t prev_at = 0;
+    for (uint32_t i = 0; i <= db->n_blocks; i++) {
+        uint32_t at = rd32(db->blocks + 4 * (size_t)i);
+        if ((i == 0 && at != 0) || at < prev_at || at > zstr_len ||
+            (i == db->n_blocks && at != zstr_len)) {
+            why = "string block table is inconsistent";
+            goto bad;
+        }
+        prev_at = at;
+    }
     const char *prev = NULL;
     for (uint32_t i = 0; i < db->n_realms; i++) {
         uint32_t key = rd32(db->realms + i * REALM_REC);
         uint32_t prof = rd32(db->realms + i * REALM_REC + 4);
-        if (!key || !str_ok(db, key) || prof >= db->n_profiles ||
-            (prev && strcmp(prev, db->strings + key) >= 0)) {
+        if (!key || key >= db->key_len || prof >= db->n_profiles ||
+            (prev && strcmp(prev, db->keys + key) >= 0)) {
             why = "realm index is out of order or points outside the file";
             goto bad;
         }
-        prev = db->strings + key;
+        prev = db->keys + key;
     }
     for (uint32_t i = 0; i < db->n_certs; i++) {
         const unsigned char *c = db->certs + i * CERT_REC;
@@ -916,6 +1040,9 @@ cat_db_free(struct cat_db *db)
     if (!db)
         return;
     free(db->meta);
+    free(db->zstrings);
+    free(db->strings);
+    free(db->loaded);
     free(db->zcerts);
     free(db->der);
     free(db);
@@ -946,7 +1073,7 @@ cat_db_find(const struct cat_db *db, const char *key)
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const unsigned char *r = db->realms + (size_t)mid * REALM_REC;
-        int c = strcmp(key, db->strings + rd32(r));
+        int c = strcmp(key, db->keys + rd32(r));
         if (c == 0)
             return (long)rd32(r + 4);
         if (c < 0)
@@ -960,25 +1087,34 @@ cat_db_find(const struct cat_db *db, const char *key)
 const char *
 cat_db_string(const struct cat_db *db, uint32_t offset)
 {
-    return offset && offset < db->str_len ? db->strings + offset : NULL;
+    if (!offset || offset >= db->str_len || db->loaded[offset / STR_BLOCK] != 1)
+        return NULL;
+    return db->strings + offset;
 }
 
 int
-cat_db_profile(const struct cat_db *db, uint32_t index, struct cat_db_profile *out)
+cat_db_profile(struct cat_db *db, uint32_t index, struct cat_db_profile *out)
 {
     if (index >= db->n_profiles)
         return -ENOENT;
     const unsigned char *p = db->profiles + (size_t)index * PROF_REC;
-    const char **strs[9] = {&out->source, &out->id, &out->display_name, &out->email,
-                            &out->phone, &out->url, &out->outer_identity, &out->inner_suffix,
-                            &out->reason};
-    for (int k = 0; k < 9; k++)
-        *strs[k] = cat_db_string(db, rd32(p + 4 * k));
     out->certs = (const uint32_t *)(const void *)(db->lists + 4 * (size_t)rd32(p + PROF_CERT_LIST));
     out->n_certs = rd32(p + PROF_CERT_N);
     out->server_ids =
         (const uint32_t *)(const void *)(db->lists + 4 * (size_t)rd32(p + PROF_SERVER_LIST));
     out->n_server_ids = rd32(p + PROF_SERVER_N);
+    /* The strings this profile uses, inflated now so the pointers below are valid. */
+    for (int k = 0; k < 9; k++)
+        if (load_string(db, rd32(p + 4 * k)) < 0)
+            return -EBADMSG;
+    for (uint32_t k = 0; k < out->n_server_ids; k++)
+        if (load_string(db, cat_db_word(out->server_ids, k)) < 0)
+            return -EBADMSG;
+    const char **strs[9] = {&out->source, &out->id, &out->display_name, &out->email,
+                            &out->phone, &out->url, &out->outer_identity, &out->inner_suffix,
+                            &out->reason};
+    for (int k = 0; k < 9; k++)
+        *strs[k] = cat_db_string(db, rd32(p + 4 * k));
     out->valid_until = (int64_t)rd64(p + PROF_VALID_UNTIL);
     out->eap = (enum sdvm_eap_method)p[PROF_EAP];
     out->inner = (enum sdvm_inner_method)p[PROF_INNER];
@@ -1012,6 +1148,8 @@ cat_db_cert(struct cat_db *db, uint32_t index, const unsigned char **der, size_t
         db->zcerts = NULL;
     }
     const unsigned char *c = db->certs + (size_t)index * CERT_REC;
+    if (load_string(db, rd32(c + 8)) < 0)
+        return -EBADMSG;
     *der = db->der + rd32(c);
     *der_len = rd32(c + 4);
     *sha256 = c + 12;

@@ -609,8 +609,12 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
             res->local = l;
             if (l->from_cat && r->db) {
                 res->db_index = cat_db_find(r->db, k);
-                if (res->db_index >= 0)
-                    cat_db_profile(r->db, (uint32_t)res->db_index, &res->dbp);
+                if (res->db_index >= 0 &&
+                    cat_db_profile(r->db, (uint32_t)res->db_index, &res->dbp) < 0) {
+                    res->failure = SDVM_FAILURE_INTERNAL;
+                    res->detail = cat_strdupf("the CAT database's entry for %s is corrupt", k);
+                    return;
+                }
             }
             if (l->from_cat && res->db_index < 0 && !l->has_method) {
                 res->failure = SDVM_FAILURE_UNKNOWN_REALM;
@@ -626,7 +630,12 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
         long idx = r->db ? cat_db_find(r->db, k) : -1;
         if (idx >= 0) {
             struct cat_db_profile p;
-            cat_db_profile(r->db, (uint32_t)idx, &p);
+            if (cat_db_profile(r->db, (uint32_t)idx, &p) < 0) {
+                res->matched = k;
+                res->failure = SDVM_FAILURE_INTERNAL;
+                res->detail = cat_strdupf("the CAT database's entry for %s is corrupt", k);
+                return;
+            }
             if (parent && (p.flags & CAT_DB_HINT)) {
                 if (!skipped) {
                     skipped = k;
