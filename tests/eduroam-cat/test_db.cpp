@@ -267,3 +267,73 @@ TEST(Database, MissingDatabaseMeansRealmsDOnly)
 }
 
 } // namespace
+
+namespace {
+
+sdvm_cat_document *
+parse_text(const std::string &xml)
+{
+    sdvm_cat_document *doc = nullptr;
+    char *error = nullptr;
+    int rc = sdvm_cat_parse(xml.data(), xml.size(), &doc, &error);
+    EXPECT_EQ(0, rc) << (error ? error : "");
+    free(error);
+    return doc;
+}
+
+std::string
+provider_xml(const std::string &id, int eap, bool with_ca, const std::string &suffix)
+{
+    std::string ca = slurp(fixture("certs/test-ca-uni-a.b64"));
+    std::string x = "<EAPIdentityProviderList><EAPIdentityProvider ID='" + id +
+                    "' namespace='n'><AuthenticationMethods><AuthenticationMethod><EAPMethod>"
+                    "<Type>" + std::to_string(eap) + "</Type></EAPMethod><ServerSideCredential>";
+    if (with_ca)
+        x += "<CA format='X.509' encoding='base64'>" + ca + "</CA>";
+    x += "<ServerID>radius.x.test</ServerID></ServerSideCredential>";
+    if (!suffix.empty())
+        x += "<ClientSideCredential><InnerIdentitySuffix>" + suffix +
+             "</InnerIdentitySuffix></ClientSideCredential>";
+    x += "<InnerAuthenticationMethod><EAPMethod><Type>26</Type></EAPMethod>"
+         "</InnerAuthenticationMethod></AuthenticationMethod></AuthenticationMethods>"
+         "</EAPIdentityProvider></EAPIdentityProviderList>";
+    return x;
+}
+
+TEST(Database, SuffixIndexAndUsableProfileReplacesUnusable)
+{
+    TempDir tmp;
+    sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
+    Report r;
+    // No realm in ID, but an InnerIdentitySuffix: found by the suffix.
+    sdvm_cat_document *d1 = parse_text(provider_xml("undefined", 25, true, "Suffix-Only.test"));
+    // First an insecure profile for dup.test, then a usable one from another file.
+    sdvm_cat_document *d2 = parse_text(provider_xml("dup.test", 25, false, ""));
+    sdvm_cat_document *d3 = parse_text(provider_xml("DUP.test", 25, true, ""));
+    ASSERT_TRUE(d1 && d2 && d3);
+    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "one", d1, Report::fn, &r));
+    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "two", d2, Report::fn, &r));
+    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "three", d3, Report::fn, &r));
+    EXPECT_TRUE(r.has("three", true, "replaces the unusable profile from two"));
+    std::string out = tmp / "x.db";
+    ASSERT_EQ(0, sdvm_cat_db_builder_write(b, out.c_str(), nullptr));
+    sdvm_cat_db_builder_free(b);
+    sdvm_cat_document_free(d1);
+    sdvm_cat_document_free(d2);
+    sdvm_cat_document_free(d3);
+
+    Realms realms(nullptr, out.c_str(), nullptr);
+    ASSERT_EQ(0, realms.rc) << realms.error;
+    sdvm_auth_profile *p = nullptr;
+    char *detail = nullptr;
+    EXPECT_EQ(SDVM_FAILURE_NONE, sdvm_realms_lookup(realms.r, "suffix-only.test", &p, &detail));
+    sdvm_auth_profile_free(p);
+    p = nullptr;
+    EXPECT_EQ(SDVM_FAILURE_NONE, sdvm_realms_lookup(realms.r, "dup.test", &p, &detail));
+    ASSERT_NE(nullptr, p);
+    EXPECT_STREQ("cat-db:three", p->source);
+    sdvm_auth_profile_free(p);
+    free(detail);
+}
+
+} // namespace
