@@ -1,0 +1,258 @@
+#!/bin/sh
+# shellcheck disable=SC2317,SC2016 # helpers run through check; inner shells expand $1
+# run-guest's host work for real (unit tier): an umockdev OptiPlex 7010 plus a small fake
+# kernel (a polling loop that honours driver_override, unbind, drivers_probe and the hugepage
+# pool in the testbed's sysfs) and a QEMU stub. Checks that devices are on vfio-pci while
+# QEMU runs and back on their host drivers afterwards, however QEMU ends; that a host driver
+# refusing the iGPU gives REBOOT_NEEDED; that the undo journal is replayed after a run-guest
+# crash; and the hugepage life cycle (reserve, refuse, fall back, release).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" != inner ]; then
+    command -v umockdev-run > /dev/null || { echo "umockdev-run missing (package umockdev)"; exit 1; }
+    # A real hugetlbfs mount (no pages are taken by mounting it) in a private mount
+    # namespace, when we may; otherwise the hugepage cases that need one are skipped.
+    rc=0
+    if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null; then
+        unshare -m sh -c '
+            mkdir -p "$1/huge" && mount -t hugetlbfs -o pagesize=2M sdvm-test "$1/huge" &&
+            exec umockdev-run -d "$2" -- sh "$3" inner "$1/huge"' \
+            sh "$tmp" "$TREES/optiplex-7010.umockdev" "$0" || rc=$?
+    else
+        umockdev-run -d "$TREES/optiplex-7010.umockdev" -- sh "$0" inner "" || rc=$?
+    fi
+    exit "$rc"
+fi
+huge=${2:-}
+: "${UMOCKDEV_DIR:?not inside umockdev-run}"
+S=$UMOCKDEV_DIR/sys
+FK=$tmp/fk
+mkdir -p "$FK"
+# lib.sh made a fresh $tmp for this (inner) process; the outer one removes its own.
+
+# --- the fake kernel ----------------------------------------------------------------------
+ADDRS="0000:00:02.0 0000:00:1d.0 0000:00:1a.0 0000:00:14.0 0000:00:1b.0"
+for drv in i915 ehci-pci xhci_hcd snd_hda_intel lpc_ich ahci i801_smbus e1000e mei_me pcieport vfio-pci; do
+    mkdir -p "$S/bus/pci/drivers/$drv"
+    : > "$S/bus/pci/drivers/$drv/unbind"
+done
+: > "$S/bus/pci/drivers_probe"
+pool=$S/kernel/mm/hugepages/hugepages-2048kB
+mkdir -p "$pool"
+echo 0 > "$pool/nr_hugepages"
+echo 0 > "$pool/free_hugepages"
+echo 100000 > "$FK/max-pages"
+# The host driver each device goes back to when probed without an override.
+for a in $ADDRS; do
+    basename "$(readlink "$S/bus/pci/devices/$a/driver")" > "$FK/$a.host"
+done
+
+driver_of() {
+    l=$(readlink "$S/bus/pci/devices/$1/driver" 2> /dev/null || true)
+    [ -z "$l" ] || basename "$l"
+}
+
+fake_kernel() {
+    while [ ! -e "$FK/stop" ]; do
+        for u in "$S"/bus/pci/drivers/*/unbind; do
+            a=$(cat "$u")
+            [ -n "$a" ] || continue
+            : > "$u"
+            drv=$(basename "$(dirname "$u")")
+            if [ "$(driver_of "$a")" = "$drv" ]; then
+                rm -f "$S/bus/pci/devices/$a/driver"
+                echo "unbind $a $drv" >> "$FK/log"
+            fi
+        done
+        a=$(cat "$S/bus/pci/drivers_probe")
+        if [ -n "$a" ]; then
+            : > "$S/bus/pci/drivers_probe"
+            if [ -z "$(driver_of "$a")" ]; then
+                ov=$(tr -d ' \n' < "$S/bus/pci/devices/$a/driver_override")
+                [ "$ov" != "(null)" ] || ov=''
+                drv=${ov:-$(cat "$FK/$a.host")}
+                if [ -e "$FK/refuse-$drv" ]; then
+                    echo "probe $a $drv REFUSED" >> "$FK/log"
+                else
+                    ln -s "../../../bus/pci/drivers/$drv" "$S/devices/pci0000:00/$a/driver"
+                    echo "probe $a $drv" >> "$FK/log"
+                fi
+            fi
+        fi
+        nr=$(cat "$pool/nr_hugepages")
+        max=$(cat "$FK/max-pages")
+        case $nr in '' | *[!0-9]*) nr=0 ;; esac
+        [ "$nr" -le "$max" ] || { nr=$max; echo "$nr" > "$pool/nr_hugepages"; }
+        [ "$(cat "$pool/free_hugepages")" = "$nr" ] || echo "$nr" > "$pool/free_hugepages"
+        sleep 0.01
+    done
+}
+fake_kernel &
+fk_pid=$!
+stop_all() {
+    touch "$FK/stop"
+    wait "$fk_pid" 2> /dev/null || true
+    rm -rf "$tmp"
+}
+trap stop_all EXIT
+
+# --- the QEMU stub: records argv and the drivers it sees, then ends as $STUB_MODE says ------
+# Named sdvm-guest so run-guest recognises a leftover one, as it does QEMU's process name.
+mkdir -p "$tmp/bin"
+cat > "$tmp/bin/sdvm-guest" << STUB
+#!/bin/sh
+printf '%s\n' "\$@" > "$tmp/qemu.argv"
+for a in $ADDRS; do
+    l=\$(readlink "/sys/bus/pci/devices/\$a/driver" 2> /dev/null || true)
+    echo "\$a \${l##*/}"
+done > "$tmp/qemu.drivers"
+case \${STUB_MODE:-exit0} in
+exit0) exit 0 ;;
+exit1) echo "stub: could not start" >&2; exit 1 ;;
+kill9) kill -KILL \$\$ ;;
+refuse) touch "$FK/refuse-i915"; exit 0 ;;
+hold) trap 'exit 0' TERM; while :; do sleep 0.05; done ;;
+esac
+STUB
+chmod +x "$tmp/bin/sdvm-guest"
+
+session_env
+fake_proc
+export QEMU="$tmp/bin/sdvm-guest"
+export SDVM_OS_TYPE=windows
+unset SDVM_MACHINE SDVM_ACCEL 2> /dev/null || true
+table=$SDVM_MACHINES_DIR/optiplex-7010.conf
+# use_table HUGEPAGES PATH: the shipped 7010 table with another hugepage policy and mount.
+use_table() {
+    sed -e "s|^Hugepages=.*|Hugepages=$1|" -e "s|^HugepagesPath=.*|HugepagesPath=$2|" \
+        "$TABLES/optiplex-7010.conf" > "$table"
+}
+
+all_on() {
+    for a in $ADDRS; do
+        [ "$(driver_of "$a")" = "$1" ] || { echo "# $a is on '$(driver_of "$a")', not $1"; return 1; }
+    done
+}
+all_home() {
+    for a in $ADDRS; do
+        home=$(cat "$FK/$a.host")
+        [ "$(driver_of "$a")" = "$home" ] || { echo "# $a is on '$(driver_of "$a")', not $home"; return 1; }
+        ov=$(tr -d ' \n' < "$S/bus/pci/devices/$a/driver_override")
+        [ -z "$ov" ] || [ "$ov" = "(null)" ] || { echo "# $a driver_override is '$ov'"; return 1; }
+    done
+}
+seen_by_qemu_on() {
+    for a in $ADDRS; do
+        grep -qx "$a $1" "$tmp/qemu.drivers" || { echo "# QEMU saw:"; sed 's/^/#   /' "$tmp/qemu.drivers"; return 1; }
+    done
+}
+pool_is() { [ "$(cat "$pool/nr_hugepages")" = "$1" ]; }
+
+# run NAME [ENV=VALUE...]: run-guest (not a dry run); the exit code goes to $rc.
+run() {
+    name=$1
+    shift
+    rm -f "$tmp/qemu.argv" "$tmp/qemu.drivers"
+    : > "$FK/log"
+    rc=0
+    env "$@" "$RUN_GUEST" > "$tmp/$name.out" 2>&1 || rc=$?
+    sed "s/^/# $name: /" "$tmp/$name.out"
+}
+
+# --- 1. a normal session ------------------------------------------------------------------
+if [ -n "$huge" ]; then
+    use_table required "$huge"
+else
+    use_table off /dev/hugepages
+fi
+run normal
+check "normal: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "normal: QEMU ran with every table device on vfio-pci" seen_by_qemu_on vfio-pci
+check "normal: each device was unbound from its host driver first" \
+    contains "$FK/log" "unbind 0000:00:02.0 i915"
+check "normal: afterwards every device is back on its host driver, override cleared" all_home
+check "normal: the undo journal is gone" [ ! -e "$SDVM_RUN_DIR/undo" ]
+check "normal: nothing else was unbound" \
+    sh -c '! grep -v -e "0000:00:02.0" -e "0000:00:1d.0" -e "0000:00:1a.0" -e "0000:00:14.0" -e "0000:00:1b.0" "$1" | grep -q unbind' sh "$FK/log"
+if [ -n "$huge" ]; then
+    check "normal: QEMU got the hugetlbfs mount" contains "$tmp/qemu.argv" "$huge"
+    check "normal: hugepage pool released (back to 0)" pool_is 0
+else
+    ok "normal: hugepages # SKIP needs root for a private hugetlbfs mount"
+    ok "normal: hugepage pool released # SKIP needs root"
+fi
+use_table off /dev/hugepages
+
+# --- 2. QEMU killed -------------------------------------------------------------------------
+run killed STUB_MODE=kill9
+check "QEMU killed: exit 61 GUEST_CRASHED (got $rc)" [ "$rc" = 61 ]
+check "QEMU killed: devices were on vfio-pci while it ran" seen_by_qemu_on vfio-pci
+check "QEMU killed: devices back on their host drivers" all_home
+
+# --- 3. QEMU cannot start -------------------------------------------------------------------
+run nostart STUB_MODE=exit1
+check "QEMU exit 1: exit 60 GUEST_START (got $rc)" [ "$rc" = 60 ]
+check "QEMU exit 1: devices back on their host drivers" all_home
+
+# --- 4. the host driver refuses the iGPU: reboot needed; the next start tries again ------------
+run refuse STUB_MODE=refuse
+check "i915 refuses the iGPU: exit 64 REBOOT_NEEDED (got $rc)" [ "$rc" = 64 ]
+check "i915 refuses: the other devices are back" \
+    sh -c '[ "$(readlink "$1/bus/pci/devices/0000:00:14.0/driver")" != "" ]' sh "$S"
+check "i915 refuses: the journal keeps the iGPU entry" contains "$SDVM_RUN_DIR/undo" "0000:00:02.0"
+check "i915 refuses: the journal keeps only that" [ "$(wc -l < "$SDVM_RUN_DIR/undo")" = 1 ]
+rm -f "$FK/refuse-i915"
+run retry
+check "next start replays the journal first" contains "$tmp/retry.out" "undoing the host changes of a previous run-guest"
+check "next start: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "next start: all devices home" all_home
+
+# --- 5. run-guest itself killed while QEMU runs ----------------------------------------------
+rm -f "$tmp/qemu.argv"
+STUB_MODE=hold "$RUN_GUEST" > "$tmp/crashed.out" 2>&1 &
+rg=$!
+i=0
+while { [ ! -s "$tmp/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+stub=$(cat "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+kill -KILL "$rg"
+wait "$rg" 2> /dev/null || true
+check "run-guest killed: devices still on vfio-pci" all_on vfio-pci
+check "run-guest killed: its journal lists all five devices" [ "$(grep -c '^device' "$SDVM_RUN_DIR/undo")" = 5 ]
+run after
+check "next run-guest stops the leftover guest" contains "$tmp/after.out" "stopping the guest left by a previous run-guest (QEMU pid $stub)"
+check "  ... then gives the devices back from the journal" contains "$tmp/after.out" "undoing the host changes"
+check "  ... then runs its own session (exit $rc)" [ "$rc" = 0 ]
+check "  ... and ends with every device home" all_home
+[ -z "$stub" ] || kill -KILL "$stub" 2> /dev/null || true
+
+# --- 6. hugepages ---------------------------------------------------------------------------
+use_table required "$tmp"
+run nothugetlbfs
+check "hugepages on a non-hugetlbfs path: exit 63 HUGEPAGES (got $rc)" [ "$rc" = 63 ]
+check "  ... says why (QEMU would silently use ordinary memory)" \
+    contains "$tmp/nothugetlbfs.out" "is not a hugetlbfs mount"
+check "  ... and touched no device" lacks "$FK/log" "unbind"
+if [ -n "$huge" ]; then
+    echo 100 > "$FK/max-pages"
+    use_table required "$huge"
+    run short
+    check "pool too small, required: exit 63 HUGEPAGES (got $rc)" [ "$rc" = 63 ]
+    check "  ... reason counts the pages" contains "$tmp/short.out" "only 100 of 3455 hugepages"
+    check "  ... the compaction knobs were used" [ "$(cat "$SDVM_PROC_ROOT/sys/vm/compact_memory")" = 1 ]
+    check "  ... pool put back to 0" pool_is 0
+    check "  ... no device touched" lacks "$FK/log" "unbind"
+    use_table preferred "$huge"
+    run fallback
+    check "pool too small, preferred: runs anyway (exit $rc)" [ "$rc" = 0 ]
+    check "  ... loudly" contains "$tmp/fallback.out" "WARNING: running the guest on ordinary memory"
+    check "  ... without -mem-path" lacks "$tmp/qemu.argv" "-mem-path"
+    check "  ... pool back to 0" pool_is 0
+    echo 100000 > "$FK/max-pages"
+else
+    for t in short fallback; do ok "hugepage pool $t # SKIP needs root for a private hugetlbfs mount"; done
+fi
+finish
