@@ -868,17 +868,10 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
     }
 
     /* Certificates: realms.d's if it lists any, else the database's. */
-    struct certref *certs = NULL;
-    size_t n_certs = 0;
-    if (collect_certs(r, res, &certs, &n_certs) < 0) {
-        sdvm_auth_profile_free(p);
-        if (detail)
-            *detail = cat_strdupf("%s: the CAT database's certificate section is corrupt", key);
-        return SDVM_FAILURE_INTERNAL;
-    }
+    bool local_ca = l && l->has_ca;
+    size_t n_certs = local_ca ? l->n_certs : d ? d->n_certs : 0;
     bool needs_ca = p->eap == SDVM_EAP_TTLS || p->eap == SDVM_EAP_PEAP;
     if (needs_ca && n_certs == 0 && !p->allow_insecure) {
-        free(certs);
         if (detail)
             *detail = cat_strdupf("%s (%s) has no CA certificate, so the RADIUS server could"
                                   " not be verified (set CaFile=, or AllowInsecure=true)",
@@ -886,11 +879,20 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
         sdvm_auth_profile_free(p);
         return SDVM_FAILURE_INSECURE_PROFILE;
     }
+    struct certref *certs = NULL;
     if (n_certs && write && r->ca_dir) {
-        char **memo = l && l->has_ca ? &res->local->bundle_path
-                                     : &r->db_bundles[res->db_index];
+        char **memo = local_ca ? &res->local->bundle_path : &r->db_bundles[res->db_index];
         if (!*memo) {
-            int wrc = write_bundle(r, certs, n_certs, memo);
+            /* First use of this CA set by this handle: build the bundle, write it once. */
+            size_t n = 0;
+            if (collect_certs(r, res, &certs, &n) < 0) {
+                sdvm_auth_profile_free(p);
+                if (detail)
+                    *detail = cat_strdupf("%s: the CAT database's certificate section is"
+                                          " corrupt", key);
+                return SDVM_FAILURE_INTERNAL;
+            }
+            int wrc = write_bundle(r, certs, n, memo);
             if (wrc < 0) {
                 free(certs);
                 sdvm_auth_profile_free(p);
