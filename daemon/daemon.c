@@ -257,12 +257,34 @@ on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, 
     start_greeter(d);
 }
 
+/* The client that logged in (sdvm-admin login --follow) sees the guest's console. */
+static void
+on_guest_line(const char *line, void *userdata)
+{
+    sdvmd *d = userdata;
+    if (!d->login || !d->login->client)
+        return;
+    char text[SDVM_IPC_MAX_TEXT + 1];
+    g_strlcpy(text, line, sizeof(text));
+    if (g_utf8_validate(text, -1, NULL) && *text)
+        send_message(d->login->client, 0, false, text);
+}
+
 static void
 start_guest(sdvmd *d)
 {
     struct login *l = d->login;
     l->phase = PHASE_GUEST;
     l->guest_started_at = g_get_monotonic_time();
+    /* The machine choice comes from sdvm.conf [Guest]; options may add or override. */
+    g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINE=%s", d->config->guest.machine));
+    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINES_DIR=%s", d->config->paths.machines_dir));
+    g_ptr_array_add(env, g_strdup_printf("SDVM_HOST_RESERVE_MIB=%" G_GUINT64_FORMAT,
+                                         d->config->guest.host_reserve_mib));
+    for (char **e = d->run_guest_env; e && *e; e++)
+        g_ptr_array_add(env, g_strdup(*e));
+    g_ptr_array_add(env, NULL);
     struct sdvmd_guest_params p = {
         .run_guest = d->config->paths.run_guest,
         .args = (const char *const *)d->run_guest_args,
@@ -270,9 +292,9 @@ start_guest(sdvmd *d)
         .image_id = l->image_id,
         .os_type = l->os_type,
         .user_id = l->user_id,
-        .env = (const char *const *)d->run_guest_env,
+        .env = (const char *const *)env->pdata,
     };
-    d->guest = sdvmd_guest_start(&p, on_guest_done, d);
+    d->guest = sdvmd_guest_start(&p, on_guest_done, on_guest_line, d);
     if (!d->guest) {
         /* Nothing ran: end the session as a failed start. */
         d->net->ops->logout(d->net);

@@ -21,6 +21,7 @@ struct sdvmd_guest {
     GIOChannel *output;
     gint64 started_at;
     sdvmd_guest_done_fn done;
+    sdvmd_guest_line_fn line;
     void *userdata;
 };
 
@@ -66,6 +67,8 @@ on_output(GIOChannel *channel, GIOCondition cond, gpointer data)
         if (st == G_IO_STATUS_NORMAL) {
             g_strchomp(line);
             log_infof("run-guest: %s", line);
+            if (g->line)
+                g->line(line, g->userdata);
             continue;
         }
         if (st == G_IO_STATUS_AGAIN)
@@ -112,7 +115,8 @@ on_guest_exit(GPid pid, gint status, gpointer data)
 }
 
 sdvmd_guest *
-sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done, void *userdata)
+sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done,
+                  sdvmd_guest_line_fn line, void *userdata)
 {
     if (!p->run_guest || !p->disk || !p->image_id || !p->user_id) {
         errno = EINVAL;
@@ -137,6 +141,7 @@ sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done, 
     }
     g->started_at = g_get_monotonic_time();
     g->done = done;
+    g->line = line;
     g->userdata = userdata;
     g_unix_set_fd_nonblocking(out_fd, TRUE, NULL);
     g->output = g_io_channel_unix_new(out_fd);

@@ -24,13 +24,17 @@ struct sdvmd_guest_params {
     const char *const *env;  /* extra NAME=value entries (QEMU=, SDVM_ACCEL=, ...); may be NULL */
 };
 
+/* One line of run-guest's output (its plan, QEMU's messages, a serial console). */
+typedef void (*sdvmd_guest_line_fn)(const char *line, void *userdata);
+
 /* failure = SDVM_FAILURE_NONE when the guest ran and powered off. */
 typedef void (*sdvmd_guest_done_fn)(enum sdvm_failure failure, int wait_status,
                                     uint64_t duration_ms, void *userdata);
 
-/* Start run-guest; NULL and errno on failure to spawn. `done` fires once, from the loop. */
+/* Start run-guest; NULL and errno on failure to spawn. `done` fires once, from the loop;
+ * `line` (may be NULL) for each output line, which is also logged. */
 sdvmd_guest *sdvmd_guest_start(const struct sdvmd_guest_params *params, sdvmd_guest_done_fn done,
-                               void *userdata);
+                               sdvmd_guest_line_fn line, void *userdata);
 /* Ask run-guest to end the guest (SIGTERM: it stops QEMU and runs its undo steps). */
 void sdvmd_guest_stop(sdvmd_guest *guest);
 /* Frees; if still running, stops it and waits for it (bounded). NULL is accepted. */

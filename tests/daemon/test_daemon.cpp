@@ -106,6 +106,7 @@ EXPECT PROGRESS op=1 stage=AUTHENTICATING
 EXPECT PROGRESS op=1 stage=PREPARING_DISK
 EXPECT PROGRESS op=1 stage=STARTING
 EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=0 text="guest: booting"
 EXPECT MESSAGE op=0 error=0 text="session ended: NONE"
 EXPECT DISCONNECTED
 )",
@@ -136,6 +137,7 @@ EXPECT DISCONNECTED
     EXPECT_NE(std::string::npos, e.find("SDVM_IMAGE_ID=tiny")) << e;
     EXPECT_NE(std::string::npos, e.find("SDVM_OS_TYPE=linux")) << e;
     EXPECT_NE(std::string::npos, e.find("SDVM_USER_ID=" + user_id)) << e;
+    EXPECT_NE(std::string::npos, e.find("SDVM_MACHINE=auto")) << e; // sdvm.conf [Guest]
     EXPECT_EQ(std::string::npos, e.find("secret")) << "the password reached run-guest";
 }
 

@@ -75,7 +75,7 @@ protected:
         p.os_type = "windows";
         p.user_id = "p9zvmu8mIC_OgqfH1mcq-zoUnbIH2QoH5DfVq8f8me0";
         p.env = env;
-        sdvmd_guest *g = sdvmd_guest_start(&p, on_done, &done);
+        sdvmd_guest *g = sdvmd_guest_start(&p, on_done, nullptr, &done);
         EXPECT_NE(nullptr, g);
         if (!g)
             return done;
@@ -142,7 +142,7 @@ TEST_F(GuestRunner, MissingLauncherIsAnError)
     p.image_id = "i";
     p.user_id = "u";
     Done d;
-    EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, &d));
+    EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, nullptr, &d));
     p.disk = nullptr;
-    EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, &d));
+    EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, nullptr, &d));
 }
