@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps build check bench clean
+.PHONY: all deps build check bench demo clean
 
 all: build
 
@@ -23,6 +23,10 @@ check: deps
 	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug -DSDVM_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(CHECK_DIR) -j$(JOBS)
 	cd $(CHECK_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
+
+# The lab-in-a-box (demo/run). LOGIN=user@realm PASSWORD=... runs one scripted login.
+demo: build
+	LOGIN="$(LOGIN)" PASSWORD="$(PASSWORD)" ./demo/run $(BUILD_DIR)
 
 bench: build
 	cmake --build $(BUILD_DIR) --target bench -j$(JOBS)

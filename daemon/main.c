@@ -122,6 +122,7 @@ usage(FILE *out)
             "      --vt N               VT for the greeter (default 1; 0 = none)\n"
             "      --no-greeter         do not start a greeter (clients connect themselves)\n"
             "      --greeter-arg ARG    pass ARG to the greeter (repeatable)\n"
+            "      --greeter-env K=V    set K=V for the greeter (repeatable)\n"
             "      --run-guest-arg ARG  pass ARG to run-guest (repeatable, e.g. --dry-run)\n"
             "      --run-guest-env K=V  set K=V for run-guest (repeatable)\n"
             "      --authenticate-only  no IP configuration on the 802.1X link (test beds)\n"
@@ -135,13 +136,14 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-    enum { OPT_VT = 256, OPT_NO_GREETER, OPT_GREETER_ARG, OPT_RG_ARG, OPT_RG_ENV, OPT_AUTH_ONLY,
+    enum { OPT_VT = 256, OPT_NO_GREETER, OPT_GREETER_ARG, OPT_GREETER_ENV, OPT_RG_ARG, OPT_RG_ENV, OPT_AUTH_ONLY,
            OPT_STDERR };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"vt", required_argument, NULL, OPT_VT},
         {"no-greeter", no_argument, NULL, OPT_NO_GREETER},
         {"greeter-arg", required_argument, NULL, OPT_GREETER_ARG},
+        {"greeter-env", required_argument, NULL, OPT_GREETER_ENV},
         {"run-guest-arg", required_argument, NULL, OPT_RG_ARG},
         {"run-guest-env", required_argument, NULL, OPT_RG_ENV},
         {"authenticate-only", no_argument, NULL, OPT_AUTH_ONLY},
@@ -154,6 +156,7 @@ main(int argc, char **argv)
     struct main_state m = {.config_path = SDVM_CONFIG_DEFAULT_PATH};
     struct sdvmd_options opts = {.greeter_vt = 1};
     g_autoptr(GPtrArray) greeter_args = g_ptr_array_new();
+    g_autoptr(GPtrArray) greeter_env = g_ptr_array_new();
     g_autoptr(GPtrArray) rg_args = g_ptr_array_new();
     g_autoptr(GPtrArray) rg_env = g_ptr_array_new();
     bool debug = false, to_stderr = false, configure_ip = true;
@@ -171,6 +174,9 @@ main(int argc, char **argv)
             break;
         case OPT_GREETER_ARG:
             g_ptr_array_add(greeter_args, optarg);
+            break;
+        case OPT_GREETER_ENV:
+            g_ptr_array_add(greeter_env, optarg);
             break;
         case OPT_RG_ARG:
             g_ptr_array_add(rg_args, optarg);
@@ -199,9 +205,11 @@ main(int argc, char **argv)
         }
     }
     g_ptr_array_add(greeter_args, NULL);
+    g_ptr_array_add(greeter_env, NULL);
     g_ptr_array_add(rg_args, NULL);
     g_ptr_array_add(rg_env, NULL);
     opts.greeter_args = (const char *const *)greeter_args->pdata;
+    opts.greeter_env = (const char *const *)greeter_env->pdata;
     opts.run_guest_args = (const char *const *)rg_args->pdata;
     opts.run_guest_env = (const char *const *)rg_env->pdata;
 
