@@ -10,7 +10,7 @@ set(SDVM_TEST_ENV
     "SDVM_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
     "SDVM_BUILD_DIR=${CMAKE_BINARY_DIR}")
 
-set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz)
+set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz packaging)
 
 # sdvm_add_gtest(<name> LABEL <tier> SOURCES ... [LIBS ...] [ENV ...] [TIMEOUT s]
 #                [FIXTURES ...] [RESOURCE_LOCK ...])
