@@ -614,13 +614,15 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
     if (!d->options.no_greeter) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_ptr_array_add(argv, config->greeter.command);
+        if (config->source) { /* the greeter reads [Greeter] (theme, platform) itself */
+            g_ptr_array_add(argv, (gpointer) "--config");
+            g_ptr_array_add(argv, config->source);
+        }
         for (char **a = d->greeter_args; a && *a; a++)
             g_ptr_array_add(argv, *a);
         g_ptr_array_add(argv, NULL);
         g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(env, g_strdup_printf("SDVM_SOCKET=%s", config->paths.socket));
-        if (config->source)
-            g_ptr_array_add(env, g_strdup_printf("SDVM_CONFIG=%s", config->source));
         for (char **e = d->greeter_env; e && *e; e++)
             g_ptr_array_add(env, g_strdup(*e));
         g_ptr_array_add(env, NULL);
