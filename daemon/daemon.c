@@ -627,7 +627,9 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
             g_ptr_array_add(env, g_strdup(*e));
         g_ptr_array_add(env, NULL);
         g_autofree char *home = g_build_filename(config->paths.state_dir, "greeter", NULL);
-        g_autofree char *runtime = g_build_filename(SDVM_RUNDIR, "greeter", NULL);
+        /* Next to the socket: /run/sdvm/greeter normally, inside the demo's dir in the demo. */
+        g_autofree char *run_dir = g_path_get_dirname(config->paths.socket);
+        g_autofree char *runtime = g_build_filename(run_dir, "greeter", NULL);
         struct sdvmd_greeter_params gp = {
             .argv = (const char *const *)argv->pdata,
             .user = config->greeter.user,
