@@ -132,7 +132,12 @@ ServerConn::handshake(uint32_t version)
 {
     sdvm_ipc_msg m;
     sdvm_ipc_error err;
-    if (recv(&m, 5000, &err) != 1)
+    int r = recv(&m, 5000, &err);
+    if (r < 0 && r != -EPIPE) {
+        reject(SDVM_FAILURE_PROTOCOL, err.text); // garbage instead of a hello
+        return false;
+    }
+    if (r != 1)
         return false;
     bool ok = m.type == SDVM_IPC_HELLO && m.version >= 1;
     sdvm_ipc_msg_clear(&m);

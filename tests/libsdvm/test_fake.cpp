@@ -134,6 +134,28 @@ TEST(Runner, RejectsAWrongTranscript)
 
     r = run_scenario("LOGIN nai=a@example.org password=x image=debian-12 result=EBUSY\n");
     EXPECT_FALSE(r.ok);
+
+    // UNORDERED ... FENCE: any order inside, but every line must come.
+    r = run_scenario("LOGIN nai=a@notice.test password=x image=debian-12\n"
+                     "EXPECT PROGRESS op=1 stage=CHECKING_REALM\n"
+                     "EXPECT PROGRESS op=1 stage=CONNECTING_WIRED\n"
+                     "EXPECT PROGRESS op=1 stage=AUTHENTICATING\n"
+                     "UNORDERED\n"
+                     "EXPECT PROGRESS op=1 stage=PREPARING_DISK\n"
+                     "EXPECT MESSAGE op=1 error=0\n"
+                     "FENCE\n"
+                     "EXPECT PROGRESS op=1 stage=STARTING\n"
+                     "EXPECT LAUNCHING op=1\n");
+    EXPECT_TRUE(r.ok) << r.report();
+    r = run_scenario("LOGIN nai=a@notice.test password=x image=debian-12\n"
+                     "EXPECT PROGRESS op=1 stage=CHECKING_REALM\n"
+                     "UNORDERED\n"
+                     "EXPECT PROGRESS op=1 stage=AUTHENTICATING\n"
+                     "EXPECT MESSAGE op=1 error=1\n"
+                     "FENCE\n",
+                     quick);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(std::string::npos, r.error.find("UNORDERED")) << r.error;
 }
 
 TEST(Runner, MatchesFields)

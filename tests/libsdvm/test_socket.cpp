@@ -674,3 +674,138 @@ TEST(Socket, PasswordWaitingForTheSocketIsWipedOnceSent)
     ASSERT_EQ(2u, recs.size()) << joined(recs);
     EXPECT_EQ("LOGIN password-ok=1", recs[0]);
 }
+
+// ---- the server side of the ipc library, as sdvmd uses it ---------------------------------
+
+namespace {
+
+// A raw client: connect, write bytes, read what comes back until EOF.
+struct RawClient {
+    int fd = -1;
+    explicit RawClient(const std::string &path) { fd = sdvm_ipc_connect(path.c_str()); }
+    ~RawClient()
+    {
+        if (fd >= 0)
+            close(fd);
+    }
+    void write_all(const std::vector<uint8_t> &b)
+    {
+        size_t off = 0;
+        while (off < b.size()) {
+            ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+            if (n <= 0) {
+                if (n < 0 && errno == EAGAIN) {
+                    struct pollfd p = {fd, POLLOUT, 0};
+                    poll(&p, 1, 1000);
+                    continue;
+                }
+                return; // the server may already have closed
+            }
+            off += static_cast<size_t>(n);
+        }
+    }
+    // Everything the server sends until it closes (false if it does not within 5 s).
+    bool read_to_eof(std::vector<uint8_t> *out)
+    {
+        for (int i = 0; i < 500; i++) {
+            struct pollfd p = {fd, POLLIN, 0};
+            if (poll(&p, 1, 10) <= 0)
+                continue;
+            uint8_t buf[4096];
+            ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+            if (n == 0)
+                return true;
+            if (n < 0 && errno != EAGAIN)
+                return errno == ECONNRESET;
+            if (n > 0)
+                out->insert(out->end(), buf, buf + n);
+        }
+        return false;
+    }
+};
+
+std::vector<uint8_t>
+hello_frame()
+{
+    sdvm_ipc_msg h = {};
+    h.type = SDVM_IPC_HELLO;
+    h.version = 1;
+    sdvm_ipc_buf b = {};
+    sdvm_ipc_encode(&h, &b);
+    std::vector<uint8_t> v(b.data, b.data + b.len);
+    sdvm_ipc_buf_free(&b);
+    return v;
+}
+
+} // namespace
+
+TEST(ServerSide, GarbageGetsAnErrorEventAndAClose)
+{
+    std::vector<uint8_t> login_before_hello;
+    {
+        sdvm_ipc_msg l = {};
+        l.type = SDVM_IPC_LOGIN;
+        l.op = 1;
+        l.nai = "a@b";
+        l.password = "pw";
+        l.image_id = "debian-12";
+        sdvm_ipc_buf b = {};
+        sdvm_ipc_encode(&l, &b);
+        login_before_hello.assign(b.data, b.data + b.len);
+        sdvm_ipc_buf_free(&b);
+    }
+    std::vector<uint8_t> after_hello_oversized = hello_frame();
+    auto big = frame(SDVM_IPC_LOGIN, {}, 1u << 24);
+    std::vector<uint8_t> after_hello_event = hello_frame();
+    std::vector<uint8_t> op_only;
+    field(op_only, SDVM_IPC_TAG_OP, u64le(1));
+    auto launching = frame(SDVM_IPC_EV_LAUNCHING, op_only);
+    std::vector<uint8_t> twice = hello_frame();
+    auto h2 = hello_frame();
+    twice.insert(twice.end(), h2.begin(), h2.end());
+    after_hello_oversized.insert(after_hello_oversized.end(), big.begin(), big.end());
+    after_hello_event.insert(after_hello_event.end(), launching.begin(), launching.end());
+    std::vector<uint8_t> http(std::begin("GET / HTTP/1.0\r\n\r\n"), std::end("GET / HTTP/1.0\r\n\r\n"));
+    struct Case {
+        const char *name;
+        std::vector<uint8_t> bytes;
+        const char *reason; // in the EV_ERROR text
+    } cases[] = {
+        {"http", http, "at most 65536"}, // "GET " read as a length
+        {"login before hello", login_before_hello, "expected HELLO"},
+        {"oversized", after_hello_oversized, "at most 65536"},
+        {"an event sent to the server", after_hello_event, "EV_LAUNCHING sent to the server"},
+        {"hello twice", twice, "HELLO twice"},
+    };
+    for (const auto &tc : cases) {
+        TestServer srv;
+        srv.start(mini_daemon(&srv));
+        RawClient c(srv.path());
+        ASSERT_GE(c.fd, 0);
+        c.write_all(tc.bytes);
+        std::vector<uint8_t> got;
+        EXPECT_TRUE(c.read_to_eof(&got)) << tc.name << ": the server did not close";
+        // The last frame before the close is an EV_ERROR naming the reason.
+        sdvm_ipc_conn conn;
+        sdvm_ipc_conn_init(&conn, -1, SDVM_IPC_SIDE_CLIENT);
+        sdvm_ipc_buf_reserve(&conn.in, got.size() + 1);
+        if (!got.empty())
+            memcpy(conn.in.data, got.data(), got.size());
+        conn.in.len = got.size();
+        sdvm_ipc_msg m, last = {};
+        sdvm_ipc_error err;
+        std::string text;
+        while (sdvm_ipc_conn_next(&conn, &m, &err) == 1) {
+            last.type = m.type;
+            last.failure = m.failure;
+            text = m.text ? m.text : "";
+            sdvm_ipc_msg_clear(&m);
+        }
+        EXPECT_EQ(SDVM_IPC_EV_ERROR, last.type) << tc.name;
+        EXPECT_EQ(static_cast<uint32_t>(SDVM_FAILURE_PROTOCOL), last.failure) << tc.name;
+        EXPECT_NE(std::string::npos, text.find(tc.reason)) << tc.name << ": " << text;
+        sdvm_ipc_conn_close(&conn);
+        srv.stop();
+        expect_no_server_failure(srv);
+    }
+}
