@@ -12,6 +12,8 @@
  *   SDVM_FAKE_POWER     power actions offered: "none" or a ';' or ',' separated list of
  *                       poweroff, reboot, suspend, hibernate, hybrid-sleep
  *                       (default "poweroff;reboot;suspend")
+ *   SDVM_FAKE_RELOAD_MS once, this long after the context is created, "reload" the catalog:
+ *                       images_changed() with ubuntu-24.04 available and fedora-41 added
  */
 #include "private.h"
 
@@ -52,6 +54,8 @@ struct step {
 
 struct fake {
     int timerfd;
+    int reloadfd; /* SDVM_FAKE_RELOAD_MS, -1 if not set */
+    bool reloaded; /* logins use fake_images_reloaded */
     int logfd;
     unsigned delay_ms;
     uint64_t op; /* the running login, 0 if none */
@@ -61,6 +65,18 @@ struct fake {
     char institution[300];
     char email[300];
     char url[300];
+};
+
+/* The catalog after SDVM_FAKE_RELOAD_MS: the missing image arrived, a new one was added. */
+static const struct sdvm_image fake_images_reloaded[] = {
+    {.id = "windows-11", .name = "Windows 11 Education", .os_type = "windows",
+     .comment = "Office, MATLAB, SolidWorks", .is_default = 1, .available = 1},
+    {.id = "debian-12", .name = "Debian GNU/Linux 12", .os_type = "linux",
+     .comment = "GCC, Python, R, LaTeX", .available = 1},
+    {.id = "ubuntu-24.04", .name = "Ubuntu 24.04 LTS", .os_type = "linux", .comment = "",
+     .available = 1},
+    {.id = "fedora-41", .name = "Fedora Linux 41", .os_type = "linux",
+     .comment = "Added by the reload", .available = 1},
 };
 
 static const struct sdvm_image fake_images[] = {
@@ -155,6 +171,25 @@ parse_delay(sdvm_ctx *ctx, unsigned *out)
 }
 
 static int
+parse_reload(sdvm_ctx *ctx, long *out)
+{
+    const char *v = env_get("SDVM_FAKE_RELOAD_MS");
+    *out = -1;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long ms = strtol(v, &end, 10);
+    if (errno || *end || end == v || ms < 1 || ms > FAKE_MAX_DELAY_MS) {
+        lib_errorf(ctx, "SDVM_FAKE_RELOAD_MS=%s: expected milliseconds between 1 and %d", v,
+                   FAKE_MAX_DELAY_MS);
+        return -EINVAL;
+    }
+    *out = ms;
+    return 0;
+}
+
+static int
 parse_power(sdvm_ctx *ctx, unsigned *out)
 {
     const char *v = env_get("SDVM_FAKE_POWER");
@@ -223,6 +258,10 @@ fake_close(sdvm_ctx *ctx)
         ctx_unwatch_fd(ctx, f->timerfd);
         close(f->timerfd);
     }
+    if (f->reloadfd >= 0) {
+        ctx_unwatch_fd(ctx, f->reloadfd);
+        close(f->reloadfd);
+    }
     if (f->logfd >= 0)
         close(f->logfd);
     free(f);
@@ -236,13 +275,17 @@ fake_open(sdvm_ctx *ctx)
     if (!f)
         return -ENOMEM;
     f->timerfd = -1;
+    f->reloadfd = -1;
     f->logfd = -1;
     ctx->backend_data = f;
 
     unsigned power;
+    long reload_ms;
     int r = parse_delay(ctx, &f->delay_ms);
     if (r == 0)
         r = parse_power(ctx, &power);
+    if (r == 0)
+        r = parse_reload(ctx, &reload_ms);
     if (r < 0)
         goto fail;
 
@@ -264,6 +307,23 @@ fake_open(sdvm_ctx *ctx)
     r = ctx_watch_fd(ctx, f->timerfd, EPOLLIN);
     if (r < 0)
         goto fail;
+    if (reload_ms > 0) {
+        f->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (f->reloadfd < 0) {
+            r = -errno;
+            goto fail;
+        }
+        struct itimerspec its = {0};
+        its.it_value.tv_sec = reload_ms / 1000;
+        its.it_value.tv_nsec = (reload_ms % 1000) * 1000000L;
+        if (timerfd_settime(f->reloadfd, 0, &its, NULL) < 0) {
+            r = -errno;
+            goto fail;
+        }
+        r = ctx_watch_fd(ctx, f->reloadfd, EPOLLIN);
+        if (r < 0)
+            goto fail;
+    }
 
     const char *host = env_get("SDVM_FAKE_HOSTNAME");
     char *h = strdup(host ? host : "lab-terminal-01");
@@ -414,11 +474,14 @@ nai_realm(const char *nai)
 }
 
 static const struct sdvm_image *
-find_image(const char *id)
+find_image(const struct fake *f, const char *id)
 {
-    for (size_t i = 0; i < sizeof(fake_images) / sizeof(fake_images[0]); i++)
-        if (strcmp(fake_images[i].id, id) == 0)
-            return &fake_images[i];
+    const struct sdvm_image *list = f->reloaded ? fake_images_reloaded : fake_images;
+    size_t n = f->reloaded ? sizeof(fake_images_reloaded) / sizeof(fake_images_reloaded[0])
+                           : sizeof(fake_images) / sizeof(fake_images[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].id, id) == 0)
+            return &list[i];
     return NULL;
 }
 
@@ -432,7 +495,7 @@ build_script(struct fake *f, const char *nai, const char *password, const char *
         add_finished(f, false, SDVM_FAILURE_INVALID_NAI, "expected user@realm", false);
         return;
     }
-    const struct sdvm_image *image = find_image(image_id);
+    const struct sdvm_image *image = find_image(f, image_id);
     if (!image) {
         add_finished(f, false, SDVM_FAILURE_IMAGE_UNKNOWN, "no such image in the catalog",
                      false);
@@ -559,6 +622,20 @@ fake_process(sdvm_ctx *ctx, enum sdvm_failure *failure)
     (void)failure;
     struct fake *f = ctx->backend_data;
     uint64_t expirations = 0;
+    if (f->reloadfd >= 0 &&
+        read(f->reloadfd, &expirations, sizeof(expirations)) == (ssize_t)sizeof(expirations)) {
+        struct image_list list = {0};
+        int q = image_list_set(&list, fake_images_reloaded,
+                               sizeof(fake_images_reloaded) / sizeof(fake_images_reloaded[0]));
+        if (q == 0)
+            q = ctx_queue_images_changed(ctx, &list, false, 0, NULL);
+        image_list_clear(&list);
+        if (q < 0)
+            lib_errorf(ctx, "fake backend: %s", strerror(-q));
+        f->reloaded = true;
+        fake_log(ctx, "RELOAD");
+    }
+    expirations = 0;
     ssize_t r = read(f->timerfd, &expirations, sizeof(expirations));
     if (r != (ssize_t)sizeof(expirations) || expirations == 0 || !f->op)
         return 0;

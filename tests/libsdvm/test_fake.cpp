@@ -54,6 +54,7 @@ fake_env(int delay_ms = 10)
     unsetenv("SDVM_FAKE_LOG");
     unsetenv("SDVM_FAKE_POWER");
     unsetenv("SDVM_FAKE_HOSTNAME");
+    unsetenv("SDVM_FAKE_RELOAD_MS");
 }
 
 // The backend-neutral scenarios' variables, as the fake's script answers them.
@@ -316,6 +317,9 @@ TEST(Context, UnknownBackendAndBadFakeSettingsAreRejected)
     EXPECT_EQ(-EINVAL, sdvm_ctx_new(&counting, nullptr, &ctx));
     fake_env();
     setenv("SDVM_FAKE_POWER", "reboot;teleport", 1);
+    EXPECT_EQ(-EINVAL, sdvm_ctx_new(&counting, nullptr, &ctx));
+    fake_env();
+    setenv("SDVM_FAKE_RELOAD_MS", "0", 1);
     EXPECT_EQ(-EINVAL, sdvm_ctx_new(&counting, nullptr, &ctx));
     fake_env();
     setenv("SDVM_FAKE_LOG", "/nonexistent-dir/fake.log", 1);
