@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct sdvm_store {
     uint64_t reserve_bytes;
     sdvm_store_step_fn step_fn;
     void *step_userdata;
+    GHashTable *dir_cache; /* user id -> struct dir_cache_entry *, see list_disks() */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -98,6 +100,8 @@ sdvm_store_free(sdvm_store *st)
         return;
     close(st->users_fd);
     g_free(st->users_dir);
+    if (st->dir_cache)
+        g_hash_table_unref(st->dir_cache);
     g_free(st);
 }
 
@@ -238,94 +242,298 @@ list_append(struct sdvm_disk_list *l, size_t *cap, const struct sdvm_disk_info *
     return 0;
 }
 
-/* One user directory; skip_user (may be NULL) is left out. */
+/*
+ * Directory entries with raw getdents64: no fdopendir() bookkeeping (an fcntl and an fstat
+ * per directory), which matters when there are ten thousand user directories. fn returns
+ * 0 to go on or -errno to stop. A user directory holds a handful of entries: one call with
+ * a 32 KiB buffer reads them all; a full buffer means there may be more, so read on.
+ */
+typedef int (*dirent_fn)(const char *name, unsigned char type, void *userdata);
+
 static int
-list_user_dir(sdvm_store *st, const char *user, unsigned flags, struct sdvm_disk_list *out,
-              size_t *cap)
+for_each_entry(int dfd, dirent_fn fn, void *userdata)
 {
-    int dfd = openat(st->users_fd, user, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (dfd < 0)
-        return errno == ENOTDIR || errno == ELOOP || errno == ENOENT ? 0 : -errno;
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        int e = errno;
-        close(dfd);
-        return -e;
-    }
+    enum { BUF = 32 * 1024 };
+    char *buf = malloc(BUF);
+    if (!buf)
+        return -ENOMEM;
     int r = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        struct sdvm_disk_info info = {.in_use = -1};
-        if (de->d_name[0] == '.' || !disk_image_id(de->d_name, info.image_id))
+    for (;;) {
+        ssize_t n = getdents64(dfd, buf, BUF);
+        if (n < 0) {
+            r = errno == EINTR ? 0 : -errno;
+            if (r)
+                break;
             continue;
-        if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-            continue;
-        struct stat sb;
-        if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
-            continue;
-        memcpy(info.user_id, user, SDVM_USER_ID_SIZE);
-        info.allocated_bytes = (uint64_t)sb.st_blocks * 512;
-        info.mtime = sb.st_mtim;
-        if (st->backend->own_bytes(dfd, de->d_name, &sb, &info.own_bytes) < 0)
-            info.own_bytes = sdvm_store_allocated_bytes(&sb);
-        if (asprintf(&info.path, "%s/%s/%s", st->users_dir, user, de->d_name) < 0) {
-            r = -ENOMEM;
-            break;
         }
-        if (flags & (SDVM_STORE_LIST_IN_USE | SDVM_STORE_LIST_VIRTUAL_SIZE)) {
-            int fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-            if (fd >= 0) {
-                if (flags & SDVM_STORE_LIST_IN_USE) {
-                    int u = fd_in_use(fd);
-                    info.in_use = u < 0 ? -1 : u;
-                }
-                struct sdvm_qcow2_info q;
-                if ((flags & SDVM_STORE_LIST_VIRTUAL_SIZE) && sdvm_qcow2_read_info(fd, &q) == 0)
-                    info.virtual_size = q.virtual_size;
-                close(fd);
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n && r == 0;) {
+            struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+            off += de->d_reclen;
+            if (de->d_name[0] == '.' &&
+                (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+                continue;
+            r = fn(de->d_name, de->d_type, userdata);
+        }
+        /* Less than a full buffer: the directory is exhausted. */
+        if (r || (size_t)n + 2 * sizeof(struct dirent64) < BUF)
+            break;
+    }
+    free(buf);
+    return r;
+}
+
+/*
+ * What a user directory held when last read, so that a long-lived store (sdvmd) does not
+ * read ten thousand directories at every login: if the directory's inode and mtime are
+ * unchanged, so are its entries. Like git's index, an entry is "racily clean" when the
+ * directory changed within a second of being read (a later change in the same timestamp
+ * tick would go unseen), and such entries are read again.
+ */
+struct dir_cache_entry {
+    ino_t ino;
+    struct timespec mtime;
+    time_t read_at;
+    char **names; /* disk file names, NULL-terminated */
+};
+
+static void
+dir_cache_entry_free(gpointer p)
+{
+    struct dir_cache_entry *e = p;
+    g_strfreev(e->names);
+    g_free(e);
+}
+
+static bool
+dir_cache_valid(const struct dir_cache_entry *e, const struct stat *dsb)
+{
+    return e && e->ino == dsb->st_ino && e->mtime.tv_sec == dsb->st_mtim.tv_sec &&
+           e->mtime.tv_nsec == dsb->st_mtim.tv_nsec && e->mtime.tv_sec + 1 < e->read_at;
+}
+
+static int
+collect_disk_name(const char *name, unsigned char type, void *userdata)
+{
+    char image[65];
+    if (name[0] == '.' || !disk_image_id(name, image))
+        return 0;
+    if (type != DT_REG && type != DT_UNKNOWN)
+        return 0;
+    g_ptr_array_add(userdata, g_strdup(name));
+    return 0;
+}
+
+/* One slice of the user directories, scanned by one thread; the cache is read only. */
+struct slice {
+    sdvm_store *st;
+    unsigned flags;
+    char **users;
+    size_t count;
+    struct dir_cache_entry **cache_out; /* per user: the entry to keep (or NULL) */
+    bool *cache_reused;                 /* per user: it is the old cache's entry */
+    struct sdvm_disk_list list;
+    size_t cap;
+    int result;
+};
+
+static int
+scan_disk(struct slice *s, const char *user, const char *name)
+{
+    sdvm_store *st = s->st;
+    struct sdvm_disk_info info = {.in_use = -1};
+    if (!disk_image_id(name, info.image_id))
+        return 0;
+    char rel[SDVM_USER_ID_SIZE + 80];
+    snprintf(rel, sizeof(rel), "%s/%s", user, name);
+    struct stat sb;
+    if (fstatat(st->users_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    memcpy(info.user_id, user, SDVM_USER_ID_SIZE);
+    info.allocated_bytes = (uint64_t)sb.st_blocks * 512;
+    info.mtime = sb.st_mtim;
+    if (st->backend->own_bytes(st->users_fd, rel, &sb, &info.own_bytes) < 0)
+        info.own_bytes = sdvm_store_allocated_bytes(&sb);
+    if (asprintf(&info.path, "%s/%s", st->users_dir, rel) < 0)
+        return -ENOMEM;
+    if (s->flags & (SDVM_STORE_LIST_IN_USE | SDVM_STORE_LIST_VIRTUAL_SIZE)) {
+        int fd = openat(st->users_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+                                               O_NONBLOCK);
+        if (fd >= 0) {
+            if (s->flags & SDVM_STORE_LIST_IN_USE) {
+                int in_use = fd_in_use(fd);
+                info.in_use = in_use < 0 ? -1 : in_use;
             }
-        }
-        if ((r = list_append(out, cap, &info)) < 0) {
-            free(info.path);
-            break;
+            struct sdvm_qcow2_info q;
+            if ((s->flags & SDVM_STORE_LIST_VIRTUAL_SIZE) && sdvm_qcow2_read_info(fd, &q) == 0)
+                info.virtual_size = q.virtual_size;
+            close(fd);
         }
     }
-    closedir(d);
+    int r = list_append(&s->list, &s->cap, &info);
+    if (r < 0)
+        free(info.path);
     return r;
+}
+
+/* The disks of one user directory (the i-th of the slice). */
+static int
+scan_user(struct slice *s, size_t i, time_t now)
+{
+    sdvm_store *st = s->st;
+    const char *user = s->users[i];
+    struct stat dsb;
+    if (fstatat(st->users_fd, user, &dsb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(dsb.st_mode))
+        return 0;
+    struct dir_cache_entry *e =
+        st->dir_cache ? g_hash_table_lookup(st->dir_cache, user) : NULL;
+    if (dir_cache_valid(e, &dsb)) {
+        s->cache_out[i] = e;
+        s->cache_reused[i] = true;
+    } else {
+        int dfd = openat(st->users_fd, user, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+            return errno == ENOTDIR || errno == ELOOP || errno == ENOENT ? 0 : -errno;
+        GPtrArray *names = g_ptr_array_new();
+        int r = for_each_entry(dfd, collect_disk_name, names);
+        close(dfd);
+        g_ptr_array_add(names, NULL);
+        e = g_new0(struct dir_cache_entry, 1);
+        e->ino = dsb.st_ino;
+        e->mtime = dsb.st_mtim;
+        e->read_at = now;
+        e->names = (char **)g_ptr_array_free(names, FALSE);
+        s->cache_out[i] = e;
+        if (r < 0)
+            return r;
+    }
+    for (char **n = e->names; *n; n++) {
+        int r = scan_disk(s, user, *n);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static void *
+scan_slice(void *p)
+{
+    struct slice *s = p;
+    time_t now = time(NULL);
+    for (size_t i = 0; i < s->count && s->result == 0; i++)
+        s->result = scan_user(s, i, now);
+    return NULL;
+}
+
+struct user_names {
+    const char *skip;
+    GPtrArray *names; /* char * */
+};
+
+static int
+collect_user(const char *name, unsigned char type, void *userdata)
+{
+    struct user_names *n = userdata;
+    if (!sdvm_user_id_is_valid(name) || (n->skip && !strcmp(name, n->skip)))
+        return 0;
+    if (type != DT_DIR && type != DT_UNKNOWN)
+        return 0;
+    g_ptr_array_add(n->names, g_strdup(name));
+    return 0;
+}
+
+/* Threads for big stores: the scan is dominated by per-directory system calls. */
+#define MAX_SCAN_THREADS 8
+
+static size_t
+scan_threads(size_t users)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = users / 2048 + 1;
+    if (cpus < 1)
+        cpus = 1;
+    if (n > (size_t)cpus)
+        n = (size_t)cpus;
+    return n > MAX_SCAN_THREADS ? MAX_SCAN_THREADS : n;
 }
 
 static int
 list_disks(sdvm_store *st, unsigned flags, const char *skip_user, struct sdvm_disk_list *out)
 {
     memset(out, 0, sizeof(*out));
-    int fd = dup(st->users_fd);
+    int fd = openat(st->users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        int e = errno;
-        close(fd);
-        return -e;
+    struct user_names names = {skip_user, g_ptr_array_new_with_free_func(g_free)};
+    int r = for_each_entry(fd, collect_user, &names);
+    close(fd);
+    size_t n_users = names.names->len;
+    struct dir_cache_entry **cache_out = g_new0(struct dir_cache_entry *, n_users + 1);
+    bool *cache_reused = g_new0(bool, n_users + 1);
+
+    size_t n_threads = r == 0 ? scan_threads(n_users) : 0;
+    struct slice slices[MAX_SCAN_THREADS];
+    pthread_t threads[MAX_SCAN_THREADS];
+    size_t per = n_threads ? (n_users + n_threads - 1) / n_threads : 0;
+    for (size_t t = 0; t < n_threads; t++) {
+        size_t first = MIN(t * per, n_users);
+        slices[t] = (struct slice){
+            .st = st,
+            .flags = flags,
+            .users = (char **)names.names->pdata + first,
+            .count = MIN(per, n_users - first),
+            .cache_out = cache_out + first,
+            .cache_reused = cache_reused + first,
+        };
     }
-    rewinddir(d);
-    size_t cap = 0;
-    int r = 0;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d))) {
-        if (!sdvm_user_id_is_valid(de->d_name))
-            continue;
-        if (skip_user && !strcmp(de->d_name, skip_user))
-            continue;
-        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-            continue;
-        if ((r = list_user_dir(st, de->d_name, flags, out, &cap)) < 0)
+    /* Slice 0 runs here, the others in threads (or here, when a thread cannot start). */
+    size_t started = 0;
+    for (size_t t = 1; t < n_threads; t++) {
+        if (pthread_create(&threads[t], NULL, scan_slice, &slices[t]) != 0)
             break;
-        errno = 0;
+        started = t;
     }
-    if (r == 0 && errno)
-        r = -errno;
-    closedir(d);
+    if (n_threads)
+        scan_slice(&slices[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(threads[t], NULL);
+    for (size_t t = started + 1; t < n_threads; t++)
+        scan_slice(&slices[t]);
+
+    /* The new cache: what this scan saw (users gone, or skipped, drop out). */
+    GHashTable *cache =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dir_cache_entry_free);
+    for (size_t i = 0; i < n_users; i++) {
+        if (!cache_out[i])
+            continue;
+        const char *user = names.names->pdata[i];
+        if (cache_reused[i]) {
+            gpointer old_key = NULL;
+            if (g_hash_table_steal_extended(st->dir_cache, user, &old_key, NULL))
+                g_free(old_key);
+        }
+        g_hash_table_insert(cache, g_strdup(user), cache_out[i]);
+    }
+    if (st->dir_cache)
+        g_hash_table_unref(st->dir_cache);
+    st->dir_cache = cache;
+    g_free(cache_out);
+    g_free(cache_reused);
+
+    size_t cap = 0;
+    for (size_t t = 0; t < n_threads; t++) {
+        if (r == 0 && slices[t].result < 0)
+            r = slices[t].result;
+        for (size_t i = 0; i < slices[t].list.count; i++) {
+            if (r == 0 && list_append(out, &cap, &slices[t].list.disks[i]) == 0)
+                slices[t].list.disks[i].path = NULL; /* moved */
+            else if (r == 0)
+                r = -ENOMEM;
+        }
+        sdvm_disk_list_clear(&slices[t].list);
+    }
+    g_ptr_array_unref(names.names);
     if (r < 0) {
         sdvm_disk_list_clear(out);
         return r;
@@ -419,6 +627,15 @@ sdvm_store_plan_eviction(sdvm_store *st, const char *user_id, const char *image_
     struct sdvm_disk_list all;
     if ((r = list_disks(st, 0, user_id, &all)) < 0)
         return r;
+    /* Even evicting everything would not do: no need to look at locks. */
+    uint64_t everything = p->free_bytes;
+    for (size_t i = 0; i < all.count; i++)
+        everything += all.disks[i].own_bytes;
+    if (!rule_holds(everything, p->needed_bytes)) {
+        p->expected_free = everything;
+        sdvm_disk_list_clear(&all);
+        return 0;
+    }
     size_t cap = 0;
     for (size_t i = 0; i < all.count && !rule_holds(p->expected_free, p->needed_bytes); i++) {
         struct sdvm_disk_info *d = &all.disks[i];
@@ -514,7 +731,7 @@ settle(sdvm_store *st, uint64_t needed)
 {
     syncfs(st->users_fd);
     for (int i = 0; i < 50; i++) {
-        uint64_t now_free;
+        uint64_t now_free = 0;
         if (free_bytes(st, &now_free) == 0 && rule_holds(now_free, needed))
             return true;
         struct timespec t = {0, 20 * 1000 * 1000};
@@ -529,10 +746,10 @@ full_detail(const struct sdvm_evict_plan *p)
     return g_strdup_printf(
         "the space rule needs more than %" PRIu64 " free bytes (virtual size %" PRIu64
         " - current disk %" PRIu64 " + reserve %" PRIu64 "); %" PRIu64
-        " are free and at most %" PRIu64 " would be after evicting %zu disk(s) of other "
-        "users (%zu in use skipped)",
+        " are free and evicting other users' disks could free at most %" PRIu64
+        " more (%zu held by a running guest)",
         p->needed_bytes, p->virtual_size, p->current_size, p->reserve, p->free_bytes,
-        p->expected_free, p->victims.count, p->skipped_in_use);
+        p->expected_free - p->free_bytes, p->skipped_in_use);
 }
 
 enum sdvm_failure
@@ -597,7 +814,7 @@ sdvm_store_make_room(sdvm_store *st, const char *user_id, const char *image_id,
                 continue;
             round++;
             expected += p.victims.disks[i].own_bytes;
-            uint64_t now_free;
+            uint64_t now_free = 0;
             if (free_bytes(st, &now_free) == 0)
                 holds = rule_holds(now_free, p.needed_bytes);
             /* Enough by the estimate: let the file system's accounting catch up before
@@ -758,7 +975,7 @@ enum sdvm_failure
 sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id,
                    const char *base_path, struct sdvm_store_result *result, char **detail)
 {
-    char *why = NULL, *name = NULL;
+    char *why = NULL, *name = NULL, *abs_base = NULL;
     enum sdvm_failure f = SDVM_FAILURE_NONE;
     int base_fd = -1, dfd = -1, disk_fd = -1;
     if (result)
@@ -777,6 +994,10 @@ sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id,
         goto out;
     }
 
+    /* The overlay records the base by absolute path (a relative one would resolve against
+     * the user's directory). */
+    abs_base = g_canonicalize_filename(base_path, NULL);
+    base_path = abs_base;
     base_fd = open(base_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct sdvm_qcow2_info base;
     int r = base_fd < 0 ? -errno : sdvm_qcow2_read_info(base_fd, &base);
@@ -883,6 +1104,7 @@ out:
     }
     g_free(why);
     g_free(name);
+    g_free(abs_base);
     return f;
 }
 

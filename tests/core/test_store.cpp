@@ -328,6 +328,67 @@ TEST_F(Store, ListingIgnoresForeignEntriesAndSortsByLastUse)
     EXPECT_TRUE(Exists(users + "/" + alice + "/notes.txt"));
 }
 
+// sdvmd keeps one store: listings remember directories, and must still see every change.
+TEST_F(Store, RepeatedListingsSeeChanges)
+{
+    auto count = [&]() {
+        sdvm_disk_list list;
+        EXPECT_EQ(0, sdvm_store_list_disks(st, 0, &list));
+        size_t n = list.count;
+        sdvm_disk_list_clear(&list);
+        return n;
+    };
+    sdvm_store_result res;
+    ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(alice, "lab", &res));
+    sdvm_store_result_clear(&res);
+    EXPECT_EQ(1u, count());
+    // Changed right after being read (same second): read again.
+    ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(alice, "two", &res));
+    sdvm_store_result_clear(&res);
+    EXPECT_EQ(2u, count());
+    // An old directory, remembered as clean; then a disk appears in it.
+    std::string adir = users + "/" + alice;
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    ASSERT_EQ(0, utimensat(AT_FDCWD, adir.c_str(), old, 0));
+    EXPECT_EQ(2u, count());
+    EXPECT_EQ(2u, count());
+    coretest::WriteFile(adir + "/three.qcow2", "");
+    EXPECT_EQ(3u, count());
+    ASSERT_EQ(0, unlink((adir + "/two.qcow2").c_str()));
+    EXPECT_EQ(2u, count());
+    ASSERT_EQ(0, Sh("rm -r " + adir).status);
+    EXPECT_EQ(0u, count());
+}
+
+// Enough users for the scan to use several threads (on a machine with several CPUs). On
+// /dev/shm when there is one: creating thousands of inodes is slow on a busy ext4.
+TEST(StoreScan, ManyUsers)
+{
+    TempDir dir(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : coretest::ScratchRoot());
+    const std::string users = dir / "users";
+    sdvm_store_options o = {users.c_str(), SDVM_STORE_BACKEND_QCOW2, 0};
+    sdvm_store *st = nullptr;
+    ASSERT_EQ(0, sdvm_store_new(&o, &st));
+    const int n = 2100; // above 2048: two threads where there are two CPUs
+    for (int i = 0; i < n; i++) {
+        std::string u = UserId(("u" + std::to_string(i) + "@example.org").c_str());
+        ASSERT_EQ(0, mkdir((users + "/" + u).c_str(), 0700));
+        std::string p = users + "/" + u + "/lab.qcow2";
+        coretest::WriteFile(p, "", 0600);
+        struct timespec t[2] = {{1000 + (i * 7919L) % 5000, 0}, {1000 + (i * 7919L) % 5000, 0}};
+        ASSERT_EQ(0, utimensat(AT_FDCWD, p.c_str(), t, 0));
+    }
+    for (int round = 0; round < 2; round++) {
+        sdvm_disk_list list;
+        ASSERT_EQ(0, sdvm_store_list_disks(st, 0, &list));
+        ASSERT_EQ(size_t(n), list.count);
+        for (size_t i = 1; i < list.count; i++)
+            ASSERT_LE(list.disks[i - 1].mtime.tv_sec, list.disks[i].mtime.tv_sec);
+        sdvm_disk_list_clear(&list);
+    }
+    sdvm_store_free(st);
+}
+
 TEST_F(Store, PlanWhenTheRuleHolds)
 {
     sdvm_evict_plan plan;

@@ -85,8 +85,8 @@ struct sdvm_store_result {
 /*
  * Make the user's disk for an image ready: apply the space rule (evicting as needed), then
  * reuse the existing disk (touching its mtime) or create it. base_path is the image's base
- * qcow2 (absolute). Returns SDVM_FAILURE_NONE and fills *result (free with
- * sdvm_store_result_clear), or:
+ * qcow2 (made absolute against the working directory: the overlay records it). Returns
+ * SDVM_FAILURE_NONE and fills *result (free with sdvm_store_result_clear), or:
  *   SDVM_FAILURE_IMAGE_UNAVAILABLE  the base cannot be read or is not a usable qcow2;
  *   SDVM_FAILURE_DISK_IN_USE        the user's disk is held by a running QEMU;
  *   SDVM_FAILURE_DISK_FULL          the space rule cannot be met (nothing was deleted);
@@ -148,7 +148,9 @@ struct sdvm_evict_plan {
     uint64_t needed_bytes;   /* V - C + R: F must exceed this */
     bool rule_holds;         /* F > needed: nothing to evict */
     bool feasible;           /* the rule holds, or holds after evicting the victims */
-    uint64_t expected_free;  /* F + what the victims are expected to give back */
+    uint64_t expected_free;  /* F + what the victims are expected to give back; when not
+                              * feasible, F + all that other users' disks not known to be
+                              * in use hold */
     size_t skipped_in_use;   /* candidates passed over because QEMU holds them */
     struct sdvm_disk_list victims; /* in eviction order (oldest first) */
 };
