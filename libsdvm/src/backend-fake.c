@@ -279,8 +279,8 @@ fake_open(sdvm_ctx *ctx)
     f->logfd = -1;
     ctx->backend_data = f;
 
-    unsigned power;
-    long reload_ms;
+    unsigned power = 0;
+    long reload_ms = -1;
     int r = parse_delay(ctx, &f->delay_ms);
     if (r == 0)
         r = parse_power(ctx, &power);

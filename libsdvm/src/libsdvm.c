@@ -361,6 +361,8 @@ pick_backend(const char **name_out)
     return NULL;
 }
 
+static void ctx_destroy(sdvm_ctx *ctx);
+
 /* The smallest listener we accept: everything up to and including launching. */
 #define LISTENER_MIN_SIZE                                                                      \
     (offsetof(struct sdvm_listener, launching) + sizeof(((struct sdvm_listener *)0)->launching))
@@ -431,8 +433,8 @@ sdvm_ctx_new(const struct sdvm_listener *listener, void *userdata, sdvm_ctx **ou
     return 0;
 
 fail:
-    ctx->backend = NULL; /* nothing to close */
-    sdvm_ctx_free(ctx);
+    ctx->backend = NULL; /* the backend released itself */
+    ctx_destroy(ctx);
     return r;
 }
 
