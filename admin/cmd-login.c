@@ -283,9 +283,10 @@ sdvm_admin_cmd_login(struct sdvm_admin *adm, int argc, char **argv)
     r = read_password(nai, password, sizeof(password));
     if (r < 0) {
         explicit_bzero(password, sizeof(password));
-        admin_errorf(adm, "%s", r == -ENODATA    ? "no password given"
-                                : r == -EMSGSIZE ? "the password is too long"
-                                                 : strerror(-r));
+        admin_errorf(adm, "%s",
+                     r == -ENODATA    ? "no password given"
+                     : r == -EMSGSIZE ? "the password is too long"
+                                      : strerror(-r));
         sdvm_ctx_free(ctx);
         return ADMIN_EXIT_FAILED;
     }

@@ -85,9 +85,13 @@ fill_catalog(void)
 {
     for (int i = 0; i < SDVM_IPC_MAX_IMAGES; i++) {
         snprintf(catalog_ids[i], sizeof(catalog_ids[i]), "image-%02d", i);
-        catalog[i] = (struct sdvm_ipc_image){catalog_ids[i], "A lab image with a long name",
-                                             "linux", "Compilers, Python, R, LaTeX",
-                                             i == 0, 1, NULL};
+        catalog[i] = (struct sdvm_ipc_image){catalog_ids[i],
+                                             "A lab image with a long name",
+                                             "linux",
+                                             "Compilers, Python, R, LaTeX",
+                                             i == 0,
+                                             1,
+                                             NULL};
     }
 }
 
@@ -137,8 +141,8 @@ serve(int lfd)
                 ev.op = m.op;
             }
             sdvm_ipc_msg_clear(&m);
-            if (ev.type && (sdvm_ipc_conn_queue(&c, &ev) < 0 ||
-                            sdvm_ipc_conn_flush_wait(&c, 5000) < 0))
+            if (ev.type &&
+                (sdvm_ipc_conn_queue(&c, &ev) < 0 || sdvm_ipc_conn_flush_wait(&c, 5000) < 0))
                 break;
         }
         sdvm_ipc_conn_close(&c);

@@ -24,8 +24,7 @@ get_u16(const uint8_t *p)
 static uint32_t
 get_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t
@@ -55,8 +54,8 @@ put_u64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void
-set_error(struct sdvm_ipc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct sdvm_ipc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 set_error(struct sdvm_ipc_error *err, const char *fmt, ...)
@@ -255,8 +254,8 @@ str_ok(const uint8_t *s, size_t len, size_t max, bool nonempty, enum str_class c
     return true;
 }
 
-#define POWER_ALL                                                                              \
-    (SDVM_POWER_OFF | SDVM_POWER_REBOOT | SDVM_POWER_SUSPEND | SDVM_POWER_HIBERNATE |          \
+#define POWER_ALL                                                                                  \
+    (SDVM_POWER_OFF | SDVM_POWER_REBOOT | SDVM_POWER_SUSPEND | SDVM_POWER_HIBERNATE |              \
      SDVM_POWER_HYBRID_SLEEP)
 
 static bool
@@ -439,12 +438,12 @@ sdvm_ipc_frame_parse(const uint8_t *data, size_t len, struct sdvm_ipc_frame *fra
 void
 sdvm_ipc_msg_clear(struct sdvm_ipc_msg *msg)
 {
-#define WIPE(field)                                                                            \
-    do {                                                                                       \
-        if (msg->field) {                                                                      \
-            explicit_bzero((char *)msg->field, strlen(msg->field));                            \
-            free((char *)msg->field);                                                          \
-        }                                                                                      \
+#define WIPE(field)                                                                                \
+    do {                                                                                           \
+        if (msg->field) {                                                                          \
+            explicit_bzero((char *)msg->field, strlen(msg->field));                                \
+            free((char *)msg->field);                                                              \
+        }                                                                                          \
     } while (0)
     WIPE(software);
     WIPE(nai);
@@ -569,21 +568,19 @@ decode_image(const uint8_t *v, size_t len, struct sdvm_ipc_image *im, const char
     uint32_t need = (1u << SDVM_IPC_IMAGE_ID) | (1u << SDVM_IPC_IMAGE_NAME) |
                     (1u << SDVM_IPC_IMAGE_OS_TYPE) | (1u << SDVM_IPC_IMAGE_AVAILABLE);
     if ((seen & need) != need) {
-        set_error(err, "%s: image %zu: id, name, os-type and available are required", mname,
-                  index);
+        set_error(err, "%s: image %zu: id, name, os-type and available are required", mname, index);
         return -EBADMSG;
     }
     if (im->available && im->unavailable_reason) {
-        set_error(err, "%s: image %zu: an available image has no unavailable reason", mname,
-                  index);
+        set_error(err, "%s: image %zu: an available image has no unavailable reason", mname, index);
         return -EBADMSG;
     }
     return 0;
 }
 
 static int
-decode_fields(const struct type_spec *t, const uint8_t *payload, size_t len,
-              struct sdvm_ipc_msg *m, struct sdvm_ipc_error *err)
+decode_fields(const struct type_spec *t, const uint8_t *payload, size_t len, struct sdvm_ipc_msg *m,
+              struct sdvm_ipc_error *err)
 {
     struct field_iter it = {payload, len};
     unsigned tag;
@@ -596,8 +593,7 @@ decode_fields(const struct type_spec *t, const uint8_t *payload, size_t len,
             continue; /* unknown tag: skipped (fields may be added within a version) */
         uint32_t bit = 1u << tag;
         if (!(t->allowed & bit)) {
-            set_error(err, "%s: field %s does not belong in this message", t->name,
-                      tag_name(tag));
+            set_error(err, "%s: field %s does not belong in this message", t->name, tag_name(tag));
             return -EBADMSG;
         }
         if ((seen & bit) && tag != SDVM_IPC_TAG_IMAGE) {
@@ -610,8 +606,8 @@ decode_fields(const struct type_spec *t, const uint8_t *payload, size_t len,
         const char *why = NULL;
         if (str_rule_for(tag, &rule)) {
             if (!str_ok(v, vlen, rule.max, rule.nonempty, rule.cls, &why)) {
-                set_error(err, "%s: field %s (%zu bytes, at most %zu): %s", t->name,
-                          tag_name(tag), vlen, rule.max, why);
+                set_error(err, "%s: field %s (%zu bytes, at most %zu): %s", t->name, tag_name(tag),
+                          vlen, rule.max, why);
                 return -EBADMSG;
             }
             char *s = copy_str(v, vlen);

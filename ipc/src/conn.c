@@ -65,8 +65,7 @@ sdvm_ipc_conn_fill(struct sdvm_ipc_conn *conn)
 }
 
 int
-sdvm_ipc_conn_next(struct sdvm_ipc_conn *conn, struct sdvm_ipc_msg *msg,
-                   struct sdvm_ipc_error *err)
+sdvm_ipc_conn_next(struct sdvm_ipc_conn *conn, struct sdvm_ipc_msg *msg, struct sdvm_ipc_error *err)
 {
     memset(msg, 0, sizeof(*msg));
     if (err)

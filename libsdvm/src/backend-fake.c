@@ -54,7 +54,7 @@ struct step {
 
 struct fake {
     int timerfd;
-    int reloadfd; /* SDVM_FAKE_RELOAD_MS, -1 if not set */
+    int reloadfd;  /* SDVM_FAKE_RELOAD_MS, -1 if not set */
     bool reloaded; /* logins use fake_images_reloaded */
     int logfd;
     unsigned delay_ms;
@@ -69,14 +69,27 @@ struct fake {
 
 /* The catalog after SDVM_FAKE_RELOAD_MS: the missing image arrived, a new one was added. */
 static const struct sdvm_image fake_images_reloaded[] = {
-    {.id = "windows-11", .name = "Windows 11 Education", .os_type = "windows",
-     .comment = "Office, MATLAB, SolidWorks", .is_default = 1, .available = 1},
-    {.id = "debian-12", .name = "Debian GNU/Linux 12", .os_type = "linux",
-     .comment = "GCC, Python, R, LaTeX", .available = 1},
-    {.id = "ubuntu-24.04", .name = "Ubuntu 24.04 LTS", .os_type = "linux", .comment = "",
+    {.id = "windows-11",
+     .name = "Windows 11 Education",
+     .os_type = "windows",
+     .comment = "Office, MATLAB, SolidWorks",
+     .is_default = 1,
      .available = 1},
-    {.id = "fedora-41", .name = "Fedora Linux 41", .os_type = "linux",
-     .comment = "Added by the reload", .available = 1},
+    {.id = "debian-12",
+     .name = "Debian GNU/Linux 12",
+     .os_type = "linux",
+     .comment = "GCC, Python, R, LaTeX",
+     .available = 1},
+    {.id = "ubuntu-24.04",
+     .name = "Ubuntu 24.04 LTS",
+     .os_type = "linux",
+     .comment = "",
+     .available = 1},
+    {.id = "fedora-41",
+     .name = "Fedora Linux 41",
+     .os_type = "linux",
+     .comment = "Added by the reload",
+     .available = 1},
 };
 
 static const struct sdvm_image fake_images[] = {
@@ -125,8 +138,7 @@ fake_log_escaped(char *out, size_t size, const char *s)
     out[o] = '\0';
 }
 
-static void
-fake_log(sdvm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fake_log(sdvm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 fake_log(sdvm_ctx *ctx, const char *fmt, ...)
@@ -203,8 +215,10 @@ parse_power(sdvm_ctx *ctx, unsigned *out)
         const char *name;
         unsigned bit;
     } names[] = {
-        {"poweroff", SDVM_POWER_OFF},       {"reboot", SDVM_POWER_REBOOT},
-        {"suspend", SDVM_POWER_SUSPEND},    {"hibernate", SDVM_POWER_HIBERNATE},
+        {"poweroff", SDVM_POWER_OFF},
+        {"reboot", SDVM_POWER_REBOOT},
+        {"suspend", SDVM_POWER_SUSPEND},
+        {"hibernate", SDVM_POWER_HIBERNATE},
         {"hybrid-sleep", SDVM_POWER_HYBRID_SLEEP},
     };
     const char *p = v;
@@ -497,8 +511,7 @@ build_script(struct fake *f, const char *nai, const char *password, const char *
     }
     const struct sdvm_image *image = find_image(f, image_id);
     if (!image) {
-        add_finished(f, false, SDVM_FAILURE_IMAGE_UNKNOWN, "no such image in the catalog",
-                     false);
+        add_finished(f, false, SDVM_FAILURE_IMAGE_UNKNOWN, "no such image in the catalog", false);
         return;
     }
     if (!image->available) {
@@ -554,13 +567,12 @@ build_script(struct fake *f, const char *nai, const char *password, const char *
     }
     if (REALM_IS("name.test")) {
         add_finished(f, true, SDVM_FAILURE_SERVER_NAME_MISMATCH,
-                     "certificate names radius.other.test, expected radius.name.test (fake)",
-                     true);
+                     "certificate names radius.other.test, expected radius.name.test (fake)", true);
         return;
     }
     if (strcmp(password, "wrong") == 0) {
-        add_finished(f, true, SDVM_FAILURE_BAD_CREDENTIALS, "EAP-Failure from the home server (fake)",
-                     true);
+        add_finished(f, true, SDVM_FAILURE_BAD_CREDENTIALS,
+                     "EAP-Failure from the home server (fake)", true);
         return;
     }
     if (REALM_IS("notice.test"))
@@ -577,8 +589,7 @@ build_script(struct fake *f, const char *nai, const char *password, const char *
 }
 
 static int
-fake_login(sdvm_ctx *ctx, uint64_t op, const char *nai, const char *password,
-           const char *image_id)
+fake_login(sdvm_ctx *ctx, uint64_t op, const char *nai, const char *password, const char *image_id)
 {
     struct fake *f = ctx->backend_data;
     char nai_esc[1100], image_esc[1100];

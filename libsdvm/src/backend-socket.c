@@ -29,7 +29,6 @@
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define HANDSHAKE_TIMEOUT_MAX_MS 600000
 
-
 /* The ipc image list as a context image list (deep copy). */
 static int
 images_from_msg(const struct sdvm_ipc_msg *m, struct image_list *out)
@@ -45,7 +44,7 @@ images_from_msg(const struct sdvm_ipc_msg *m, struct image_list *out)
             .comment = s->comment ? s->comment : "",
             .is_default = s->is_default,
             .available = s->available,
-            .unavailable_reason = s->available ? NULL
+            .unavailable_reason = s->available            ? NULL
                                   : s->unavailable_reason ? s->unavailable_reason
                                                           : "",
         };
@@ -118,8 +117,7 @@ handle_event(sdvm_ctx *ctx, const struct sdvm_ipc_msg *m, enum sdvm_failure *fai
         struct image_list list = {0};
         int r = images_from_msg(m, &list);
         if (r == 0)
-            r = ctx_queue_images_changed(ctx, &list, m->has_power_mask, m->power_mask,
-                                         m->hostname);
+            r = ctx_queue_images_changed(ctx, &list, m->has_power_mask, m->power_mask, m->hostname);
         image_list_clear(&list);
         return r;
     }
@@ -217,8 +215,8 @@ handshake(sdvm_ctx *ctx, const char *path, int timeout_ms)
         if (r == 1) {
             if (m.type == SDVM_IPC_EV_HELLO) {
                 if (m.version != SDVM_IPC_VERSION) {
-                    lib_errorf(ctx, "sdvmd at %s speaks protocol version %u, this libsdvm %d",
-                               path, m.version, SDVM_IPC_VERSION);
+                    lib_errorf(ctx, "sdvmd at %s speaks protocol version %u, this libsdvm %d", path,
+                               m.version, SDVM_IPC_VERSION);
                     sdvm_ipc_msg_clear(&m);
                     return -EPROTO;
                 }

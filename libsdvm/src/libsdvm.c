@@ -131,8 +131,8 @@ image_list_set(struct image_list *list, const struct sdvm_image *items, size_t c
         d->is_default = s->is_default ? 1 : 0;
         d->available = s->available ? 1 : 0;
         d->unavailable_reason =
-            s->available ? NULL : dup_or_null(s->unavailable_reason ? s->unavailable_reason : "",
-                                              &ok);
+            s->available ? NULL
+                         : dup_or_null(s->unavailable_reason ? s->unavailable_reason : "", &ok);
         if (!ok)
             break;
     }
@@ -364,7 +364,7 @@ pick_backend(const char **name_out)
 static void ctx_destroy(sdvm_ctx *ctx);
 
 /* The smallest listener we accept: everything up to and including launching. */
-#define LISTENER_MIN_SIZE                                                                      \
+#define LISTENER_MIN_SIZE                                                                          \
     (offsetof(struct sdvm_listener, launching) + sizeof(((struct sdvm_listener *)0)->launching))
 
 SDVM_EXPORT int
@@ -427,8 +427,8 @@ sdvm_ctx_new(const struct sdvm_listener *listener, void *userdata, sdvm_ctx **ou
         lib_debugf(ctx, "backend %s: open failed: %s", backend->name, strerror(-r));
         goto fail;
     }
-    lib_debugf(ctx, "backend %s ready: %zu images, host \"%s\"", backend->name,
-               ctx->images.count, ctx->hostname);
+    lib_debugf(ctx, "backend %s ready: %zu images, host \"%s\"", backend->name, ctx->images.count,
+               ctx->hostname);
     *out = ctx;
     return 0;
 
@@ -717,8 +717,8 @@ sdvm_login_cancel(sdvm_ctx *ctx, uint64_t op)
     return 0;
 }
 
-#define POWER_ALL                                                                              \
-    (SDVM_POWER_OFF | SDVM_POWER_REBOOT | SDVM_POWER_SUSPEND | SDVM_POWER_HIBERNATE |          \
+#define POWER_ALL                                                                                  \
+    (SDVM_POWER_OFF | SDVM_POWER_REBOOT | SDVM_POWER_SUSPEND | SDVM_POWER_HIBERNATE |              \
      SDVM_POWER_HYBRID_SLEEP)
 
 SDVM_EXPORT unsigned

@@ -53,15 +53,15 @@ struct outcome_copy {
 struct event {
     struct event *next;
     enum event_kind kind;
-    uint64_t op;              /* 0: not tied to a login (message, images_changed, ...) */
-    enum sdvm_stage stage;    /* PROGRESS */
-    int is_error;             /* MESSAGE */
-    char *text;               /* MESSAGE */
+    uint64_t op;                 /* 0: not tied to a login (message, images_changed, ...) */
+    enum sdvm_stage stage;       /* PROGRESS */
+    int is_error;                /* MESSAGE */
+    char *text;                  /* MESSAGE */
     struct outcome_copy outcome; /* FINISHED */
-    struct image_list images; /* IMAGES_CHANGED: the new catalog, swapped in on delivery */
-    bool has_power_mask;      /* IMAGES_CHANGED may carry a new power mask... */
+    struct image_list images;    /* IMAGES_CHANGED: the new catalog, swapped in on delivery */
+    bool has_power_mask;         /* IMAGES_CHANGED may carry a new power mask... */
     unsigned power_mask;
-    char *hostname;           /* ...and a new host name (NULL: unchanged) */
+    char *hostname; /* ...and a new host name (NULL: unchanged) */
 };
 
 struct backend_ops {

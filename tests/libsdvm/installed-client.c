@@ -37,8 +37,7 @@ launching(sdvm_ctx *ctx, uint64_t op, void *ud)
 int
 main(void)
 {
-    const struct sdvm_listener l = {sizeof(l), progress, message, finished, launching, NULL,
-                                    NULL};
+    const struct sdvm_listener l = {sizeof(l), progress, message, finished, launching, NULL, NULL};
     sdvm_ctx *ctx = NULL;
     if (sdvm_ctx_new(&l, NULL, &ctx) != 0)
         return 1;

@@ -42,16 +42,16 @@ extern "C" {
 #define SDVM_IPC_MAX_FRAME (SDVM_IPC_HEADER_SIZE + SDVM_IPC_MAX_PAYLOAD)
 
 /* Bounds of each string, in bytes (UTF-8, no NUL). */
-#define SDVM_IPC_MAX_NAI 253          /* RFC 7542 */
+#define SDVM_IPC_MAX_NAI 253 /* RFC 7542 */
 #define SDVM_IPC_MAX_PASSWORD 1024
-#define SDVM_IPC_MAX_IMAGE_ID 64      /* [A-Za-z0-9._-]+ */
+#define SDVM_IPC_MAX_IMAGE_ID 64 /* [A-Za-z0-9._-]+ */
 #define SDVM_IPC_MAX_IMAGE_NAME 128
 #define SDVM_IPC_MAX_OS_TYPE 32
 #define SDVM_IPC_MAX_COMMENT 256
 #define SDVM_IPC_MAX_REASON 256
 #define SDVM_IPC_MAX_HOSTNAME 255
-#define SDVM_IPC_MAX_TEXT 1024        /* message text, detail, error text */
-#define SDVM_IPC_MAX_CONTACT 256      /* institution, helpdesk e-mail, phone, URL */
+#define SDVM_IPC_MAX_TEXT 1024   /* message text, detail, error text */
+#define SDVM_IPC_MAX_CONTACT 256 /* institution, helpdesk e-mail, phone, URL */
 #define SDVM_IPC_MAX_SOFTWARE 64
 #define SDVM_IPC_MAX_IMAGES 64
 
@@ -110,7 +110,7 @@ struct sdvm_ipc_image {
     const char *id;
     const char *name;
     const char *os_type;
-    const char *comment;            /* may be NULL (sent as absent) */
+    const char *comment; /* may be NULL (sent as absent) */
     bool is_default;
     bool available;
     const char *unavailable_reason; /* may be NULL */
@@ -123,26 +123,26 @@ struct sdvm_ipc_image {
  */
 struct sdvm_ipc_msg {
     enum sdvm_ipc_type type;
-    uint32_t version;          /* HELLO, EV_HELLO */
-    const char *software;      /* HELLO, EV_HELLO: "libsdvm 0.1.0" (optional) */
-    uint64_t op;               /* LOGIN, CANCEL, EV_PROGRESS, EV_MESSAGE (0: no login),
-                                  EV_FINISHED, EV_LAUNCHING, EV_ERROR (optional, 0) */
-    const char *nai;           /* LOGIN */
-    const char *password;      /* LOGIN: a secret, see sdvm_ipc_msg_clear() */
-    const char *image_id;      /* LOGIN */
-    uint32_t power_action;     /* POWER: one enum sdvm_power_action bit */
-    const char *hostname;      /* EV_HELLO (required), EV_IMAGES (optional) */
-    bool has_power_mask;       /* EV_HELLO: always; EV_IMAGES: optional */
+    uint32_t version;      /* HELLO, EV_HELLO */
+    const char *software;  /* HELLO, EV_HELLO: "libsdvm 0.1.0" (optional) */
+    uint64_t op;           /* LOGIN, CANCEL, EV_PROGRESS, EV_MESSAGE (0: no login),
+                              EV_FINISHED, EV_LAUNCHING, EV_ERROR (optional, 0) */
+    const char *nai;       /* LOGIN */
+    const char *password;  /* LOGIN: a secret, see sdvm_ipc_msg_clear() */
+    const char *image_id;  /* LOGIN */
+    uint32_t power_action; /* POWER: one enum sdvm_power_action bit */
+    const char *hostname;  /* EV_HELLO (required), EV_IMAGES (optional) */
+    bool has_power_mask;   /* EV_HELLO: always; EV_IMAGES: optional */
     uint32_t power_mask;
     struct sdvm_ipc_image *images; /* EV_HELLO, EV_IMAGES */
     size_t n_images;
-    uint32_t stage;            /* EV_PROGRESS: enum sdvm_stage */
-    bool is_error;             /* EV_MESSAGE */
-    const char *text;          /* EV_MESSAGE, EV_ERROR */
-    uint32_t failure;          /* EV_FINISHED (never 0), EV_ERROR: enum sdvm_failure */
-    const char *detail;        /* EV_FINISHED, optional */
-    uint32_t retry_after_s;    /* EV_FINISHED, optional (0) */
-    const char *institution;   /* EV_FINISHED, optional */
+    uint32_t stage;          /* EV_PROGRESS: enum sdvm_stage */
+    bool is_error;           /* EV_MESSAGE */
+    const char *text;        /* EV_MESSAGE, EV_ERROR */
+    uint32_t failure;        /* EV_FINISHED (never 0), EV_ERROR: enum sdvm_failure */
+    const char *detail;      /* EV_FINISHED, optional */
+    uint32_t retry_after_s;  /* EV_FINISHED, optional (0) */
+    const char *institution; /* EV_FINISHED, optional */
     const char *helpdesk_email;
     const char *helpdesk_phone;
     const char *helpdesk_url;
