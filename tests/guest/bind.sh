@@ -7,6 +7,7 @@
 # refusing the iGPU gives REBOOT_NEEDED; that the undo journal is replayed after a run-guest
 # crash; and the hugepage life cycle (reserve, refuse, fall back, release).
 set -eu
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" != inner ]; then

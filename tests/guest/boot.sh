@@ -4,6 +4,7 @@
 # only the base holds, writes a marker, and powers off. Asserts exit 0, the marker in the
 # overlay and not in the base, and the base image unchanged.
 set -eu
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 store_setup
@@ -16,7 +17,18 @@ rc=0
 "$RUN_GUEST" > "$tmp/run-guest.out" 2>&1 &
 pid=$!
 # A guest that never powers off must not hang the suite: stop it through run-guest (by PID).
-(sleep 150 && kill -TERM "$pid" 2> /dev/null) &
+# The watchdog polls, so it ends with run-guest and holds no pipe of ctest's.
+(
+    i=0
+    while kill -0 "$pid" 2> /dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt 1500 ]; then
+            kill -TERM "$pid"
+            break
+        fi
+        sleep 0.1
+    done
+) > /dev/null 2>&1 &
 watchdog=$!
 wait "$pid" || rc=$?
 kill "$watchdog" 2> /dev/null || true

@@ -6,6 +6,7 @@
 #  3. run-guest killed (SIGKILL) while its guest runs: the next run-guest stops the orphaned
 #     QEMU (by its recorded PID and process name) before starting.
 set -eu
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 store_setup

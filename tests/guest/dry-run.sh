@@ -3,6 +3,7 @@
 # the argv for each model (the 7010's is the thesis's Figure 4 device list), and each way a
 # table can disagree with the machine, refused with its reason. Nothing may be touched.
 set -eu
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v umockdev-run > /dev/null || { echo "umockdev-run missing (package umockdev)"; exit 1; }
 
