@@ -436,6 +436,13 @@ sdvm_ipc_frame_parse(const uint8_t *data, size_t len, struct sdvm_ipc_frame *fra
 /* ---- decoding ----------------------------------------------------------------------- */
 
 void
+sdvm_ipc_msg_wipe_password(struct sdvm_ipc_msg *msg)
+{
+    if (msg->password)
+        explicit_bzero((char *)msg->password, strlen(msg->password));
+}
+
+void
 sdvm_ipc_msg_clear(struct sdvm_ipc_msg *msg)
 {
 #define WIPE(field)                                                                                \

@@ -318,6 +318,7 @@ class MiniDaemon {
             op_ = m.op;
             script(m.nai, pw, m.image_id);
             explicit_bzero(&pw[0], pw.size());
+            sdvm_ipc_msg_wipe_password(const_cast<sdvm_ipc_msg *>(&m));
             return true;
         }
         case SDVM_IPC_CANCEL:

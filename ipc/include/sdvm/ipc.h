@@ -164,6 +164,12 @@ bool sdvm_ipc_type_is_event(uint16_t type);
  */
 int sdvm_ipc_check_string(enum sdvm_ipc_tag tag, const char *s);
 
+/*
+ * Wipe a decoded LOGIN's password in place (explicit_bzero), as soon as it has been handed
+ * on; the pointer stays valid (an empty string). sdvm_ipc_msg_clear() wipes it again.
+ */
+void sdvm_ipc_msg_wipe_password(struct sdvm_ipc_msg *msg);
+
 /* Wipe (explicit_bzero) and free every string and the image array of a decoded message. */
 void sdvm_ipc_msg_clear(struct sdvm_ipc_msg *msg);
 
