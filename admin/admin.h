@@ -53,7 +53,7 @@ int admin_usage(const struct sdvm_admin *adm);
 /* Human-readable byte count ("1.5 GiB") into buf. */
 const char *admin_format_size(unsigned long long bytes, char *buf, size_t size);
 
-#define SDVM_ADMIN_COMMAND(name, args, summary)                                              \
+#define SDVM_ADMIN_COMMAND(name, args, summary)                                                    \
     int sdvm_admin_cmd_##name(struct sdvm_admin *adm, int argc, char **argv);
 #include "commands.def"
 #undef SDVM_ADMIN_COMMAND

@@ -37,8 +37,7 @@ sdvm_admin_cmd_disks(struct sdvm_admin *adm, int argc, char **argv)
     sdvm_store *st = NULL;
     int r = sdvm_store_new_from_config(cfg, &st);
     if (r < 0) {
-        admin_errorf(adm, "cannot open the disk store %s: %s", cfg->paths.users_dir,
-                     strerror(-r));
+        admin_errorf(adm, "cannot open the disk store %s: %s", cfg->paths.users_dir, strerror(-r));
         return ADMIN_EXIT_FAILED;
     }
     struct sdvm_disk_list list;

@@ -138,8 +138,7 @@ sdvm_admin_cmd_evict(struct sdvm_admin *adm, int argc, char **argv)
     } else {
         for (size_t i = 0; i < sdvm_catalog_count(cat); i++) {
             const struct sdvm_image_info *x = sdvm_catalog_get(cat, i);
-            if (x->status == SDVM_IMAGE_AVAILABLE &&
-                (!img || x->virtual_size > img->virtual_size))
+            if (x->status == SDVM_IMAGE_AVAILABLE && (!img || x->virtual_size > img->virtual_size))
                 img = x;
         }
         if (!img) {
@@ -152,8 +151,7 @@ sdvm_admin_cmd_evict(struct sdvm_admin *adm, int argc, char **argv)
     sdvm_store *st = NULL;
     r = sdvm_store_new_from_config(cfg, &st);
     if (r < 0) {
-        admin_errorf(adm, "cannot open the disk store %s: %s", cfg->paths.users_dir,
-                     strerror(-r));
+        admin_errorf(adm, "cannot open the disk store %s: %s", cfg->paths.users_dir, strerror(-r));
         sdvm_catalog_free(cat);
         return ADMIN_EXIT_FAILED;
     }

@@ -58,8 +58,7 @@ sdvm_admin_cmd_images(struct sdvm_admin *adm, int argc, char **argv)
         if (ok)
             printf("available\n");
         else
-            printf("unavailable: %s (%s)\n", sdvm_image_status_to_string(img->status),
-                   img->detail);
+            printf("unavailable: %s (%s)\n", sdvm_image_status_to_string(img->status), img->detail);
     }
     if (!parsable && n == 0)
         printf("(no images in %s)\n", cfg->paths.images_dir);

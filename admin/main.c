@@ -96,8 +96,7 @@ print_help(FILE *f)
                "       sdvm-admin --version | --help\n\n"
                "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
-                commands[i].summary);
+        fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args, commands[i].summary);
     fprintf(f, "\nOptions:\n"
                "  --config FILE  read FILE instead of " SDVM_CONFIG_DEFAULT_PATH "\n"
                "  -v, --verbose  log what the core does on stderr (twice: debug)\n"

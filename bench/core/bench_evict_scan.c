@@ -59,8 +59,8 @@ main(int argc, char **argv)
         }
         strcat(path, "/win10.qcow2");
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 || sdvm_qcow2_write_overlay(fd, UINT64_C(20) << 30, "/var/lib/sdvm/images/win10.qcow2",
-                                               "qcow2") < 0) {
+        if (fd < 0 || sdvm_qcow2_write_overlay(fd, UINT64_C(20) << 30,
+                                               "/var/lib/sdvm/images/win10.qcow2", "qcow2") < 0) {
             perror(path);
             return 1;
         }
@@ -112,8 +112,8 @@ main(int argc, char **argv)
         listed = list.count;
         sdvm_disk_list_clear(&list);
     }
-    printf("eviction scan over %d user overlays (setup %.0f ms), %d runs, warm cache\n", n,
-           setup, runs);
+    printf("eviction scan over %d user overlays (setup %.0f ms), %d runs, warm cache\n", n, setup,
+           runs);
     printf("  plan, about ten victims (list + sort + %zu lock checks): median %.2f ms"
            " (goal <= 50 ms)\n",
            few, median(few_t, (size_t)runs));

@@ -116,8 +116,8 @@ main(int argc, char **argv)
         /* 3. qemu-img create (fork + exec, writes in place) */
         char out[8192];
         snprintf(out, sizeof(out), "%s/user-%d.qcow2", qdir, i);
-        char *q[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2",
-                     out, NULL};
+        char *q[] = {"qemu-img", "create", "-q",    "-f", "qcow2", "-b",
+                     base,       "-F",     "qcow2", out,  NULL};
         t0 = now_ms();
         if (run(q) != 0) {
             fprintf(stderr, "qemu-img create failed\n");
@@ -125,8 +125,7 @@ main(int argc, char **argv)
         }
         qemu[i] = now_ms() - t0;
     }
-    double mp = median(prep, (size_t)n), mb = median(bare, (size_t)n),
-           mq = median(qemu, (size_t)n);
+    double mp = median(prep, (size_t)n), mb = median(bare, (size_t)n), mq = median(qemu, (size_t)n);
     printf("overlay creation, 20 GiB-virtual base, %d runs each, alternating (%s)\n", n, dir);
     printf("  sdvm_store_prepare (new user, fsync+rename+dir fsync): median %.3f ms\n", mp);
     printf("  native writer (fsync+rename+dir fsync):                median %.3f ms\n", mb);

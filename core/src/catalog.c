@@ -93,9 +93,9 @@ check_qcow2(struct entry *e)
     int r = sdvm_qcow2_read_info(fd, &q);
     close(fd);
     if (r == -EINVAL) {
-        set_status(e, SDVM_IMAGE_NOT_QCOW2,
-                   g_strdup_printf("%s is not a qcow2 image (bad or truncated header)",
-                                   e->qcow2_path));
+        set_status(
+            e, SDVM_IMAGE_NOT_QCOW2,
+            g_strdup_printf("%s is not a qcow2 image (bad or truncated header)", e->qcow2_path));
         return;
     }
     if (r < 0) {
@@ -109,12 +109,10 @@ check_qcow2(struct entry *e)
                    g_strdup_printf("%s has the qcow2 corrupt bit set (qemu-img check -r all)",
                                    e->qcow2_path));
     else if (q.encrypted)
-        set_status(e, SDVM_IMAGE_UNSUPPORTED,
-                   g_strdup_printf("%s is encrypted", e->qcow2_path));
+        set_status(e, SDVM_IMAGE_UNSUPPORTED, g_strdup_printf("%s is encrypted", e->qcow2_path));
     else if (q.unknown_features)
         set_status(e, SDVM_IMAGE_UNSUPPORTED,
-                   g_strdup_printf("%s uses incompatible qcow2 features 0x%llx",
-                                   e->qcow2_path,
+                   g_strdup_printf("%s uses incompatible qcow2 features 0x%llx", e->qcow2_path,
                                    (unsigned long long)q.incompatible_features));
     else if (q.virtual_size == 0)
         set_status(e, SDVM_IMAGE_UNSUPPORTED,
@@ -164,13 +162,11 @@ parse_ini(struct entry *e)
                                sdvm_ini_line_of(data, nul));
     const char *bad = NULL;
     if (!g_utf8_validate(data, (gssize)len, &bad))
-        return g_strdup_printf("%s:%u: not valid UTF-8", e->ini_path,
-                               sdvm_ini_line_of(data, bad));
+        return g_strdup_printf("%s:%u: not valid UTF-8", e->ini_path, sdvm_ini_line_of(data, bad));
 
     unsigned bad_line;
     g_autofree char *bad_section = NULL, *bad_key = NULL, *message = NULL;
-    g_autoptr(GArray) lines =
-        sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_key, &message);
+    g_autoptr(GArray) lines = sdvm_ini_scan(data, len, &bad_line, &bad_section, &bad_key, &message);
     if (!lines)
         return g_strdup_printf("%s:%u: %s", e->ini_path, bad_line, message);
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -183,18 +179,16 @@ parse_ini(struct entry *e)
         const struct sdvm_ini_line *l = &g_array_index(lines, struct sdvm_ini_line, i);
         if (!l->section) {
             if (strcmp(l->name, "Image"))
-                return g_strdup_printf("%s:%u: [%s]: unknown section (only [Image])",
-                                       e->ini_path, l->line, l->name);
+                return g_strdup_printf("%s:%u: [%s]: unknown section (only [Image])", e->ini_path,
+                                       l->line, l->name);
             if (!image_line)
                 image_line = l->line;
             continue;
         }
         if (!known_key(l->name))
-            return g_strdup_printf("%s:%u: [Image] %s: unknown key", e->ini_path, l->line,
-                                   l->name);
+            return g_strdup_printf("%s:%u: [Image] %s: unknown key", e->ini_path, l->line, l->name);
         if (!g_hash_table_add(seen, l->name))
-            return g_strdup_printf("%s:%u: [Image] %s: set twice", e->ini_path, l->line,
-                                   l->name);
+            return g_strdup_printf("%s:%u: [Image] %s: set twice", e->ini_path, l->line, l->name);
     }
     if (!image_line)
         return g_strdup_printf("%s: no [Image] section", e->ini_path);
@@ -216,8 +210,8 @@ parse_ini(struct entry *e)
     }
     for (size_t i = 0; i < G_N_ELEMENTS(required); i++)
         if (!line_of_key[i])
-            return g_strdup_printf("%s:%u: [Image] %s: missing (required)", e->ini_path,
-                                   image_line, required[i]);
+            return g_strdup_printf("%s:%u: [Image] %s: missing (required)", e->ini_path, image_line,
+                                   required[i]);
 
     g_autofree char *name = g_key_file_get_string(kf, "Image", "Name", &gerr);
     if (!name || !*name || g_str_equal(g_strstrip(name), ""))

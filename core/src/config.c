@@ -57,22 +57,20 @@ static const struct key_desc keys[] = {
     {"Paths", "StateDir", K_PATH, OFF(paths.state_dir), SDVM_DEFAULT_STATEDIR, NULL, 0, 0},
     {"Paths", "ImagesDir", K_PATH, OFF(paths.images_dir), NULL, "images", 0, 0},
     {"Paths", "UsersDir", K_PATH, OFF(paths.users_dir), NULL, "users", 0, 0},
-    {"Paths", "RealmsDir", K_PATH, OFF(paths.realms_dir), SDVM_DEFAULT_SYSCONFDIR "/realms.d",
-     NULL, 0, 0},
+    {"Paths", "RealmsDir", K_PATH, OFF(paths.realms_dir), SDVM_DEFAULT_SYSCONFDIR "/realms.d", NULL,
+     0, 0},
     {"Paths", "CatDatabase", K_PATH, OFF(paths.cat_database), NULL, "cat.db", 0, 0},
     {"Paths", "CaDir", K_PATH, OFF(paths.ca_dir), NULL, "ca", 0, 0},
-    {"Paths", "MachinesDir", K_PATH, OFF(paths.machines_dir),
-     SDVM_DEFAULT_SYSCONFDIR "/machines.d", NULL, 0, 0},
-    {"Paths", "RunGuest", K_PATH, OFF(paths.run_guest), SDVM_DEFAULT_LIBEXECDIR "/run-guest",
+    {"Paths", "MachinesDir", K_PATH, OFF(paths.machines_dir), SDVM_DEFAULT_SYSCONFDIR "/machines.d",
      NULL, 0, 0},
-    {"Paths", "Socket", K_PATH, OFF(paths.socket), SDVM_DEFAULT_RUNDIR "/sdvmd.sock", NULL, 0,
-     0},
+    {"Paths", "RunGuest", K_PATH, OFF(paths.run_guest), SDVM_DEFAULT_LIBEXECDIR "/run-guest", NULL,
+     0, 0},
+    {"Paths", "Socket", K_PATH, OFF(paths.socket), SDVM_DEFAULT_RUNDIR "/sdvmd.sock", NULL, 0, 0},
 
     {"Network", "WifiSsid", K_SSID, OFF(network.wifi_ssid), "eduroam", NULL, 0, 0},
     {"Network", "UseWired", K_BOOL, OFF(network.use_wired), "true", NULL, 0, 0},
     {"Network", "UseWifi", K_BOOL, OFF(network.use_wifi), "true", NULL, 0, 0},
-    {"Network", "AuthTimeout", K_SECONDS, OFF(network.auth_timeout_ms), "25", NULL, 100,
-     600000},
+    {"Network", "AuthTimeout", K_SECONDS, OFF(network.auth_timeout_ms), "25", NULL, 100, 600000},
     {"Network", "EapStartTimeout", K_SECONDS, OFF(network.eap_start_timeout_ms), "3", NULL, 100,
      600000},
     {"Network", "AttemptTimeout", K_SECONDS, OFF(network.attempt_timeout_ms), "60", NULL, 100,
@@ -83,8 +81,7 @@ static const struct key_desc keys[] = {
      UINT32_MAX},
 
     {"Store", "Backend", K_BACKEND, OFF(store.backend), "qcow2", NULL, 0, 0},
-    {"Store", "ReserveMiB", K_MIB, OFF(store.reserve_mib), "1024", NULL, 0,
-     UINT64_C(1) << 40},
+    {"Store", "ReserveMiB", K_MIB, OFF(store.reserve_mib), "1024", NULL, 0, UINT64_C(1) << 40},
 
     {"Login", "ThrottleAfter", K_U32, OFF(login.throttle_after), "3", NULL, 0, 1000},
     {"Login", "ThrottleBaseSeconds", K_U32, OFF(login.throttle_base_s), "5", NULL, 1, 86400},
@@ -98,10 +95,9 @@ static const struct key_desc keys[] = {
      SDVM_DEFAULT_DATADIR "/themes;/usr/share/sddm/themes", NULL, 0, 0},
     {"Greeter", "Platform", K_NAME, OFF(greeter.platform), "auto", NULL, 0, 0},
     {"Greeter", "VirtualKeyboard", K_BOOL, OFF(greeter.virtual_keyboard), "false", NULL, 0, 0},
-    {"Greeter", "KeyboardLayouts", K_LAYOUT_LIST, OFF(greeter.keyboard_layouts), "", NULL, 0,
-     0},
-    {"Greeter", "PowerActions", K_POWER_LIST, OFF(greeter.power_actions), "poweroff;reboot",
-     NULL, 0, 0},
+    {"Greeter", "KeyboardLayouts", K_LAYOUT_LIST, OFF(greeter.keyboard_layouts), "", NULL, 0, 0},
+    {"Greeter", "PowerActions", K_POWER_LIST, OFF(greeter.power_actions), "poweroff;reboot", NULL,
+     0, 0},
 
     {"Guest", "Machine", K_MACHINE, OFF(guest.machine), "auto", NULL, 0, 0},
     {"Guest", "HostReserveMiB", K_MIB, OFF(guest.host_reserve_mib), "1024", NULL, 0,
@@ -117,13 +113,13 @@ static const char *const backend_names[] = {"qcow2", "reflink", "zvol"};
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
 
-static struct sdvm_config_error *
-error_new(const char *file, unsigned line, const char *section, const char *key,
-          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static struct sdvm_config_error *error_new(const char *file, unsigned line, const char *section,
+                                           const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static struct sdvm_config_error *
-error_new(const char *file, unsigned line, const char *section, const char *key,
-          const char *fmt, ...)
+error_new(const char *file, unsigned line, const char *section, const char *key, const char *fmt,
+          ...)
 {
     struct sdvm_config_error *e = g_new0(struct sdvm_config_error, 1);
     va_list ap;
@@ -208,8 +204,8 @@ parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
         n = n * 10 + digit;
     }
     if (n < min || n > max)
-        return g_strdup_printf("%" PRIu64 " is out of range (%" PRIu64 " to %" PRIu64 ")", n,
-                               min, max);
+        return g_strdup_printf("%" PRIu64 " is out of range (%" PRIu64 " to %" PRIu64 ")", n, min,
+                               max);
     *out = n;
     return NULL;
 }
@@ -392,8 +388,7 @@ apply_value(struct sdvm_config *c, const struct key_desc *d, const char *string,
                 return NULL;
             }
         }
-        return g_strdup_printf("\"%s\" is not a store backend (qcow2, reflink or zvol)",
-                               string);
+        return g_strdup_printf("\"%s\" is not a store backend (qcow2, reflink or zvol)", string);
     case K_PATH_LIST:
         if (!list[0])
             return g_strdup("give at least one directory");
@@ -601,8 +596,8 @@ parse_data(const char *name, const char *data, size_t len, struct sdvm_config **
             list = g_key_file_get_string_list(kf, d->section, d->key, NULL, &verr);
             if (!list && !verr)
                 list = g_new0(char *, 1);
-            if (!list && g_error_matches(verr, G_KEY_FILE_ERROR,
-                                         G_KEY_FILE_ERROR_INVALID_VALUE) && !*string) {
+            if (!list && g_error_matches(verr, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE) &&
+                !*string) {
                 g_clear_error(&verr);
                 list = g_new0(char *, 1);
             }
@@ -638,8 +633,8 @@ report(struct sdvm_config_error *err, struct sdvm_config_error **error, int ret)
 }
 
 int
-sdvm_config_load_data(const char *name, const char *data, size_t len,
-                      struct sdvm_config **out, struct sdvm_config_error **error)
+sdvm_config_load_data(const char *name, const char *data, size_t len, struct sdvm_config **out,
+                      struct sdvm_config_error **error)
 {
     if (error)
         *error = NULL;
@@ -669,8 +664,8 @@ sdvm_config_load(const char *path, struct sdvm_config **out, struct sdvm_config_
             *out = sdvm_config_new_defaults();
             return *out ? 0 : -ENOMEM;
         }
-        return report(error_new(path, 0, NULL, NULL, "cannot be read: %s", g_strerror(e)),
-                      error, -e);
+        return report(error_new(path, 0, NULL, NULL, "cannot be read: %s", g_strerror(e)), error,
+                      -e);
     }
     /* A configuration file is small; refuse anything absurd rather than read it all. */
     enum { MAX_CONFIG = 1 << 20 };
@@ -679,8 +674,7 @@ sdvm_config_load(const char *path, struct sdvm_config **out, struct sdvm_config_
     int read_error = ferror(f) ? errno : 0;
     fclose(f);
     if (read_error)
-        return report(error_new(path, 0, NULL, NULL, "cannot be read: %s",
-                                g_strerror(read_error)),
+        return report(error_new(path, 0, NULL, NULL, "cannot be read: %s", g_strerror(read_error)),
                       error, -read_error);
     if (len > MAX_CONFIG)
         return report(error_new(path, 0, NULL, NULL, "is larger than 1 MiB"), error, -EFBIG);
@@ -702,8 +696,7 @@ sdvm_store_backend_kind_to_string(enum sdvm_store_backend_kind kind)
 }
 
 bool
-sdvm_config_key_at(size_t index, const char **section, const char **key,
-                   const char **default_text)
+sdvm_config_key_at(size_t index, const char **section, const char **key, const char **default_text)
 {
     static char derived_text[N_KEYS][64];
     if (index >= N_KEYS)
@@ -717,8 +710,7 @@ sdvm_config_key_at(size_t index, const char **section, const char **key,
         if (d->def) {
             *default_text = d->def;
         } else {
-            snprintf(derived_text[index], sizeof(derived_text[index]), "<StateDir>/%s",
-                     d->derived);
+            snprintf(derived_text[index], sizeof(derived_text[index]), "<StateDir>/%s", d->derived);
             *default_text = derived_text[index];
         }
     }
@@ -759,8 +751,8 @@ sdvm_config_get_text(const struct sdvm_config *c, const char *section, const cha
         return g_strdup(buf);
     }
     case K_BACKEND:
-        return g_strdup(sdvm_store_backend_kind_to_string(
-            *(const enum sdvm_store_backend_kind *)field));
+        return g_strdup(
+            sdvm_store_backend_kind_to_string(*(const enum sdvm_store_backend_kind *)field));
     case K_PATH_LIST:
     case K_LAYOUT_LIST:
         return g_strjoinv(";", *(char **const *)field);

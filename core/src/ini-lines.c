@@ -21,8 +21,8 @@ sdvm_ini_line_of(const char *data, const char *at)
 }
 
 GArray *
-sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_section,
-              char **bad_key, char **message)
+sdvm_ini_scan(const char *data, size_t len, unsigned *bad_line, char **bad_section, char **bad_key,
+              char **message)
 {
     GArray *out = g_array_new(FALSE, TRUE, sizeof(struct sdvm_ini_line));
     g_array_set_clear_func(out, line_clear);

@@ -18,8 +18,8 @@ sdvm_store_allocated_bytes(const struct stat *st)
 }
 
 static int
-qcow2_write_new(int tmp_fd, int base_fd, const char *base_path,
-                const struct sdvm_qcow2_info *base, char **detail)
+qcow2_write_new(int tmp_fd, int base_fd, const char *base_path, const struct sdvm_qcow2_info *base,
+                char **detail)
 {
     (void)base_fd;
     if (base_path[0] != '/') {

@@ -26,14 +26,13 @@ reflink_write_new(int tmp_fd, int base_fd, const char *base_path,
     if (ioctl(tmp_fd, FICLONE, base_fd) < 0) {
         int e = errno;
         if (e == EXDEV)
-            *detail = g_strdup_printf("reflink: %s is on another file system than UsersDir",
-                                      base_path);
+            *detail =
+                g_strdup_printf("reflink: %s is on another file system than UsersDir", base_path);
         else if (e == EOPNOTSUPP || e == ENOTTY || e == EINVAL)
             *detail = g_strdup("reflink: the file system of UsersDir cannot clone files "
                                "(use XFS with reflink=1 or btrfs, or Backend=qcow2)");
         else
-            *detail = g_strdup_printf("reflink: cloning %s failed: %s", base_path,
-                                      g_strerror(e));
+            *detail = g_strdup_printf("reflink: cloning %s failed: %s", base_path, g_strerror(e));
         return -e;
     }
     return 0;

@@ -358,8 +358,8 @@ scan_disk(struct slice *s, const char *user, const char *name)
     if (asprintf(&info.path, "%s/%s", st->users_dir, rel) < 0)
         return -ENOMEM;
     if (s->flags & (SDVM_STORE_LIST_IN_USE | SDVM_STORE_LIST_VIRTUAL_SIZE)) {
-        int fd = openat(st->users_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-                                               O_NONBLOCK);
+        int fd =
+            openat(st->users_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         if (fd >= 0) {
             if (s->flags & SDVM_STORE_LIST_IN_USE) {
                 int in_use = fd_in_use(fd);
@@ -386,8 +386,7 @@ scan_user(struct slice *s, size_t i, time_t now)
     struct stat dsb;
     if (fstatat(st->users_fd, user, &dsb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(dsb.st_mode))
         return 0;
-    struct dir_cache_entry *e =
-        st->dir_cache ? g_hash_table_lookup(st->dir_cache, user) : NULL;
+    struct dir_cache_entry *e = st->dir_cache ? g_hash_table_lookup(st->dir_cache, user) : NULL;
     if (dir_cache_valid(e, &dsb)) {
         s->cache_out[i] = e;
         s->cache_reused[i] = true;
@@ -743,19 +742,18 @@ settle(sdvm_store *st, uint64_t needed)
 static char *
 full_detail(const struct sdvm_evict_plan *p)
 {
-    return g_strdup_printf(
-        "the space rule needs more than %" PRIu64 " free bytes (virtual size %" PRIu64
-        " - current disk %" PRIu64 " + reserve %" PRIu64 "); %" PRIu64
-        " are free and evicting other users' disks could free at most %" PRIu64
-        " more (%zu held by a running guest)",
-        p->needed_bytes, p->virtual_size, p->current_size, p->reserve, p->free_bytes,
-        p->expected_free - p->free_bytes, p->skipped_in_use);
+    return g_strdup_printf("the space rule needs more than %" PRIu64
+                           " free bytes (virtual size %" PRIu64 " - current disk %" PRIu64
+                           " + reserve %" PRIu64 "); %" PRIu64
+                           " are free and evicting other users' disks could free at most %" PRIu64
+                           " more (%zu held by a running guest)",
+                           p->needed_bytes, p->virtual_size, p->current_size, p->reserve,
+                           p->free_bytes, p->expected_free - p->free_bytes, p->skipped_in_use);
 }
 
 enum sdvm_failure
 sdvm_store_make_room(sdvm_store *st, const char *user_id, const char *image_id,
-                     uint64_t virtual_size, size_t *evicted, uint64_t *evicted_bytes,
-                     char **detail)
+                     uint64_t virtual_size, size_t *evicted, uint64_t *evicted_bytes, char **detail)
 {
     if (evicted)
         *evicted = 0;
@@ -774,8 +772,8 @@ sdvm_store_make_room(sdvm_store *st, const char *user_id, const char *image_id,
         int r = sdvm_store_plan_eviction(st, user_id, image_id, virtual_size, &p);
         if (r < 0) {
             if (detail)
-                *detail = g_strdup_printf("cannot apply the space rule in %s: %s",
-                                          st->users_dir, g_strerror(-r));
+                *detail = g_strdup_printf("cannot apply the space rule in %s: %s", st->users_dir,
+                                          g_strerror(-r));
             return r == -EINVAL ? SDVM_FAILURE_INTERNAL : SDVM_FAILURE_DISK_ERROR;
         }
         if (first)
@@ -788,8 +786,8 @@ sdvm_store_make_room(sdvm_store *st, const char *user_id, const char *image_id,
         if (!p.feasible) {
             g_autofree char *why = full_detail(&p);
             if (count)
-                log_errorf("evicted %zu disk(s) but they gave back less than expected: %s",
-                           count, why);
+                log_errorf("evicted %zu disk(s) but they gave back less than expected: %s", count,
+                           why);
             else
                 log_warningf("disk full: %s", why);
             if (detail)
@@ -972,8 +970,8 @@ open_user_dir(sdvm_store *st, const char *user_id)
 }
 
 enum sdvm_failure
-sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id,
-                   const char *base_path, struct sdvm_store_result *result, char **detail)
+sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id, const char *base_path,
+                   struct sdvm_store_result *result, char **detail)
 {
     char *why = NULL, *name = NULL, *abs_base = NULL;
     enum sdvm_failure f = SDVM_FAILURE_NONE;
@@ -1003,8 +1001,8 @@ sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id,
     int r = base_fd < 0 ? -errno : sdvm_qcow2_read_info(base_fd, &base);
     if (r < 0 || base.corrupt || base.virtual_size == 0) {
         why = g_strdup_printf("base image %s: %s", base_path,
-                              r == -EINVAL ? "not a qcow2 image"
-                              : r < 0      ? g_strerror(-r)
+                              r == -EINVAL   ? "not a qcow2 image"
+                              : r < 0        ? g_strerror(-r)
                               : base.corrupt ? "corrupt bit set"
                                              : "virtual size 0");
         f = SDVM_FAILURE_IMAGE_UNAVAILABLE;
@@ -1044,8 +1042,7 @@ sdvm_store_prepare(sdvm_store *st, const char *user_id, const char *image_id,
         r = fd_in_use(disk_fd);
         if (r != 0) {
             why = r > 0 ? g_strdup_printf("%s is held by a running guest", path)
-                        : g_strdup_printf("%s: cannot check its lock: %s", path,
-                                          g_strerror(-r));
+                        : g_strdup_printf("%s: cannot check its lock: %s", path, g_strerror(-r));
             f = r > 0 ? SDVM_FAILURE_DISK_IN_USE : SDVM_FAILURE_DISK_ERROR;
             goto out;
         }
@@ -1096,8 +1093,8 @@ out:
         close(base_fd);
     if (f != SDVM_FAILURE_NONE) {
         log_errorf("preparing the disk of user %s for image %s failed (%s): %s",
-                   user_id ? user_id : "?", image_id ? image_id : "?",
-                   sdvm_failure_to_string(f), why ? why : "");
+                   user_id ? user_id : "?", image_id ? image_id : "?", sdvm_failure_to_string(f),
+                   why ? why : "");
         sdvm_store_result_clear(result);
         if (detail)
             *detail = why ? strdup(why) : NULL;
@@ -1130,8 +1127,7 @@ sdvm_store_cleanup_temp(sdvm_store *st, unsigned min_age_s)
     while ((de = readdir(d))) {
         if (!sdvm_user_id_is_valid(de->d_name))
             continue;
-        int ufd = openat(st->users_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                                       O_NOFOLLOW);
+        int ufd = openat(st->users_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (ufd < 0)
             continue;
         DIR *u = fdopendir(ufd);
@@ -1142,14 +1138,13 @@ sdvm_store_cleanup_temp(sdvm_store *st, unsigned min_age_s)
         struct dirent *e;
         while ((e = readdir(u))) {
             struct stat sb;
-            if (!is_temp_name(e->d_name) ||
-                fstatat(ufd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+            if (!is_temp_name(e->d_name) || fstatat(ufd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
                 now.tv_sec - sb.st_mtim.tv_sec < (time_t)min_age_s)
                 continue;
             if (unlinkat(ufd, e->d_name, 0) == 0) {
                 removed++;
-                log_infof("removed %s/%s/%s left by an interrupted disk creation",
-                          st->users_dir, de->d_name, e->d_name);
+                log_infof("removed %s/%s/%s left by an interrupted disk creation", st->users_dir,
+                          de->d_name, e->d_name);
             }
         }
         closedir(u);

@@ -40,15 +40,15 @@ enum sdvm_image_status {
 
 struct sdvm_image_info {
     const char *id;
-    const char *name;         /* display name; the id when the .ini is missing or broken */
-    const char *os_type;      /* "" when unknown */
-    const char *comment;      /* "" when none */
-    bool is_default;          /* at most one image of the catalog */
+    const char *name;    /* display name; the id when the .ini is missing or broken */
+    const char *os_type; /* "" when unknown */
+    const char *comment; /* "" when none */
+    bool is_default;     /* at most one image of the catalog */
     enum sdvm_image_status status;
-    const char *detail;       /* NULL when available; else one line for the admin */
-    const char *qcow2_path;   /* absolute: ImagesDir/<id>.qcow2 */
+    const char *detail;     /* NULL when available; else one line for the admin */
+    const char *qcow2_path; /* absolute: ImagesDir/<id>.qcow2 */
     const char *ini_path;
-    uint64_t virtual_size;    /* from the qcow2 header; 0 when unreadable */
+    uint64_t virtual_size; /* from the qcow2 header; 0 when unreadable */
 };
 
 typedef struct sdvm_catalog sdvm_catalog;

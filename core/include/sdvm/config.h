@@ -53,14 +53,14 @@ struct sdvm_config {
     } paths;
 
     struct {
-        char *wifi_ssid;                /* WifiSsid, 1..32 octets */
-        bool use_wired;                 /* UseWired */
-        bool use_wifi;                  /* UseWifi */
-        uint32_t auth_timeout_ms;       /* AuthTimeout */
-        uint32_t eap_start_timeout_ms;  /* EapStartTimeout */
-        uint32_t attempt_timeout_ms;    /* AttemptTimeout */
-        uint32_t wired_route_metric;    /* WiredRouteMetric */
-        uint32_t wifi_route_metric;     /* WifiRouteMetric */
+        char *wifi_ssid;               /* WifiSsid, 1..32 octets */
+        bool use_wired;                /* UseWired */
+        bool use_wifi;                 /* UseWifi */
+        uint32_t auth_timeout_ms;      /* AuthTimeout */
+        uint32_t eap_start_timeout_ms; /* EapStartTimeout */
+        uint32_t attempt_timeout_ms;   /* AttemptTimeout */
+        uint32_t wired_route_metric;   /* WiredRouteMetric */
+        uint32_t wifi_route_metric;    /* WifiRouteMetric */
     } network;
 
     struct {
@@ -69,24 +69,24 @@ struct sdvm_config {
     } store;
 
     struct {
-        uint32_t throttle_after;        /* ThrottleAfter; 0 = never throttle */
-        uint32_t throttle_base_s;       /* ThrottleBaseSeconds */
-        uint32_t throttle_max_s;        /* ThrottleMaxSeconds */
+        uint32_t throttle_after;  /* ThrottleAfter; 0 = never throttle */
+        uint32_t throttle_base_s; /* ThrottleBaseSeconds */
+        uint32_t throttle_max_s;  /* ThrottleMaxSeconds */
     } login;
 
     struct {
-        char *user;               /* User */
-        char *command;            /* Command */
-        char *theme;              /* Theme */
-        char **theme_dirs;        /* ThemeDirs, NULL-terminated */
-        char *platform;           /* Platform */
-        bool virtual_keyboard;    /* VirtualKeyboard */
-        char **keyboard_layouts;  /* KeyboardLayouts, NULL-terminated; empty = the host's */
-        unsigned power_actions;   /* PowerActions, enum sdvm_config_power bits */
+        char *user;              /* User */
+        char *command;           /* Command */
+        char *theme;             /* Theme */
+        char **theme_dirs;       /* ThemeDirs, NULL-terminated */
+        char *platform;          /* Platform */
+        bool virtual_keyboard;   /* VirtualKeyboard */
+        char **keyboard_layouts; /* KeyboardLayouts, NULL-terminated; empty = the host's */
+        unsigned power_actions;  /* PowerActions, enum sdvm_config_power bits */
     } greeter;
 
     struct {
-        char *machine;            /* Machine: "auto", "generic" or a machine table name */
+        char *machine;             /* Machine: "auto", "generic" or a machine table name */
         uint64_t host_reserve_mib; /* HostReserveMiB */
     } guest;
 };
@@ -108,12 +108,11 @@ struct sdvm_config *sdvm_config_new_defaults(void);
  * (source NULL). Returns 0; -EINVAL for a broken file or -errno when it cannot be read, with
  * *error set (free it with sdvm_config_error_free; error may be NULL); -ENOMEM.
  */
-int sdvm_config_load(const char *path, struct sdvm_config **out,
-                     struct sdvm_config_error **error);
+int sdvm_config_load(const char *path, struct sdvm_config **out, struct sdvm_config_error **error);
 
 /* Same, from a buffer; name is what error messages call it. */
-int sdvm_config_load_data(const char *name, const char *data, size_t len,
-                          struct sdvm_config **out, struct sdvm_config_error **error);
+int sdvm_config_load_data(const char *name, const char *data, size_t len, struct sdvm_config **out,
+                          struct sdvm_config_error **error);
 
 /* NULL is accepted by both. */
 void sdvm_config_free(struct sdvm_config *config);
@@ -134,8 +133,7 @@ bool sdvm_config_key_at(size_t index, const char **section, const char **key,
  * The value of one key in cfg as the file would spell it (lists joined with ';'),
  * newly allocated; NULL for an unknown key or on allocation failure.
  */
-char *sdvm_config_get_text(const struct sdvm_config *cfg, const char *section,
-                           const char *key);
+char *sdvm_config_get_text(const struct sdvm_config *cfg, const char *section, const char *key);
 
 #ifdef __cplusplus
 }

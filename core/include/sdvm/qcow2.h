@@ -22,16 +22,16 @@ extern "C" {
 #define SDVM_QCOW2_LOCK_LEN 200
 
 struct sdvm_qcow2_info {
-    uint32_t version;               /* 2 or 3 */
+    uint32_t version; /* 2 or 3 */
     uint32_t cluster_bits;
-    uint64_t virtual_size;          /* bytes the guest sees */
-    uint64_t incompatible_features; /* v3; 0 for v2 */
-    bool dirty;                     /* incompatible bit 0: QEMU repairs it on open */
-    bool corrupt;                   /* incompatible bit 1: QEMU refuses read/write */
-    bool unknown_features;          /* incompatible bits this reader does not know */
-    bool encrypted;                 /* crypt_method != 0 */
+    uint64_t virtual_size;                         /* bytes the guest sees */
+    uint64_t incompatible_features;                /* v3; 0 for v2 */
+    bool dirty;                                    /* incompatible bit 0: QEMU repairs it on open */
+    bool corrupt;                                  /* incompatible bit 1: QEMU refuses read/write */
+    bool unknown_features;                         /* incompatible bits this reader does not know */
+    bool encrypted;                                /* crypt_method != 0 */
     char backing_file[SDVM_QCOW2_MAX_BACKING + 1]; /* "" when there is none */
-    char backing_format[32];        /* from the header extension; "" when absent */
+    char backing_format[32];                       /* from the header extension; "" when absent */
 };
 
 /*

@@ -44,9 +44,9 @@ extern "C" {
 typedef struct sdvm_store sdvm_store;
 
 struct sdvm_store_options {
-    const char *users_dir;                /* created (0700) if its parent exists */
+    const char *users_dir; /* created (0700) if its parent exists */
     enum sdvm_store_backend_kind backend;
-    uint64_t reserve_bytes;               /* R in the space rule */
+    uint64_t reserve_bytes; /* R in the space rule */
 };
 
 /*
@@ -76,10 +76,10 @@ void sdvm_store_set_step_hook(sdvm_store *store, sdvm_store_step_fn fn, void *us
 
 /* What sdvm_store_prepare() did. */
 struct sdvm_store_result {
-    char *disk_path;         /* absolute path of the user's disk */
-    bool created;            /* false: an existing disk was reused */
-    size_t evicted;          /* disks of other users deleted to make room */
-    uint64_t evicted_bytes;  /* free space gained by that, measured with statvfs */
+    char *disk_path;        /* absolute path of the user's disk */
+    bool created;           /* false: an existing disk was reused */
+    size_t evicted;         /* disks of other users deleted to make room */
+    uint64_t evicted_bytes; /* free space gained by that, measured with statvfs */
 };
 
 /*
@@ -95,9 +95,9 @@ struct sdvm_store_result {
  *   SDVM_FAILURE_INTERNAL           invalid user or image id (a caller bug).
  * *detail (may be NULL) receives one line for the log on failure (free()).
  */
-enum sdvm_failure sdvm_store_prepare(sdvm_store *store, const char *user_id,
-                                     const char *image_id, const char *base_path,
-                                     struct sdvm_store_result *result, char **detail);
+enum sdvm_failure sdvm_store_prepare(sdvm_store *store, const char *user_id, const char *image_id,
+                                     const char *base_path, struct sdvm_store_result *result,
+                                     char **detail);
 void sdvm_store_result_clear(struct sdvm_store_result *result);
 
 /* The path a user's disk has (whether or not it exists); NULL for invalid ids. free(). */
@@ -115,11 +115,11 @@ struct sdvm_disk_info {
     char user_id[SDVM_USER_ID_SIZE];
     char image_id[65];
     char *path;
-    uint64_t allocated_bytes;   /* st_blocks * 512 */
-    uint64_t own_bytes;         /* bytes deleting it would free (C in the rule) */
-    uint64_t virtual_size;      /* from the header; 0 unless asked for or unreadable */
-    struct timespec mtime;      /* last login */
-    int in_use;                 /* 1, 0, or -1 when not checked */
+    uint64_t allocated_bytes; /* st_blocks * 512 */
+    uint64_t own_bytes;       /* bytes deleting it would free (C in the rule) */
+    uint64_t virtual_size;    /* from the header; 0 unless asked for or unreadable */
+    struct timespec mtime;    /* last login */
+    int in_use;               /* 1, 0, or -1 when not checked */
 };
 
 struct sdvm_disk_list {
@@ -141,17 +141,17 @@ void sdvm_disk_list_clear(struct sdvm_disk_list *list);
 
 /* A plan for the space rule (what sdvm-admin evict --dry-run prints). */
 struct sdvm_evict_plan {
-    uint64_t virtual_size;   /* V */
-    uint64_t current_size;   /* C: this user's disk for the image (0 if none) */
-    uint64_t reserve;        /* R */
-    uint64_t free_bytes;     /* F now */
-    uint64_t needed_bytes;   /* V - C + R: F must exceed this */
-    bool rule_holds;         /* F > needed: nothing to evict */
-    bool feasible;           /* the rule holds, or holds after evicting the victims */
-    uint64_t expected_free;  /* F + what the victims are expected to give back; when not
-                              * feasible, F + all that other users' disks not known to be
-                              * in use hold */
-    size_t skipped_in_use;   /* candidates passed over because QEMU holds them */
+    uint64_t virtual_size;         /* V */
+    uint64_t current_size;         /* C: this user's disk for the image (0 if none) */
+    uint64_t reserve;              /* R */
+    uint64_t free_bytes;           /* F now */
+    uint64_t needed_bytes;         /* V - C + R: F must exceed this */
+    bool rule_holds;               /* F > needed: nothing to evict */
+    bool feasible;                 /* the rule holds, or holds after evicting the victims */
+    uint64_t expected_free;        /* F + what the victims are expected to give back; when not
+                                    * feasible, F + all that other users' disks not known to be
+                                    * in use hold */
+    size_t skipped_in_use;         /* candidates passed over because QEMU holds them */
     struct sdvm_disk_list victims; /* in eviction order (oldest first) */
 };
 
@@ -169,10 +169,9 @@ void sdvm_evict_plan_clear(struct sdvm_evict_plan *plan);
  * may be NULL), SDVM_FAILURE_DISK_FULL (impossible; nothing deleted unless a deletion
  * gave back less than expected), SDVM_FAILURE_DISK_ERROR. *detail as above.
  */
-enum sdvm_failure sdvm_store_make_room(sdvm_store *store, const char *user_id,
-                                       const char *image_id, uint64_t virtual_size,
-                                       size_t *evicted, uint64_t *evicted_bytes,
-                                       char **detail);
+enum sdvm_failure sdvm_store_make_room(sdvm_store *store, const char *user_id, const char *image_id,
+                                       uint64_t virtual_size, size_t *evicted,
+                                       uint64_t *evicted_bytes, char **detail);
 
 /*
  * Remove temporary files a crash left in users' directories (older than min_age_s
