@@ -6,7 +6,7 @@
 enum sdvm_failure
 sdvm_guest_exit_code_to_failure(int code)
 {
-    switch ((enum sdvm_guest_exit) code) {
+    switch ((enum sdvm_guest_exit)code) {
     case SDVM_GUEST_EXIT_OK:
         return SDVM_FAILURE_NONE;
     case SDVM_GUEST_EXIT_DISK:

@@ -40,7 +40,7 @@ write_text(const char *path, const char *value)
         return -errno;
     size_t len = strlen(value);
     ssize_t w = write(fd, value, len);
-    int r = w < 0 ? -errno : ((size_t) w != len ? -EIO : 0);
+    int r = w < 0 ? -errno : ((size_t)w != len ? -EIO : 0);
     if (close(fd) < 0 && r == 0)
         r = -errno;
     return r;
@@ -58,7 +58,7 @@ host_mem_total_mib(unsigned *out)
     unsigned long long kib;
     if (!p || sscanf(p, "MemTotal: %llu kB", &kib) != 1)
         return -EIO;
-    *out = (unsigned) (kib / 1024);
+    *out = (unsigned)(kib / 1024);
     return 0;
 }
 
@@ -74,7 +74,7 @@ read_uint(const char *path, unsigned *out)
     unsigned long v = strtoul(g_strstrip(text), &end, 10);
     if (errno || !end || *end || v > G_MAXUINT)
         return -EIO;
-    *out = (unsigned) v;
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -109,8 +109,8 @@ compact(void)
     g_autofree char *comp = g_build_filename(host_proc_root(), "sys/vm/compact_memory", NULL);
     sync();
     /* Best effort: either knob may be absent (kernel without compaction). */
-    (void) write_text(drop, "3");
-    (void) write_text(comp, "1");
+    (void)write_text(drop, "3");
+    (void)write_text(comp, "1");
 }
 
 int
@@ -149,7 +149,7 @@ host_hugepages_reserve(unsigned kib, unsigned pages, const char *journal, char *
                                  "(after 5 attempts with compaction)",
                                  got, pages, kib);
     }
-    (void) host_hugepages_write(kib, nr0);
+    (void)host_hugepages_write(kib, nr0);
     return -ENOMEM;
 }
 
@@ -161,15 +161,15 @@ host_is_hugetlbfs(const char *path, unsigned kib, char **why)
         *why = g_strdup_printf("%s: %s", path, g_strerror(errno));
         return false;
     }
-    if ((unsigned long) sf.f_type != (unsigned long) HUGETLBFS_MAGIC) {
+    if ((unsigned long)sf.f_type != (unsigned long)HUGETLBFS_MAGIC) {
         *why = g_strdup_printf("%s is not a hugetlbfs mount (file system type 0x%lx); QEMU would "
                                "silently use ordinary memory there",
-                               path, (unsigned long) sf.f_type);
+                               path, (unsigned long)sf.f_type);
         return false;
     }
-    if ((unsigned long) sf.f_bsize != (unsigned long) kib * 1024) {
+    if ((unsigned long)sf.f_bsize != (unsigned long)kib * 1024) {
         *why = g_strdup_printf("%s is a hugetlbfs mount of %lu kB pages, not %u kB", path,
-                               (unsigned long) sf.f_bsize / 1024, kib);
+                               (unsigned long)sf.f_bsize / 1024, kib);
         return false;
     }
     return true;
@@ -187,7 +187,7 @@ journal_add(const char *path, const char *line, char **error)
     g_autofree char *text = g_strdup_printf("%s\n", line);
     size_t len = strlen(text);
     ssize_t w = write(fd, text, len);
-    int r = w < 0 ? -errno : ((size_t) w != len ? -EIO : 0);
+    int r = w < 0 ? -errno : ((size_t)w != len ? -EIO : 0);
     if (r == 0 && fsync(fd) < 0)
         r = -errno;
     close(fd);
@@ -199,7 +199,7 @@ journal_add(const char *path, const char *line, char **error)
     g_autofree char *dir = g_path_get_dirname(path);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
-        (void) fsync(dfd);
+        (void)fsync(dfd);
         close(dfd);
     }
     return 0;
@@ -231,8 +231,10 @@ undo_entry(struct udev *udev, const char *line, int timeout_ms, bool *is_device)
         if (r == 0)
             r = host_hugepages_read(kib, &now, &free_pages);
         if (r < 0 || now != nr) {
-            fprintf(stderr, "sdvm-devices: undo: could not lower the %u kB hugepage pool to %u "
-                    "(now %u): %s\n", kib, nr, now, r < 0 ? g_strerror(-r) : "pages still in use");
+            fprintf(stderr,
+                    "sdvm-devices: undo: could not lower the %u kB hugepage pool to %u "
+                    "(now %u): %s\n",
+                    kib, nr, now, r < 0 ? g_strerror(-r) : "pages still in use");
             return false;
         }
         fprintf(stderr, "sdvm-devices: undo: %u kB hugepage pool back to %u pages\n", kib, nr);
@@ -251,7 +253,8 @@ journal_undo(struct udev *udev, const char *path, int timeout_ms)
     if (r == -ENOENT)
         return 0;
     if (r < 0) {
-        fprintf(stderr, "sdvm-devices: cannot read the undo journal %s: %s\n", path, g_strerror(-r));
+        fprintf(stderr, "sdvm-devices: cannot read the undo journal %s: %s\n", path,
+                g_strerror(-r));
         return r;
     }
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -279,11 +282,11 @@ journal_undo(struct udev *udev, const char *path, int timeout_ms)
             fprintf(stderr, "sdvm-devices: cannot remove %s: %s\n", path, g_strerror(errno));
     } else {
         g_autoptr(GError) err = NULL;
-        if (!g_file_set_contents_full(path, left->str, (gssize) left->len,
+        if (!g_file_set_contents_full(path, left->str, (gssize)left->len,
                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600, &err))
             fprintf(stderr, "sdvm-devices: cannot rewrite %s: %s\n", path, err->message);
     }
     g_string_free(left, TRUE);
-    (void) other_left; /* a pool that stays large costs memory, not the host's devices */
+    (void)other_left; /* a pool that stays large costs memory, not the host's devices */
     return devices_left;
 }

@@ -46,13 +46,12 @@ struct plan {
     char *reason;
     unsigned memory_mib;
     char *memory_reason;
-    unsigned hugepages; /* page count, 0 = off */
+    unsigned hugepages;       /* page count, 0 = off */
     struct pci_info *devices; /* one per table device */
     bool vfio_loaded;
 };
 
-static void G_GNUC_PRINTF(1, 2)
-err(const char *fmt, ...)
+static void G_GNUC_PRINTF(1, 2) err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,7 +74,7 @@ plan_clear(struct plan *p)
 static gint
 compare_strings(gconstpointer a, gconstpointer b)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Every table file name (without .conf) in the search path; the first directory wins. */
@@ -105,7 +104,7 @@ list_tables(const struct opts *o)
     gpointer k, v;
     g_hash_table_iter_init(&it, seen);
     while (g_hash_table_iter_next(&it, &k, &v))
-        g_ptr_array_add(out, g_strdup_printf("%s\t%s", (char *) k, (char *) v));
+        g_ptr_array_add(out, g_strdup_printf("%s\t%s", (char *)k, (char *)v));
     g_ptr_array_sort(out, compare_strings);
     g_hash_table_unref(seen);
     return out;
@@ -116,7 +115,7 @@ dirs_text(const struct opts *o)
 {
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < o->dirs->len; i++)
-        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *) o->dirs->pdata[i]);
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)o->dirs->pdata[i]);
     return g_string_free(s, FALSE);
 }
 
@@ -148,7 +147,8 @@ select_table(struct udev *udev, const struct opts *o, struct plan *p)
     g_autofree char *product = pci_dmi_product_name(udev, &error);
     if (!product) {
         err("cannot tell this terminal's model: %s; set [Guest] Machine= to a table name "
-            "(or generic, for no passthrough)", error);
+            "(or generic, for no passthrough)",
+            error);
         g_free(error);
         return SDVM_GUEST_EXIT_MACHINE_UNKNOWN;
     }
@@ -163,15 +163,16 @@ select_table(struct udev *udev, const struct opts *o, struct plan *p)
         for (size_t j = 0; t->product_names[j]; j++) {
             if (g_ascii_strcasecmp(t->product_names[j], product) == 0) {
                 p->table = t;
-                p->reason = g_strdup_printf("DMI product_name \"%s\" is listed in ProductNames of %s",
-                                            product, nf[1]);
+                p->reason = g_strdup_printf(
+                    "DMI product_name \"%s\" is listed in ProductNames of %s", product, nf[1]);
                 return 0;
             }
         }
         table_free(t);
     }
     err("no machine table lists DMI product_name \"%s\" (searched %s); add a table for this "
-        "model or set [Guest] Machine=generic to run without passthrough", product, dirs);
+        "model or set [Guest] Machine=generic to run without passthrough",
+        product, dirs);
     return SDVM_GUEST_EXIT_MACHINE_UNKNOWN;
 }
 
@@ -195,14 +196,14 @@ compute_memory(const struct opts *o, struct plan *p)
         }
         if (total <= reserve || total - reserve < 128) {
             err("the host keeps %u MiB of its %u MiB, which leaves less than 128 MiB for the "
-                "guest; lower [Guest] HostReserveMiB", reserve, total);
+                "guest; lower [Guest] HostReserveMiB",
+                reserve, total);
             return SDVM_GUEST_EXIT_CONFIG;
         }
         mib = total - reserve;
-        p->memory_reason = g_strdup_printf("host MemTotal %u MiB minus %s %u MiB", total,
-                                           o->host_reserve_mib ? "HostReserveMiB (sdvm.conf)"
-                                                               : "HostReserveMiB (table)",
-                                           reserve);
+        p->memory_reason = g_strdup_printf(
+            "host MemTotal %u MiB minus %s %u MiB", total,
+            o->host_reserve_mib ? "HostReserveMiB (sdvm.conf)" : "HostReserveMiB (table)", reserve);
     }
     if (t->hugepages != HUGEPAGES_OFF) {
         unsigned page_mib = t->hugepage_kib / 1024;
@@ -211,7 +212,7 @@ compute_memory(const struct opts *o, struct plan *p)
             err("guest memory is smaller than one %u kB hugepage", t->hugepage_kib);
             return SDVM_GUEST_EXIT_CONFIG;
         }
-        p->hugepages = (unsigned) ((unsigned long long) mib * 1024 / t->hugepage_kib);
+        p->hugepages = (unsigned)((unsigned long long)mib * 1024 / t->hugepage_kib);
     }
     p->memory_mib = mib;
     return 0;
@@ -247,7 +248,8 @@ check_devices(struct udev *udev, struct plan *p, GString *out)
         int r = pci_read(udev, td->address, d);
         if (r == -ENODEV) {
             err("[Device %s]: no PCI device at %s; refusing to start (the table does not fit "
-                "this terminal)", td->name, td->address);
+                "this terminal)",
+                td->name, td->address);
             failures++;
             continue;
         }
@@ -261,15 +263,17 @@ check_devices(struct udev *udev, struct plan *p, GString *out)
         if (d->vendor != td->vendor || !table_device_class_matches(td, d->cls) ||
             !table_device_id_matches(td, d->device)) {
             err("[Device %s]: %s is %04x:%04x class 0x%06x, but the table expects vendor 0x%04x "
-                "class 0x%0*x%s; refusing to touch it", td->name, td->address, d->vendor,
-                d->device, d->cls, td->vendor, (int) td->cls_bits / 4, td->cls,
+                "class 0x%0*x%s; refusing to touch it",
+                td->name, td->address, d->vendor, d->device, d->cls, td->vendor,
+                (int)td->cls_bits / 4, td->cls,
                 td->n_device_ids ? " and one of its DeviceIds" : "");
             failures++;
             continue;
         }
         if (!d->group[0]) {
             err("[Device %s]: %s has no IOMMU group; enable VT-d in the firmware and boot the "
-                "host with intel_iommu=on", td->name, td->address);
+                "host with intel_iommu=on",
+                td->name, td->address);
             failures++;
             continue;
         }
@@ -284,13 +288,16 @@ check_devices(struct udev *udev, struct plan *p, GString *out)
             const struct pci_info *x = &members[m];
             bool listed = in_table(t, x->address);
             describe(out, "group-member", x);
-            g_string_append_printf(out, " %s\n", listed ? "in-table"
-                                                 : pci_is_bridge(x) ? "bridge" : "NOT-IN-TABLE");
+            g_string_append_printf(out, " %s\n",
+                                   listed             ? "in-table"
+                                   : pci_is_bridge(x) ? "bridge"
+                                                      : "NOT-IN-TABLE");
             if (!listed && !pci_is_bridge(x)) {
                 err("[Device %s]: IOMMU group %s of %s also holds %s (%04x:%04x class 0x%06x, "
                     "driver %s), which the table does not list; passing the group would take "
-                    "that device from the host, refusing", td->name, d->group, td->address,
-                    x->address, x->vendor, x->device, x->cls, x->driver[0] ? x->driver : "none");
+                    "that device from the host, refusing",
+                    td->name, d->group, td->address, x->address, x->vendor, x->device, x->cls,
+                    x->driver[0] ? x->driver : "none");
                 failures++;
             }
         }
@@ -305,10 +312,10 @@ mac_hash(const char *a, const char *b)
     /* FNV-1a: a stable, per-user-and-image MAC so a guest keeps its address across logins. */
     unsigned h = 2166136261u;
     for (const char *s = a; s && *s; s++)
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     h = (h ^ '/') * 16777619u;
     for (const char *s = b; s && *s; s++)
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
 
@@ -319,7 +326,7 @@ guest_slot(const char *addr, bool *fn0)
     char *end = NULL;
     unsigned long slot = strtoul(addr, &end, 16);
     *fn0 = !end || *end != '.' || strtoul(end + 1, NULL, 16) == 0;
-    return (unsigned) slot;
+    return (unsigned)slot;
 }
 
 /* QEMU refuses function N>0 in a guest slot whose function 0 lacks multifunction=on (the
@@ -341,21 +348,22 @@ static void
 emit_profile(const struct opts *o, const struct plan *p, GString *out, const char *hugepages_note)
 {
     const struct machine_table *t = p->table;
-    g_string_append_printf(out, "machine %s\nmachine-file %s\nmachine-reason %s\n", t->name, t->path,
-                           p->reason);
+    g_string_append_printf(out, "machine %s\nmachine-file %s\nmachine-reason %s\n", t->name,
+                           t->path, p->reason);
     if (t->description)
         g_string_append_printf(out, "machine-description %s\n", t->description);
     g_string_append_printf(out, "qemu-machine %s\ncpu %s\n", t->qemu_machine, t->cpu);
     unsigned cores = t->cores;
     if (cores == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cores = n > 0 ? (unsigned) n / (t->sockets * t->threads) : 1;
+        cores = n > 0 ? (unsigned)n / (t->sockets * t->threads) : 1;
         if (cores == 0)
             cores = 1;
     }
     g_string_append_printf(out, "smp sockets=%u,cores=%u,threads=%u\n", t->sockets, cores,
                            t->threads);
-    g_string_append_printf(out, "memory-mib %u\nmemory-reason %s\n", p->memory_mib, p->memory_reason);
+    g_string_append_printf(out, "memory-mib %u\nmemory-reason %s\n", p->memory_mib,
+                           p->memory_reason);
     if (p->hugepages)
         g_string_append_printf(out, "hugepages %u %u %s %s\n", p->hugepages, t->hugepage_kib,
                                t->hugepages_path,
@@ -395,18 +403,24 @@ emit_actions(const struct plan *p, GString *out)
         unsigned nr = 0, free_pages = 0;
         if (host_hugepages_read(t->hugepage_kib, &nr, &free_pages) == 0) {
             if (free_pages >= p->hugepages) {
-                g_string_append_printf(out, "action hugepages: %u of %u kB already free, pool "
-                                       "stays at %u\n", free_pages, t->hugepage_kib, nr);
+                g_string_append_printf(out,
+                                       "action hugepages: %u of %u kB already free, pool "
+                                       "stays at %u\n",
+                                       free_pages, t->hugepage_kib, nr);
             } else {
-                g_string_append_printf(out, "action hugepages: nr_hugepages (%u kB) %u -> %u, "
-                                       "with compaction and retries\n", t->hugepage_kib, nr,
-                                       nr + p->hugepages - free_pages);
+                g_string_append_printf(out,
+                                       "action hugepages: nr_hugepages (%u kB) %u -> %u, "
+                                       "with compaction and retries\n",
+                                       t->hugepage_kib, nr, nr + p->hugepages - free_pages);
                 g_ptr_array_add(undo, g_strdup_printf("undo hugepages: nr_hugepages (%u kB) "
-                                                      "back to %u", t->hugepage_kib, nr));
+                                                      "back to %u",
+                                                      t->hugepage_kib, nr));
             }
         } else {
-            g_string_append_printf(out, "action hugepages: raise nr_hugepages (%u kB) by up to "
-                                   "%u (pool unreadable now)\n", t->hugepage_kib, p->hugepages);
+            g_string_append_printf(out,
+                                   "action hugepages: raise nr_hugepages (%u kB) by up to "
+                                   "%u (pool unreadable now)\n",
+                                   t->hugepage_kib, p->hugepages);
             g_ptr_array_add(undo, g_strdup("undo hugepages: nr_hugepages back to its old value"));
         }
         g_string_append_printf(out, "action hugepages: check %s is hugetlbfs of %u kB pages\n",
@@ -425,13 +439,14 @@ emit_actions(const struct plan *p, GString *out)
         if (d->driver[0])
             g_string_append_printf(out, "; unbind %s", d->driver);
         g_string_append(out, "; drivers_probe; wait for vfio-pci\n");
-        g_ptr_array_add(undo, g_strdup_printf("undo %s: driver_override=%s; unbind vfio-pci%s%s%s",
-                                              d->address, d->override[0] ? d->override : "(cleared)",
-                                              d->driver[0] ? "; drivers_probe; wait for " : "",
-                                              d->driver, d->driver[0] ? "" : " (no host driver)"));
+        g_ptr_array_add(undo,
+                        g_strdup_printf("undo %s: driver_override=%s; unbind vfio-pci%s%s%s",
+                                        d->address, d->override[0] ? d->override : "(cleared)",
+                                        d->driver[0] ? "; drivers_probe; wait for " : "", d->driver,
+                                        d->driver[0] ? "" : " (no host driver)"));
     }
     for (guint i = undo->len; i-- > 0;)
-        g_string_append_printf(out, "%s\n", (char *) undo->pdata[i]);
+        g_string_append_printf(out, "%s\n", (char *)undo->pdata[i]);
     g_ptr_array_unref(undo);
 }
 
@@ -441,7 +456,7 @@ modprobe_vfio(void)
     const char *mp = getenv("MODPROBE");
     if (!mp || !*mp)
         mp = "modprobe";
-    char *argv[] = {(char *) mp, (char *) "vfio-pci", NULL};
+    char *argv[] = {(char *)mp, (char *)"vfio-pci", NULL};
     pid_t pid;
     int r = posix_spawnp(&pid, mp, NULL, NULL, argv, environ);
     if (r != 0) {
@@ -601,8 +616,8 @@ usage(FILE *f)
           "  dmi       print the DMI product name\n"
           "Options:\n"
           "  --machine NAME|auto       table to use (default auto: by DMI product_name)\n"
-          "  --machines-dir DIR        search DIR (repeatable, first wins; default "
-          SDVM_SYSCONF_MACHINES_DIR " then " SDVM_DATA_MACHINES_DIR ")\n"
+          "  --machines-dir DIR        search DIR (repeatable, first wins; "
+          "default " SDVM_SYSCONF_MACHINES_DIR " then " SDVM_DATA_MACHINES_DIR ")\n"
           "  --ostype TYPE             guest OS type (selects [OsType TYPE])\n"
           "  --host-reserve-mib N      memory the host keeps (default: the table's)\n"
           "  --memory-mib N            fixed guest memory (default: the table's)\n"
@@ -620,7 +635,7 @@ parse_num(const char *s, unsigned *out)
     unsigned long v = s && *s != '-' ? strtoul(s, &end, 10) : 0;
     if (!s || !*s || errno || *end || v > (1ul << 24))
         return false;
-    *out = (unsigned) v;
+    *out = (unsigned)v;
     return true;
 }
 
@@ -632,32 +647,52 @@ main(int argc, char **argv)
         return argc < 2 ? SDVM_GUEST_EXIT_CONFIG : 0;
     }
     const char *cmd = argv[1];
-    struct opts o = {.machine = "auto", .dirs = g_ptr_array_new_with_free_func(g_free),
-                     .timeout_ms = 5000};
+    struct opts o = {
+        .machine = "auto", .dirs = g_ptr_array_new_with_free_func(g_free), .timeout_ms = 5000};
     static const struct option longopts[] = {
-        {"machine", required_argument, NULL, 'm'},   {"machines-dir", required_argument, NULL, 'd'},
-        {"ostype", required_argument, NULL, 'o'},    {"host-reserve-mib", required_argument, NULL, 'r'},
-        {"memory-mib", required_argument, NULL, 'M'}, {"user-id", required_argument, NULL, 'u'},
-        {"image-id", required_argument, NULL, 'i'},  {"state", required_argument, NULL, 's'},
-        {"timeout-ms", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+        {"machine", required_argument, NULL, 'm'},
+        {"machines-dir", required_argument, NULL, 'd'},
+        {"ostype", required_argument, NULL, 'o'},
+        {"host-reserve-mib", required_argument, NULL, 'r'},
+        {"memory-mib", required_argument, NULL, 'M'},
+        {"user-id", required_argument, NULL, 'u'},
+        {"image-id", required_argument, NULL, 'i'},
+        {"state", required_argument, NULL, 's'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
     };
     int c, rc = 0;
     unsigned num;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'm': o.machine = optarg; break;
-        case 'd': g_ptr_array_add(o.dirs, g_strdup(optarg)); break;
-        case 'o': o.ostype = *optarg ? optarg : NULL; break;
-        case 'u': o.user_id = optarg; break;
-        case 'i': o.image_id = optarg; break;
-        case 's': o.state = optarg; break;
+        case 'm':
+            o.machine = optarg;
+            break;
+        case 'd':
+            g_ptr_array_add(o.dirs, g_strdup(optarg));
+            break;
+        case 'o':
+            o.ostype = *optarg ? optarg : NULL;
+            break;
+        case 'u':
+            o.user_id = optarg;
+            break;
+        case 'i':
+            o.image_id = optarg;
+            break;
+        case 's':
+            o.state = optarg;
+            break;
         case 'r':
         case 'M':
         case 't':
             if (!parse_num(optarg, &num)) {
-                err("--%s: '%s' is not a number", c == 'r' ? "host-reserve-mib"
-                                                  : c == 'M' ? "memory-mib" : "timeout-ms", optarg);
+                err("--%s: '%s' is not a number",
+                    c == 'r'   ? "host-reserve-mib"
+                    : c == 'M' ? "memory-mib"
+                               : "timeout-ms",
+                    optarg);
                 rc = SDVM_GUEST_EXIT_CONFIG;
                 goto out;
             }
@@ -666,7 +701,7 @@ main(int argc, char **argv)
             else if (c == 'M')
                 o.memory_mib = num;
             else
-                o.timeout_ms = (int) num;
+                o.timeout_ms = (int)num;
             break;
         default:
             usage(stderr);
@@ -704,7 +739,8 @@ main(int argc, char **argv)
         rc = left > 0 ? SDVM_GUEST_EXIT_REBOOT_NEEDED : left < 0 ? SDVM_GUEST_EXIT_INTERNAL : 0;
         if (left > 0)
             err("%d device(s) are still not back on their host driver; the terminal needs a "
-                "reboot (journal kept in %s)", left, o.state);
+                "reboot (journal kept in %s)",
+                left, o.state);
     } else if (strcmp(cmd, "tables") == 0) {
         rc = cmd_tables(&o);
     } else if (strcmp(cmd, "dmi") == 0) {

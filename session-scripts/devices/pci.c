@@ -24,7 +24,7 @@ parse_hex(const char *s, unsigned max, unsigned *out)
         end++;
     if (errno || !end || *end || v > max)
         return false;
-    *out = (unsigned) v;
+    *out = (unsigned)v;
     return true;
 }
 
@@ -85,7 +85,7 @@ pci_read(struct udev *udev, const char *address, struct pci_info *out)
 static int
 compare_info(const void *a, const void *b)
 {
-    return strcmp(((const struct pci_info *) a)->address, ((const struct pci_info *) b)->address);
+    return strcmp(((const struct pci_info *)a)->address, ((const struct pci_info *)b)->address);
 }
 
 int
@@ -105,7 +105,8 @@ pci_group_members(struct udev *udev, const char *group, struct pci_info **out, s
     struct udev_list_entry *entry;
     udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
     {
-        struct udev_device *dev = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
+        struct udev_device *dev =
+            udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
         if (!dev)
             continue;
         char g[32];
@@ -156,7 +157,7 @@ write_file(const char *path, const char *value)
         return -errno;
     size_t len = strlen(value);
     ssize_t w = write(fd, value, len);
-    int r = w < 0 ? -errno : ((size_t) w != len ? -EIO : 0);
+    int r = w < 0 ? -errno : ((size_t)w != len ? -EIO : 0);
     if (close(fd) < 0 && r == 0)
         r = -errno;
     return r;
@@ -175,7 +176,8 @@ write_attr(struct udev *udev, const char *address, const char *attr, const char 
     udev_device_unref(dev);
     int r = write_file(path, value);
     if (r < 0)
-        *error = g_strdup_printf("%s: writing '%s' to %s: %s", address, value, attr, g_strerror(-r));
+        *error =
+            g_strdup_printf("%s: writing '%s' to %s: %s", address, value, attr, g_strerror(-r));
     return r;
 }
 
@@ -193,7 +195,7 @@ now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Poll the driver link until it names `want` ("" = no driver); the kernel binds
@@ -251,7 +253,8 @@ pci_bind(struct udev *udev, const char *address, const char *driver, int timeout
     current_driver(udev, address, got, sizeof(got));
     if (strcmp(got, driver) == 0)
         return 0;
-    if ((r = unbind_current(udev, address, timeout_ms, error)) < 0 || (r = probe(address, error)) < 0)
+    if ((r = unbind_current(udev, address, timeout_ms, error)) < 0 ||
+        (r = probe(address, error)) < 0)
         return r;
     if (!wait_driver(udev, address, driver, timeout_ms, got, sizeof(got))) {
         *error = g_strdup_printf("%s: %s did not take the device within %d ms (driver: %s)",
@@ -291,7 +294,7 @@ pci_restore(struct udev *udev, const char *address, const char *driver, const ch
 bool
 pci_driver_loaded(struct udev *udev, const char *driver)
 {
-    (void) udev;
+    (void)udev;
     g_autofree char *path = g_build_filename("/sys/bus/pci/drivers", driver, NULL);
     return access(path, F_OK) == 0;
 }

@@ -14,7 +14,7 @@
 struct udev;
 
 struct pci_info {
-    char address[16];  /* 0000:00:02.0 */
+    char address[16]; /* 0000:00:02.0 */
     unsigned vendor, device, cls;
     char driver[64];   /* "" when no driver is bound */
     char override[64]; /* driver_override, "" when unset */

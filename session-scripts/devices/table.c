@@ -9,9 +9,9 @@
 #include <string.h>
 
 static const char *const machine_keys[] = {
-    "Description", "ProductNames", "QemuMachine", "Bus", "Cpu", "Sockets", "Cores", "Threads",
-    "MemoryMiB", "HostReserveMiB", "Hugepages", "HugepageSizeKiB", "HugepagesPath",
-    "QemuOptions", NULL,
+    "Description", "ProductNames",    "QemuMachine",   "Bus",         "Cpu",
+    "Sockets",     "Cores",           "Threads",       "MemoryMiB",   "HostReserveMiB",
+    "Hugepages",   "HugepageSizeKiB", "HugepagesPath", "QemuOptions", NULL,
 };
 static const char *const ostype_keys[] = {"Rtc", "QemuOptions", NULL};
 static const char *const device_keys[] = {
@@ -24,8 +24,7 @@ struct ctx {
     char *error;
 };
 
-static bool G_GNUC_PRINTF(3, 4)
-fail(struct ctx *c, const char *group, const char *fmt, ...)
+static bool G_GNUC_PRINTF(3, 4) fail(struct ctx *c, const char *group, const char *fmt, ...)
 {
     if (c->error)
         return false;
@@ -109,7 +108,7 @@ parse_uint(const char *s, unsigned long max, unsigned *out)
     unsigned long v = strtoul(s, &end, 0);
     if (errno || *end || v > max)
         return false;
-    *out = (unsigned) v;
+    *out = (unsigned)v;
     return true;
 }
 
@@ -175,7 +174,7 @@ parse_device(struct ctx *c, const char *group, struct table_device *d)
     if (strncmp(cls, "0x", 2) != 0 || (digits != 2 && digits != 4 && digits != 6) ||
         !parse_uint(cls, 0xffffff, &d->cls))
         return fail(c, group, "Class: '%s' must be 0xCC, 0xCCSS or 0xCCSSPP in hex", cls);
-    d->cls_bits = (unsigned) digits * 4;
+    d->cls_bits = (unsigned)digits * 4;
 
     g_auto(GStrv) ids = NULL;
     if (!get_list(c, group, "DeviceIds", &ids))
@@ -196,8 +195,8 @@ parse_device(struct ctx *c, const char *group, struct table_device *d)
     if (!d->guest_address) {
         unsigned slot = 0, fn = 0;
         sscanf(d->address + 8, "%2x.%1x", &slot, &fn);
-        d->guest_address = fn ? g_strdup_printf("0x%02x.0x%x", slot, fn)
-                              : g_strdup_printf("0x%02x", slot);
+        d->guest_address =
+            fn ? g_strdup_printf("0x%02x.0x%x", slot, fn) : g_strdup_printf("0x%02x", slot);
     }
     for (const char *p = d->guest_address; *p; p++)
         if (!g_ascii_isxdigit(*p) && *p != 'x' && *p != '.')
@@ -212,7 +211,8 @@ parse_ostype(struct ctx *c, const char *group, struct table_ostype *o)
     o->name = g_strdup(group + strlen("OsType "));
     if (!check_keys(c, group, ostype_keys))
         return false;
-    if (!get_string(c, group, "Rtc", &o->rtc) || !get_list(c, group, "QemuOptions", &o->qemu_options))
+    if (!get_string(c, group, "Rtc", &o->rtc) ||
+        !get_list(c, group, "QemuOptions", &o->qemu_options))
         return false;
     if (o->rtc && *o->rtc == '\0')
         g_clear_pointer(&o->rtc, g_free);
@@ -230,7 +230,8 @@ parse_machine(struct ctx *c, struct machine_table *t)
     if (!get_string(c, g, "Description", &t->description) ||
         !get_list(c, g, "ProductNames", &t->product_names) ||
         !get_string(c, g, "QemuMachine", &t->qemu_machine) || !get_string(c, g, "Bus", &t->bus) ||
-        !get_string(c, g, "Cpu", &t->cpu) || !get_string(c, g, "HugepagesPath", &t->hugepages_path) ||
+        !get_string(c, g, "Cpu", &t->cpu) ||
+        !get_string(c, g, "HugepagesPath", &t->hugepages_path) ||
         !get_list(c, g, "QemuOptions", &t->qemu_options))
         return false;
     for (size_t i = 0; t->product_names[i]; i++)
@@ -245,7 +246,8 @@ parse_machine(struct ctx *c, struct machine_table *t)
         t->hugepages_path = g_strdup("/dev/hugepages");
     if (t->hugepages_path[0] != '/')
         return fail(c, g, "HugepagesPath: '%s' is not an absolute path", t->hugepages_path);
-    if (!get_uint(c, g, "Sockets", 1, 64, &t->sockets) || !get_uint(c, g, "Cores", 0, 1024, &t->cores) ||
+    if (!get_uint(c, g, "Sockets", 1, 64, &t->sockets) ||
+        !get_uint(c, g, "Cores", 0, 1024, &t->cores) ||
         !get_uint(c, g, "Threads", 1, 8, &t->threads) ||
         !get_uint(c, g, "HostReserveMiB", 1024, 1u << 20, &t->host_reserve_mib) ||
         !get_uint(c, g, "HugepageSizeKiB", 2048, 1u << 20, &t->hugepage_kib))

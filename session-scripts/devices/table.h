@@ -18,11 +18,11 @@ enum hugepages_mode {
 };
 
 struct table_device {
-    char *name;        /* the [Device NAME] section name */
-    char address[16];  /* normalized "0000:00:02.0" */
-    unsigned vendor;   /* 0x8086 */
-    unsigned cls;      /* class to match, see cls_bits */
-    unsigned cls_bits; /* 8 (class), 16 (class+subclass) or 24 (with prog-if) */
+    char *name;           /* the [Device NAME] section name */
+    char address[16];     /* normalized "0000:00:02.0" */
+    unsigned vendor;      /* 0x8086 */
+    unsigned cls;         /* class to match, see cls_bits */
+    unsigned cls_bits;    /* 8 (class), 16 (class+subclass) or 24 (with prog-if) */
     unsigned *device_ids; /* optional list of accepted device ids */
     size_t n_device_ids;
     char *guest_address; /* "0x02" or "0x1f.0x3" */
@@ -31,25 +31,25 @@ struct table_device {
 
 struct table_ostype {
     char *name;
-    char *rtc;            /* -rtc value, or NULL for the default */
-    char **qemu_options;  /* extra argv elements, NULL-terminated, may be empty */
+    char *rtc;           /* -rtc value, or NULL for the default */
+    char **qemu_options; /* extra argv elements, NULL-terminated, may be empty */
 };
 
 struct machine_table {
-    char *name;           /* file name without .conf */
-    char *path;           /* where it was read from */
+    char *name; /* file name without .conf */
+    char *path; /* where it was read from */
     char *description;
     char **product_names; /* DMI product_name values this table is for (NULL-terminated) */
     char *qemu_machine;   /* -machine value, "pc" by default */
     char *bus;            /* bus for passthrough devices: pci.0 (pc) or pcie.0 (q35) */
     char *cpu;            /* -cpu value, "host" by default */
     unsigned sockets, cores, threads; /* 0 cores = all online host CPUs */
-    unsigned memory_mib;      /* 0 = auto: host memory minus the host reserve */
+    unsigned memory_mib;              /* 0 = auto: host memory minus the host reserve */
     unsigned host_reserve_mib;
     enum hugepages_mode hugepages;
     unsigned hugepage_kib;
     char *hugepages_path;
-    char **qemu_options;  /* for every ostype */
+    char **qemu_options; /* for every ostype */
     struct table_device *devices;
     size_t n_devices;
     struct table_ostype *ostypes;

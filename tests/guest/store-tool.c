@@ -40,7 +40,7 @@ main(int argc, char **argv)
         free(detail);
         sdvm_store_result_clear(&res);
         sdvm_store_free(st);
-        return (int) f;
+        return (int)f;
     }
     if (argc == 3 && strcmp(argv[1], "in-use") == 0) {
         int r = sdvm_store_disk_in_use(argv[2]);

@@ -14,7 +14,8 @@ extern "C" {
 #include "sdvm/guest-exit.h"
 }
 
-namespace {
+namespace
+{
 
 int
 exited(int code)
