@@ -217,7 +217,8 @@ on_accept(gint fd, GIOCondition cond, gpointer data)
                          r == -EACCES ? "not root and not the greeter user" : strerror(-r));
             struct sdvm_ipc_conn tmp;
             sdvm_ipc_conn_init(&tmp, cfd, SDVM_IPC_SIDE_SERVER);
-            sdvm_ipc_conn_queue_error(&tmp, SDVM_FAILURE_PROTOCOL, 0, "permission denied");
+            sdvm_ipc_conn_queue_error(&tmp, SDVM_FAILURE_DAEMON_UNAVAILABLE, 0,
+                                      "permission denied: not root and not the greeter user");
             sdvm_ipc_conn_flush_wait(&tmp, ERROR_FLUSH_MS);
             sdvm_ipc_conn_close(&tmp);
             continue;

@@ -286,9 +286,11 @@ TEST_F(Server, StrangersAreRefused)
             sdvm_ipc_msg ev = {};
             sdvm_ipc_error err = {};
             if (sdvm_ipc_conn_next(&conn, &ev, &err) == 1) {
-                bool is_error = ev.type == SDVM_IPC_EV_ERROR;
+                // libsdvm turns DAEMON_UNAVAILABLE here into -EACCES for the caller.
+                bool refused = ev.type == SDVM_IPC_EV_ERROR &&
+                               ev.failure == SDVM_FAILURE_DAEMON_UNAVAILABLE;
                 sdvm_ipc_msg_clear(&ev);
-                _exit(is_error ? 0 : 4);
+                _exit(refused ? 0 : 4);
             }
             if (r == -EPIPE)
                 _exit(0);
