@@ -306,11 +306,8 @@ GreeterApp::addView(QScreen *screen)
         v->window->show();
     else
         v->window->showFullScreen();
-    if (primary) {
-        v->window->requestActivate();
-        if (v->themeRoot)
-            v->themeRoot->forceActiveFocus(); // SDDM's views give the theme focus at start
-    }
+    if (primary)
+        v->window->requestActivate(); // the theme's own focus: true item gets the keyboard
 }
 
 void

@@ -112,6 +112,11 @@ ThemeUrlInterceptor::intercept(const QUrl &url, DataType type)
             const qsizetype slash = rest.indexOf(QLatin1Char('/'));
             found = findInTheme(slash >= 0 ? rest.mid(slash + 1) : rest);
         }
+        // Qt 5 read an absolute path ("/usr/share/desktop-base/...") as a file; resolved
+        // against our components it became qrc:/usr/share/...
+        if (found.isEmpty() && !QFileInfo::exists(QLatin1Char(':') + path)
+            && !path.startsWith(QLatin1String("/theme/")) && QFileInfo(path).isFile())
+            found = path;
     } else if (url.isLocalFile()) {
         const QString path = QDir::cleanPath(url.toLocalFile());
         if (!m_themeDir.isEmpty() && path.startsWith(m_themeDir + QLatin1Char('/'))

@@ -134,6 +134,10 @@ main(int argc, char *argv[])
         args << QString::fromLocal8Bit(argv[i]);
     parser.parse(args);
     const bool test = parser.isSet(testMode);
+    if (!test && (parser.isSet(screenshotOpt) || parser.isSet(sizeOpt) || parser.isSet(reportOpt))) {
+        fprintf(stderr, "sdvm-greeter: --screenshot, --size and --report need --test-mode\n");
+        return ExitUsage;
+    }
 
     GreeterSettings settings;
     QString error;
@@ -188,10 +192,6 @@ main(int argc, char *argv[])
             return ExitUsage;
         }
         options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
-    }
-    if (!test && (!options.screenshot.isEmpty() || options.size.isValid() || !options.report.isEmpty())) {
-        fprintf(stderr, "sdvm-greeter: --screenshot, --size and --report need --test-mode\n");
-        return ExitUsage;
     }
     for (const QString &w : std::as_const(settings.warnings))
         fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(w));

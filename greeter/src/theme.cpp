@@ -18,9 +18,10 @@ static bool
 insideFolder(const QString &dir, const QString &relative, QString *absolute)
 {
     const QString path = QDir::cleanPath(dir + QLatin1Char('/') + relative);
-    const QString root = QDir::cleanPath(dir) + QLatin1Char('/');
+    const QString root = QDir::cleanPath(dir);
     *absolute = path;
-    return path.startsWith(root) && !QFileInfo(relative).isAbsolute();
+    return (path == root || path.startsWith(root + QLatin1Char('/')))
+           && !QFileInfo(relative).isAbsolute();
 }
 
 bool

@@ -38,7 +38,7 @@ FocusScope {
         id: defaultRowDelegate
         Text {
             anchors.fill: parent
-            anchors.leftMargin: 8
+            anchors.leftMargin: Math.max(8, height * 0.25)
             anchors.rightMargin: 8
             verticalAlignment: Text.AlignVCenter
             elide: Text.ElideRight

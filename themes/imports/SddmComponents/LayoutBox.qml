@@ -19,7 +19,7 @@ ComboBox {
     rowDelegate: Component {
         Text {
             anchors.fill: parent
-            anchors.leftMargin: 8
+            anchors.leftMargin: Math.max(8, height * 0.25)
             anchors.rightMargin: 4
             verticalAlignment: Text.AlignVCenter
             elide: Text.ElideRight

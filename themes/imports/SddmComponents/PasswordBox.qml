@@ -36,7 +36,7 @@ FocusScope {
         color: container.color
         border.color: container.activeFocus ? container.focusColor
                     : hover.containsMouse ? container.hoverColor : container.borderColor
-        border.width: container.activeFocus ? 2 : 1
+        border.width: container.activeFocus ? Math.max(2, Math.round(container.height / 15)) : Math.max(1, Math.round(container.height / 40))
     }
 
     MouseArea {
@@ -50,8 +50,8 @@ FocusScope {
     TextInput {
         id: input
         anchors.fill: parent
-        anchors.leftMargin: 8
-        anchors.rightMargin: 8 + (capsIndicator.opacity > 0 ? capsIndicator.width + 4 : 0)
+        anchors.leftMargin: Math.max(8, container.height * 0.2)
+        anchors.rightMargin: Math.max(8, container.height * 0.2) + (capsIndicator.opacity > 0 ? capsIndicator.width + 4 : 0)
         verticalAlignment: TextInput.AlignVCenter
         clip: true
         focus: true

@@ -24,7 +24,7 @@ FocusScope {
         color: container.color
         border.color: container.activeFocus ? container.focusColor
                     : hover.containsMouse ? container.hoverColor : container.borderColor
-        border.width: container.activeFocus ? 2 : 1
+        border.width: container.activeFocus ? Math.max(2, Math.round(container.height / 15)) : Math.max(1, Math.round(container.height / 40))
     }
 
     MouseArea {
@@ -38,8 +38,8 @@ FocusScope {
     TextInput {
         id: input
         anchors.fill: parent
-        anchors.leftMargin: 8
-        anchors.rightMargin: 8
+        anchors.leftMargin: Math.max(8, container.height * 0.2)
+        anchors.rightMargin: Math.max(8, container.height * 0.2)
         verticalAlignment: TextInput.AlignVCenter
         clip: true
         focus: true

@@ -1,0 +1,88 @@
+#!/bin/sh
+# sdvm-greeter's command line in test mode: screenshot, report, exit statuses, the embedded
+# fallback theme, sdvm.conf [Greeter], one view per screen.
+set -eu
+greeter=$1
+src=$2
+out=$3
+rm -rf "$out"
+mkdir -p "$out"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# run NAME EXPECTED-STATUS ARGS...
+run() {
+    name=$1
+    want=$2
+    shift 2
+    set +e
+    "$greeter" "$@" > "$out/$name.log" 2>&1
+    got=$?
+    set -e
+    if [ "$got" != "$want" ]; then
+        cat "$out/$name.log" >&2
+        fail "$name: exit status $got, expected $want"
+    fi
+    echo "ok - $name (exit $got)"
+}
+
+# png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk.
+png_size() {
+    od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d\n", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'
+}
+
+expect_in() { # FILE TEXT
+    grep -F -q -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks: $2"; }
+}
+
+# 1. Our theme at 1024x768: a PNG of that size, a report without fallback or QML warnings.
+run default 0 --test-mode --theme "$src/themes/sdvm" --size 1024x768 \
+    --screenshot "$out/default.png" --report "$out/default.json"
+[ "$(png_size "$out/default.png")" = 1024x768 ] || fail "screenshot is $(png_size "$out/default.png")"
+expect_in "$out/default.json" '"fallback": false'
+expect_in "$out/default.json" '"qmlWarnings": [
+    ]'
+expect_in "$out/default.json" '"Windows 11 Education"'
+
+# 2. A theme that does not exist: the fallback theme, exit status 3, the reason in the report.
+run missing 3 --test-mode --theme "$out/no-such-theme" --size 800x600 \
+    --screenshot "$out/missing.png" --report "$out/missing.json"
+expect_in "$out/missing.json" '"fallback": true'
+expect_in "$out/missing.json" 'does not exist'
+[ -s "$out/missing.png" ] || fail "no screenshot of the fallback theme"
+
+# 3. sdvmd's --fallback after repeated crashes.
+run fallback 3 --test-mode --fallback --size 800x600 --screenshot "$out/fallback.png"
+
+# 4. sdvm.conf [Greeter]: theme by name from ThemeDirs.
+cat > "$out/sdvm.conf" <<CONF
+[Greeter]
+Theme=maldives
+ThemeDirs=$out/nothing-here;/usr/share/sddm/themes
+KeyboardLayouts=br;us
+CONF
+run config 0 --test-mode --config "$out/sdvm.conf" --size 800x600 \
+    --screenshot "$out/config.png" --report "$out/config.json"
+expect_in "$out/config.json" '"theme": "Maldives"'
+
+# 5. One view per screen: two offscreen screens, one report.
+cat > "$out/screens.json" <<JSON
+{ "screens": [
+  { "name": "left", "x": 0, "y": 0, "width": 1024, "height": 768, "logicalDpi": 96 },
+  { "name": "right", "x": 1024, "y": 0, "width": 1280, "height": 1024, "logicalDpi": 96 } ] }
+JSON
+QT_QPA_PLATFORM="offscreen:configfile=$out/screens.json" \
+    run screens 0 --test-mode --theme "$src/themes/sdvm" --screenshot "$out/screens.png" \
+    --report "$out/screens.json.out"
+expect_in "$out/screens.json.out" '"views": 2'
+[ "$(png_size "$out/screens.png")" = 1024x768 ] || fail "primary view is $(png_size "$out/screens.png")"
+
+# 6. Usage errors.
+run bad-size 1 --test-mode --size big
+run screenshot-needs-test-mode 1 --screenshot "$out/x.png"
+run unknown-option 1 --test-mode --no-such-option
+
+echo "all passed"
