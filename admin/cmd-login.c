@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * sdvm-admin login NAI [--image ID] [--timeout SECONDS]: one login through libsdvm's ABI,
+ * sdvm-admin login NAI [--image ID] [--timeout SECONDS] [--follow]: one login through libsdvm's ABI,
  * as the greeter would make it (SDVM_BACKEND=fake for the scripted fake). The password is
  * read from a prompt without echo when stdin is a terminal, else from the first line of
  * stdin; it is wiped once libsdvm has it. Every stage and the outcome are printed.
  *
- * Exit status: 0 the login succeeded (launching), 1 it failed or sdvmd cannot be reached,
- * 2 usage.
+ * With --follow it stays connected through the session, printing the guest's output lines
+ * that sdvmd passes on, until sdvmd closes the connection at the session's end.
+ *
+ * Exit status: 0 the login succeeded (launching) and, with --follow, the guest ended
+ * normally; 1 it failed, the guest failed, or sdvmd cannot be reached; 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,8 @@
 struct login_state {
     bool done;
     bool launched;
+    bool gone;           /* disconnected: with --follow, the session is over */
+    bool session_failed; /* an error message after launching: the guest ended badly */
     enum sdvm_failure failure;
 };
 
@@ -77,8 +82,9 @@ static void
 on_message(sdvm_ctx *ctx, uint64_t op, int is_error, const char *text, void *ud)
 {
     (void)ctx;
-    (void)op;
-    (void)ud;
+    struct login_state *st = ud;
+    if (st->launched && op == 0 && is_error)
+        st->session_failed = true;
     printf("%s: %s\n", is_error ? "error message" : "message", text);
     fflush(stdout);
 }
@@ -124,7 +130,8 @@ static void
 on_disconnected(sdvm_ctx *ctx, void *ud)
 {
     (void)ctx;
-    (void)ud;
+    struct login_state *st = ud;
+    st->gone = true;
     printf("disconnected: sdvmd closed the connection\n");
     fflush(stdout);
 }
@@ -217,13 +224,18 @@ sdvm_admin_cmd_login(struct sdvm_admin *adm, int argc, char **argv)
     static const struct option options[] = {
         {"image", required_argument, NULL, 'i'},
         {"timeout", required_argument, NULL, 't'},
+        {"follow", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     const char *image = NULL;
     long timeout_s = DEFAULT_TIMEOUT_S;
+    bool follow = false;
     int c;
-    while ((c = getopt_long(argc, argv, "i:t:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:t:f", options, NULL)) != -1) {
         switch (c) {
+        case 'f':
+            follow = true;
+            break;
         case 'i':
             image = optarg;
             break;
@@ -328,8 +340,27 @@ sdvm_admin_cmd_login(struct sdvm_admin *adm, int argc, char **argv)
             break;
         }
     }
+    /*
+     * --follow: stay connected through the session. sdvmd passes the guest's output lines
+     * (op 0 messages) to the client that logged in, and closes the connection when the
+     * session has ended. Ctrl-C stops following; the session goes on.
+     */
+    if (follow && st.launched) {
+        interrupted = 0;
+        while (!st.gone && !interrupted) {
+            int pr = poll(&p, 1, 500);
+            if (pr < 0 && errno != EINTR)
+                break;
+            if (sdvm_dispatch(ctx, 0) < 0)
+                break;
+        }
+        if (!st.gone)
+            printf("stopped following; the session goes on\n");
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sdvm_ctx_free(ctx);
-    return st.launched ? ADMIN_EXIT_OK : ADMIN_EXIT_FAILED;
+    if (!st.launched || (follow && st.session_failed))
+        return ADMIN_EXIT_FAILED;
+    return ADMIN_EXIT_OK;
 }

@@ -292,3 +292,27 @@ TEST(Daemon, ReloadAnnouncesNewImages)
     ASSERT_EQ(0, sdvm_images(rec.ctx(), &images, &n));
     EXPECT_EQ(2u, n);
 }
+
+TEST(Daemon, AdminLoginFollowsTheSessionToItsEnd)
+{
+    HarnessOptions o;
+    o.run_guest_body = "echo 'guest: Linux version 6.1'; echo 'guest: powering off'; exit 0";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    std::string cmd = "printf 'secret\\n' | SDVM_SOCKET='" + h.socket_path() + "' '" +
+                      SDVM_ADMIN_PATH + "' login alice@uni-a.test --image tiny --follow";
+    gchar *out = nullptr;
+    gint status = -1;
+    const char *argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    ASSERT_TRUE(g_spawn_sync(nullptr, const_cast<char **>(argv), nullptr, G_SPAWN_DEFAULT,
+                             nullptr, nullptr, &out, nullptr, &status, nullptr));
+    std::string text = out;
+    g_free(out);
+    EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << text;
+    EXPECT_NE(std::string::npos, text.find("stage: AUTHENTICATING")) << text;
+    EXPECT_NE(std::string::npos, text.find("launching:")) << text;
+    EXPECT_NE(std::string::npos, text.find("message: guest: powering off")) << text;
+    EXPECT_NE(std::string::npos, text.find("message: session ended: NONE")) << text;
+    EXPECT_EQ(std::string::npos, text.find("secret")) << "the password was echoed";
+}
