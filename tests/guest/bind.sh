@@ -219,6 +219,10 @@ while { [ ! -s "$tmp/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $
     i=$((i + 1))
 done
 stub=$(cat "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+run second
+check "a second run-guest while one runs: exit 60 (got $rc)" [ "$rc" = 60 ]
+check "  ... says why" contains "$tmp/second.out" "another run-guest (pid $rg) is running"
+check "  ... and leaves the running session's devices alone" all_on vfio-pci
 kill -KILL "$rg"
 wait "$rg" 2> /dev/null || true
 check "run-guest killed: devices still on vfio-pci" all_on vfio-pci

@@ -42,7 +42,15 @@ work=$(mktemp -d "$out/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # --- the kernel ---------------------------------------------------------------------------
-pkg=$(apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+kernel_package() {
+    apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+pkg=$(kernel_package)
+if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+    # A fresh machine may have no package lists yet.
+    apt-get update -q > /dev/null || true
+    pkg=$(kernel_package)
+fi
 if [ -z "$pkg" ]; then
     echo "build-guest: apt-cache knows no linux-image-amd64 (run apt-get update)" >&2
     exit 1
