@@ -21,6 +21,18 @@ cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+#include <sys/resource.h>
+
+/* CPU time of the process (all threads), user + system, in ms. */
+static inline double
+cpu_ms(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
 /* Sorts v. */
 static inline double
 median(double *v, size_t n)

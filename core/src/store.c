@@ -33,6 +33,7 @@ struct sdvm_store {
     sdvm_store_step_fn step_fn;
     void *step_userdata;
     GHashTable *dir_cache; /* user id -> struct dir_cache_entry *, see list_disks() */
+    unsigned generation;   /* of the scans, for the cache */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -292,6 +293,7 @@ for_each_entry(int dfd, dirent_fn fn, void *userdata)
  * tick would go unseen), and such entries are read again.
  */
 struct dir_cache_entry {
+    unsigned generation; /* the last scan that saw the directory */
     ino_t ino;
     struct timespec mtime;
     time_t read_at;
@@ -304,6 +306,13 @@ dir_cache_entry_free(gpointer p)
     struct dir_cache_entry *e = p;
     g_strfreev(e->names);
     g_free(e);
+}
+
+static gboolean
+stale_entry(gpointer key, gpointer value, gpointer generation)
+{
+    (void)key;
+    return ((struct dir_cache_entry *)value)->generation != *(unsigned *)generation;
 }
 
 static bool
@@ -331,8 +340,7 @@ struct slice {
     unsigned flags;
     char **users;
     size_t count;
-    struct dir_cache_entry **cache_out; /* per user: the entry to keep (or NULL) */
-    bool *cache_reused;                 /* per user: it is the old cache's entry */
+    struct dir_cache_entry **cache_out; /* per user: a new entry to insert (or NULL) */
     struct sdvm_disk_list list;
     size_t cap;
     int result;
@@ -388,8 +396,7 @@ scan_user(struct slice *s, size_t i, time_t now)
         return 0;
     struct dir_cache_entry *e = st->dir_cache ? g_hash_table_lookup(st->dir_cache, user) : NULL;
     if (dir_cache_valid(e, &dsb)) {
-        s->cache_out[i] = e;
-        s->cache_reused[i] = true;
+        e->generation = st->generation; /* each entry is touched by one thread only */
     } else {
         int dfd = openat(st->users_fd, user, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dfd < 0)
@@ -399,6 +406,7 @@ scan_user(struct slice *s, size_t i, time_t now)
         close(dfd);
         g_ptr_array_add(names, NULL);
         e = g_new0(struct dir_cache_entry, 1);
+        e->generation = st->generation;
         e->ino = dsb.st_ino;
         e->mtime = dsb.st_mtim;
         e->read_at = now;
@@ -427,7 +435,8 @@ scan_slice(void *p)
 
 struct user_names {
     const char *skip;
-    GPtrArray *names; /* char * */
+    GStringChunk *chunk; /* the names' storage */
+    GPtrArray *names;    /* char *, into chunk */
 };
 
 static int
@@ -438,7 +447,7 @@ collect_user(const char *name, unsigned char type, void *userdata)
         return 0;
     if (type != DT_DIR && type != DT_UNKNOWN)
         return 0;
-    g_ptr_array_add(n->names, g_strdup(name));
+    g_ptr_array_add(n->names, g_string_chunk_insert_len(n->chunk, name, SDVM_USER_ID_LEN));
     return 0;
 }
 
@@ -464,12 +473,15 @@ list_disks(sdvm_store *st, unsigned flags, const char *skip_user, struct sdvm_di
     int fd = openat(st->users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    struct user_names names = {skip_user, g_ptr_array_new_with_free_func(g_free)};
+    struct user_names names = {skip_user, g_string_chunk_new(64 * 1024), g_ptr_array_new()};
     int r = for_each_entry(fd, collect_user, &names);
     close(fd);
     size_t n_users = names.names->len;
     struct dir_cache_entry **cache_out = g_new0(struct dir_cache_entry *, n_users + 1);
-    bool *cache_reused = g_new0(bool, n_users + 1);
+    if (!st->dir_cache)
+        st->dir_cache =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dir_cache_entry_free);
+    st->generation++;
 
     size_t n_threads = r == 0 ? scan_threads(n_users) : 0;
     struct slice slices[MAX_SCAN_THREADS];
@@ -483,7 +495,6 @@ list_disks(sdvm_store *st, unsigned flags, const char *skip_user, struct sdvm_di
             .users = (char **)names.names->pdata + first,
             .count = MIN(per, n_users - first),
             .cache_out = cache_out + first,
-            .cache_reused = cache_reused + first,
         };
     }
     /* Slice 0 runs here, the others in threads (or here, when a thread cannot start). */
@@ -500,25 +511,12 @@ list_disks(sdvm_store *st, unsigned flags, const char *skip_user, struct sdvm_di
     for (size_t t = started + 1; t < n_threads; t++)
         scan_slice(&slices[t]);
 
-    /* The new cache: what this scan saw (users gone, or skipped, drop out). */
-    GHashTable *cache =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dir_cache_entry_free);
-    for (size_t i = 0; i < n_users; i++) {
-        if (!cache_out[i])
-            continue;
-        const char *user = names.names->pdata[i];
-        if (cache_reused[i]) {
-            gpointer old_key = NULL;
-            if (g_hash_table_steal_extended(st->dir_cache, user, &old_key, NULL))
-                g_free(old_key);
-        }
-        g_hash_table_insert(cache, g_strdup(user), cache_out[i]);
-    }
-    if (st->dir_cache)
-        g_hash_table_unref(st->dir_cache);
-    st->dir_cache = cache;
+    /* The cache: add what was read anew, drop users this scan did not see. */
+    for (size_t i = 0; i < n_users; i++)
+        if (cache_out[i])
+            g_hash_table_replace(st->dir_cache, g_strdup(names.names->pdata[i]), cache_out[i]);
+    g_hash_table_foreach_remove(st->dir_cache, stale_entry, &st->generation);
     g_free(cache_out);
-    g_free(cache_reused);
 
     size_t cap = 0;
     for (size_t t = 0; t < n_threads; t++) {
@@ -533,6 +531,7 @@ list_disks(sdvm_store *st, unsigned flags, const char *skip_user, struct sdvm_di
         sdvm_disk_list_clear(&slices[t].list);
     }
     g_ptr_array_unref(names.names);
+    g_string_chunk_free(names.chunk);
     if (r < 0) {
         sdvm_disk_list_clear(out);
         return r;

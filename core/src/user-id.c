@@ -56,18 +56,29 @@ sdvm_user_id(const sdvm_nai *nai, char out[SDVM_USER_ID_SIZE])
     return sdvm_user_id_from_bytes(n, strlen(n), out);
 }
 
+/* Index of c in b64url, or -1. */
+static int
+b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
 bool
 sdvm_user_id_is_valid(const char *s)
 {
     if (!s)
         return false;
-    for (size_t i = 0; i < SDVM_USER_ID_LEN; i++) {
-        char c = s[i];
-        if (!c || !strchr(b64url, c))
+    for (size_t i = 0; i < SDVM_USER_ID_LEN; i++)
+        if (b64url_value(s[i]) < 0)
             return false;
-    }
     if (s[SDVM_USER_ID_LEN] != '\0')
         return false;
     /* 43 characters carry 258 bits: the last one holds 4 digest bits and 2 zero bits. */
-    return (strchr(b64url, s[SDVM_USER_ID_LEN - 1]) - b64url) % 4 == 0;
+    return b64url_value(s[SDVM_USER_ID_LEN - 1]) % 4 == 0;
 }
