@@ -15,9 +15,11 @@ if [ "${1:-}" != inner ]; then
     # A real hugetlbfs mount (no pages are taken by mounting it) in a private mount
     # namespace, when we may; otherwise the hugepage cases that need one are skipped.
     rc=0
-    if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null; then
+    mkdir -p "$tmp/huge"
+    if [ "$(id -u)" = 0 ] &&
+        unshare -m mount -t hugetlbfs -o pagesize=2M sdvm-test "$tmp/huge" 2> /dev/null; then
         unshare -m sh -c '
-            mkdir -p "$1/huge" && mount -t hugetlbfs -o pagesize=2M sdvm-test "$1/huge" &&
+            mount -t hugetlbfs -o pagesize=2M sdvm-test "$1/huge" &&
             exec umockdev-run -d "$2" -- sh "$3" inner "$1/huge"' \
             sh "$tmp" "$TREES/optiplex-7010.umockdev" "$0" || rc=$?
     else
