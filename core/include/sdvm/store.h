@@ -24,6 +24,9 @@
  * eviction is logged (user id, image, size, age) at info level. Free space is measured again
  * with statvfs after deleting, so backends whose files share blocks are judged by what
  * deleting really gave back.
+ *
+ * A store is used from one thread at a time. Keep one for the daemon's lifetime: it
+ * remembers what each user directory held, so an unchanged directory is not read again.
  */
 #ifndef SDVM_STORE_H
 #define SDVM_STORE_H
