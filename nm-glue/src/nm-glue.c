@@ -63,6 +63,8 @@ struct link {
     bool remove;      /* delete the connection once it is known */
     bool deleting;
     bool gone;              /* deleted */
+    bool awaiting_removal;  /* Delete answered; waiting for the object to leave the cache */
+    GSource *removal_timer;
     bool counts_for_logout; /* a running logout waits for this deletion */
     bool secrets_given;
     bool fast_started;
@@ -95,10 +97,13 @@ struct attempt {
     bool cert_sent;
     bool eap_verdict; /* an EAP success was seen: the auth timeout no longer applies */
     bool waiting_agent;
+    bool checking_nm; /* asking the bus whether NetworkManager is there */
+    bool nm_checked;
     gint64 t0;
     GSource *auth_timer;
     GSource *attempt_timer;
     GSource *agent_timer;
+    GSource *nm_wait_timer;
     gulong agent_handler;
 };
 
@@ -114,6 +119,8 @@ struct sdvm_nm {
     bool client_busy;
     char *client_error;
     gulong running_handler;
+    gulong removed_handler;
+    gulong ac_removed_handler;
     SdvmNmAgent *agent;
     bool agent_busy;
     sdvm_supp *supp;
@@ -124,6 +131,7 @@ struct sdvm_nm {
     GPtrArray *orphans;        /* links of ended attempts still being removed */
 
     bool logout_running;
+    bool logout_waits_client;
     unsigned logout_removed;
     unsigned logout_pending;
     int logout_error;
@@ -141,6 +149,7 @@ static void attempt_fail(struct attempt *a, enum sdvm_failure f, const char *det
 static void link_check_success(struct link *l);
 static void cleanup_stale(sdvm_nm *nm);
 static void logout_step_done(sdvm_nm *nm);
+static void logout_sweep(sdvm_nm *nm);
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -288,6 +297,7 @@ password_wipe(struct attempt *a)
 static void
 link_free(struct link *l)
 {
+    timer_clear(&l->removal_timer);
     timer_clear(&l->retrigger);
     timer_clear(&l->grace);
     if (l->active && l->state_handler)
@@ -399,6 +409,49 @@ orphan_done(struct link *l)
 }
 
 static void
+finish_deleted(struct link *l)
+{
+    sdvm_nm *nm = l->nm;
+    timer_clear(&l->removal_timer);
+    l->awaiting_removal = false;
+    l->deleting = false;
+    l->gone = true;
+    if (l->counts_for_logout && nm->logout_running)
+        nm->logout_removed++;
+    if (!l->a)
+        orphan_done(l);
+}
+
+static gboolean
+removal_timeout(gpointer data)
+{
+    struct link *l = data;
+    log_warningf("connection %s (%s) is still listed by NetworkManager 3 s after its deletion",
+                 l->uuid, l->ifname);
+    finish_deleted(l);
+    return G_SOURCE_REMOVE;
+}
+
+/* Whether NetworkManager still lists the connection: as a profile, or as an active
+ * connection that is still going down (DHCP release and the like take a moment). */
+static bool
+in_cache(sdvm_nm *nm, const char *uuid)
+{
+    if (!nm->client)
+        return false;
+    if (nm_client_get_connection_by_uuid(nm->client, uuid))
+        return true;
+    const GPtrArray *acs = nm_client_get_active_connections(nm->client);
+    for (guint i = 0; acs && i < acs->len; i++) {
+        NMActiveConnection *ac = acs->pdata[i];
+        if (g_strcmp0(nm_active_connection_get_uuid(ac), uuid) == 0 &&
+            nm_active_connection_get_state(ac) != NM_ACTIVE_CONNECTION_STATE_DEACTIVATED)
+            return true;
+    }
+    return false;
+}
+
+static void
 deleted(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct link *l = data;
@@ -408,19 +461,32 @@ deleted(GObject *source, GAsyncResult *res, gpointer data)
         return; /* sdvm_nm_free(): l is gone */
     sdvm_nm *nm = l->nm;
     /* A volatile connection may have deleted itself already: that is success too. */
-    if (!ok && !g_error_matches(error, NM_SETTINGS_ERROR, NM_SETTINGS_ERROR_INVALID_CONNECTION) &&
-        !g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) &&
-        !g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
+    if (!ok && in_cache(nm, l->uuid) && nm_client_get_nm_running(nm->client))
         log_warningf("cannot delete connection %s (%s): %s", l->uuid, l->ifname,
                      error->message);
-    else
-        log_debugf("connection %s (%s) deleted", l->uuid, l->ifname);
-    l->deleting = false;
-    l->gone = true;
-    if (l->counts_for_logout && nm->logout_running)
-        nm->logout_removed++;
-    if (!l->a)
-        orphan_done(l);
+    /* Done when NetworkManager no longer lists it (the Delete answer comes first). */
+    if (in_cache(nm, l->uuid) && nm_client_get_nm_running(nm->client)) {
+        l->awaiting_removal = true;
+        l->removal_timer = timer_new(nm, 3000, removal_timeout, l);
+        return;
+    }
+    log_debugf("connection %s (%s) deleted", l->uuid, l->ifname);
+    finish_deleted(l);
+}
+
+/* A profile or an active connection left NetworkManager's lists: finish the deletions
+ * that waited for it. */
+static void
+cache_changed(NMClient *client, GObject *object, gpointer data)
+{
+    sdvm_nm *nm = data;
+    for (guint i = nm->orphans->len; i > 0; i--) {
+        struct link *l = nm->orphans->pdata[i - 1];
+        if (l->awaiting_removal && !in_cache(nm, l->uuid)) {
+            log_debugf("connection %s (%s) deleted", l->uuid, l->ifname);
+            finish_deleted(l);
+        }
+    }
 }
 
 /* Delete the link's connection (NetworkManager deactivates it first). A link whose
@@ -609,6 +675,11 @@ added(GObject *source, GAsyncResult *res, gpointer data)
     }
     struct attempt *a = l->a;
     if (!ac) {
+        if (!nm_client_get_nm_running(l->nm->client)) {
+            link_fail(l, SDVM_FAILURE_NM_UNAVAILABLE,
+                      "NetworkManager stopped during the login (its connections went with it)");
+            return;
+        }
         g_autofree char *detail = g_strdup_printf("NetworkManager refused the connection on %s: %s",
                                                   l->ifname, error->message);
         link_fail(l, SDVM_FAILURE_NETWORK_ERROR, detail);
@@ -781,6 +852,7 @@ attempt_free(struct attempt *a)
     timer_clear(&a->auth_timer);
     timer_clear(&a->attempt_timer);
     timer_clear(&a->agent_timer);
+    timer_clear(&a->nm_wait_timer);
     if (a->agent_handler && a->nm->agent)
         g_signal_handler_disconnect(a->nm->agent, a->agent_handler);
     for (guint i = 0; i < a->links->len; i++)
@@ -860,7 +932,7 @@ static void
 attempt_maybe_begin(sdvm_nm *nm)
 {
     struct attempt *a = nm->attempt;
-    if (!a || a->begun || a->ended)
+    if (!a || a->begun || a->ended || a->checking_nm)
         return;
     if (client_ready(nm)) {
         attempt_begin(a);
@@ -925,15 +997,72 @@ wifi_has_ssid(NMDeviceWifi *w, const char *ssid)
     return false;
 }
 
+struct nm_check {
+    sdvm_nm *nm;
+    uint64_t id;
+};
+
+static gboolean
+nm_wait_over(gpointer data)
+{
+    struct attempt *a = data;
+    timer_clear(&a->nm_wait_timer);
+    attempt_fail(a, SDVM_FAILURE_NM_UNAVAILABLE,
+                 "NetworkManager is on the bus but did not become ready in time");
+    return G_SOURCE_REMOVE;
+}
+
+static void
+nm_owner_checked(GObject *source, GAsyncResult *res, gpointer data)
+{
+    struct nm_check *check = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
+                                                              &error);
+    sdvm_nm *nm = check->nm;
+    uint64_t id = check->id;
+    g_free(check);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    struct attempt *a = nm->attempt;
+    if (!a || a->id != id || a->ended)
+        return;
+    a->checking_nm = false;
+    a->nm_checked = true;
+    if (!reply) {
+        attempt_fail(a, SDVM_FAILURE_NM_UNAVAILABLE, "NetworkManager is not running");
+        return;
+    }
+    /* It is (re)starting: libnm reports it running once it has read its objects. */
+    if (nm_client_get_nm_running(nm->client))
+        attempt_begin(a);
+    else
+        a->nm_wait_timer = timer_new(nm, AGENT_WAIT_MS, nm_wait_over, a);
+}
+
 static void
 attempt_begin(struct attempt *a)
 {
     sdvm_nm *nm = a->nm;
-    a->begun = true;
     if (!nm_client_get_nm_running(nm->client)) {
-        attempt_fail(a, SDVM_FAILURE_NM_UNAVAILABLE, "NetworkManager is not running");
+        if (a->nm_checked) {
+            attempt_fail(a, SDVM_FAILURE_NM_UNAVAILABLE, "NetworkManager is not running");
+            return;
+        }
+        /* libnm may not have caught up with a NetworkManager that just started: ask the bus. */
+        a->checking_nm = true;
+        struct nm_check *check = g_new0(struct nm_check, 1);
+        check->nm = nm;
+        check->id = a->id;
+        g_dbus_connection_call(nm_client_get_dbus_connection(nm->client), "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
+                               g_variant_new("(s)", NM_DBUS_SERVICE), G_VARIANT_TYPE("(s)"),
+                               G_DBUS_CALL_FLAGS_NONE, 2000, nm->cancellable, nm_owner_checked,
+                               check);
         return;
     }
+    timer_clear(&a->nm_wait_timer);
+    a->begun = true;
 
     /* The devices: every managed ethernet port with a cable, the Wi-Fi device(s). */
     const GPtrArray *devs = nm_client_get_devices(nm->client);
@@ -1083,7 +1212,14 @@ nm_running_changed(GObject *client, GParamSpec *pspec, gpointer data)
     log_infof("NetworkManager %s", running ? "is running" : "went away");
     if (running) {
         cleanup_stale(nm);
+        attempt_maybe_begin(nm);
         return;
+    }
+    /* Its connections went with it. */
+    for (guint i = nm->orphans->len; i > 0; i--) {
+        struct link *l = nm->orphans->pdata[i - 1];
+        if (l->awaiting_removal)
+            finish_deleted(l);
     }
     struct attempt *a = nm->attempt;
     if (a && !a->ended && a->begun)
@@ -1126,6 +1262,8 @@ client_ready_cb(GObject *source, GAsyncResult *res, gpointer data)
     if (!client) {
         log_warningf("cannot connect to NetworkManager: %s", error->message);
         nm->client_error = g_strdup(error->message);
+        if (nm->logout_waits_client)
+            logout_sweep(nm);
         attempt_maybe_begin(nm);
         return;
     }
@@ -1134,6 +1272,10 @@ client_ready_cb(GObject *source, GAsyncResult *res, gpointer data)
               nm_client_get_nm_running(client) ? "running" : "not running");
     nm->running_handler = g_signal_connect(client, "notify::" NM_CLIENT_NM_RUNNING,
                                            G_CALLBACK(nm_running_changed), nm);
+    nm->removed_handler = g_signal_connect_after(client, NM_CLIENT_CONNECTION_REMOVED,
+                                                 G_CALLBACK(cache_changed), nm);
+    nm->ac_removed_handler = g_signal_connect_after(client, NM_CLIENT_ACTIVE_CONNECTION_REMOVED,
+                                                    G_CALLBACK(cache_changed), nm);
     GDBusConnection *bus = nm_client_get_dbus_connection(client);
     static const struct sdvm_supp_events ev = {
         .eap = on_eap,
@@ -1148,7 +1290,9 @@ client_ready_cb(GObject *source, GAsyncResult *res, gpointer data)
         nm->agent_busy = true;
         sdvm_nm_agent_new_async(bus, id, nm->cancellable, agent_ready, nm);
     }
-    if (nm_client_get_nm_running(client))
+    if (nm->logout_waits_client)
+        logout_sweep(nm);
+    else if (nm_client_get_nm_running(client))
         cleanup_stale(nm);
     attempt_maybe_begin(nm);
 }
@@ -1219,6 +1363,18 @@ cleanup_stale(sdvm_nm *nm)
     /* A logged-in session keeps its link; leftovers of a crash (or of a NetworkManager that
      * restarted and re-read its in-memory profiles) go. */
     delete_marked(nm, false);
+}
+
+/* The logout's own step: every connection marked as ours that no link owns. */
+static void
+logout_sweep(sdvm_nm *nm)
+{
+    nm->logout_waits_client = false;
+    if (nm->client && nm_client_get_nm_running(nm->client))
+        delete_marked(nm, true);
+    else
+        nm->logout_error = -ENOTCONN;
+    logout_step_done(nm);
 }
 
 static void
@@ -1308,6 +1464,10 @@ nm_destroy(sdvm_nm *nm)
     if (nm->client) {
         if (nm->running_handler)
             g_signal_handler_disconnect(nm->client, nm->running_handler);
+        if (nm->removed_handler)
+            g_signal_handler_disconnect(nm->client, nm->removed_handler);
+        if (nm->ac_removed_handler)
+            g_signal_handler_disconnect(nm->client, nm->ac_removed_handler);
         g_object_unref(nm->client);
     }
     g_free(nm->client_error);
@@ -1426,11 +1586,12 @@ sdvm_nm_logout(sdvm_nm *nm)
             nm->logout_pending++;
         }
     }
-    if (nm->client && nm_client_get_nm_running(nm->client))
-        delete_marked(nm, true);
-    else
-        nm->logout_error = -ENOTCONN;
-    logout_step_done(nm);
+    if (nm->client_busy) {
+        /* Connecting to NetworkManager: the sweep runs once the client is there. */
+        nm->logout_waits_client = true;
+        return 0;
+    }
+    logout_sweep(nm);
     return 0;
 }
 

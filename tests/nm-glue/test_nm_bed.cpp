@@ -1,0 +1,479 @@
+// nm-glue on the real 802.1X test bed (tests/testbed/bed): real NetworkManager and
+// wpa_supplicant against hostapd (wired driver) and FreeRADIUS. Run through
+// `bed exec -- test-nm-bed`, which provides the environment (bus address, CA paths, accounts)
+// and exits 77 when the bed is not up.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "glue-harness.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The bound the issue names for reporting a failure from the request on.
+constexpr double kFailureBound = 3.5;
+// And for an immediate retry after a wrong password.
+constexpr double kRetryBound = 10.0;
+
+std::string
+env(const char *name)
+{
+    const char *v = getenv(name);
+    return v ? v : "";
+}
+
+std::string
+run(const std::string &cmd)
+{
+    std::string out;
+    FILE *p = popen(cmd.c_str(), "r");
+    if (!p)
+        return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+        out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+int
+bed(const std::string &args)
+{
+    std::string cmd = "'" + env("SDVM_BED_BED") + "' " + args;
+    return system(cmd.c_str());
+}
+
+// nm-glue's connections as NetworkManager lists them (nmcli on the bed's bus): "NAME:DEVICE".
+std::vector<std::string>
+connections()
+{
+    std::vector<std::string> out;
+    std::istringstream in(run("nmcli -t -f NAME,DEVICE connection show 2>&1"));
+    std::string line;
+    while (std::getline(in, line))
+        if (!line.empty())
+            out.push_back(line);
+    return out;
+}
+
+std::string
+join(const std::vector<std::string> &v)
+{
+    std::string s;
+    for (auto &x : v)
+        s += (s.empty() ? "" : ", ") + x;
+    return s.empty() ? "(none)" : s;
+}
+
+// Every regular file under dir that contains needle.
+std::vector<std::string>
+files_containing(const std::string &dir, const std::string &needle)
+{
+    std::vector<std::string> hits;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec)
+            break;
+        if (!it->is_regular_file(ec))
+            continue;
+        std::ifstream f(it->path(), std::ios::binary);
+        std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        if (data.find(needle) != std::string::npos)
+            hits.push_back(it->path().string());
+    }
+    return hits;
+}
+
+size_t
+count_in_file(const std::string &path, const std::string &needle)
+{
+    std::ifstream f(path);
+    std::string line;
+    size_t n = 0;
+    while (std::getline(f, line))
+        if (line.find(needle) != std::string::npos)
+            n++;
+    return n;
+}
+
+struct Profile {
+    sdvm_auth_profile p{};
+    std::vector<std::string> names;
+    std::vector<char *> ptrs;
+    std::string realm, ca, anon;
+
+    Profile(sdvm_eap_method eap, sdvm_inner_method inner, std::string realm_ = "uni-a.test")
+        : names{"lab.test"}, realm(std::move(realm_)), ca(env("SDVM_BED_CA"))
+    {
+        p.eap = eap;
+        p.inner = inner;
+    }
+    const sdvm_auth_profile *get()
+    {
+        ptrs.clear();
+        for (auto &n : names)
+            ptrs.push_back(n.data());
+        ptrs.push_back(nullptr);
+        p.server_names = ptrs.data();
+        p.realm = realm.data();
+        p.ca_bundle_path = ca.empty() ? nullptr : ca.data();
+        p.anonymous_identity = anon.empty() ? nullptr : anon.data();
+        return &p;
+    }
+};
+
+class Bed : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        glue_log_from_env();
+        ASSERT_FALSE(env("SDVM_BED_STATE").empty()) << "run me through `bed exec`";
+        // A fresh switch port: hostapd keeps a station for 5 s after an EAP-Failure, which
+        // would delay the next test (the retry test exercises exactly that, on purpose).
+        ASSERT_EQ(0, bed("hostapd restart"));
+        // Leftovers of a failed test would spoil the next ones: remove them, and fail.
+        Glue waiter;
+        if (!waiter.run_until([] { return connections().empty(); }, 3)) {
+            auto left = connections();
+            run("nmcli -t -f UUID connection show | xargs -r nmcli connection delete");
+            FAIL() << "left over by an earlier test: " << join(left);
+        }
+    }
+    void TearDown() override
+    {
+        auto left = connections();
+        EXPECT_TRUE(left.empty()) << "left behind: " << join(left);
+    }
+
+    // A complete successful login: events, the connection while up, no password in any file,
+    // then logout and nothing left.
+    void expect_login(const sdvm_auth_profile *profile, const std::string &nai,
+                      const std::string &password, sdvm_nm_params *params = nullptr)
+    {
+        Glue g(params);
+        ASSERT_EQ(0, g.err);
+        ASSERT_TRUE(g.login(profile, nai.c_str(), password.c_str())) << "no outcome in time";
+        ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+        EXPECT_EQ(env("SDVM_BED_IFACE"), g.ev.ifname);
+        EXPECT_EQ(1u, g.ev.n_links) << "lab1 has no cable: only lab0 may be used";
+        std::vector<std::string> want = {"started", "eap-started", "cert-accepted", "success"};
+        EXPECT_EQ(want, g.ev.order);
+        EXPECT_NE(std::string::npos, g.ev.subject.find("CN=radius.lab.test")) << g.ev.subject;
+        EXPECT_TRUE(sdvm_nm_logged_in(g.nm));
+        uint64_t again = 0;
+        EXPECT_EQ(-EBUSY, sdvm_nm_login(g.nm, profile, nai.c_str(), "x", &again));
+        printf("    %s: success after %.3f s (EAP started %.3f s)\n", nai.c_str(), g.ev.t_done,
+               g.ev.t_eap);
+
+        // While the link is up: exactly our connection, and the password in no file of
+        // NetworkManager (its private /run, /var/lib, /etc, keyfile dir, logs) or the bed.
+        auto conns = connections();
+        ASSERT_EQ(1u, conns.size()) << join(conns);
+        EXPECT_EQ("sdvm-login lab0:lab0", conns[0]);
+        EXPECT_EQ(std::vector<std::string>{}, files_containing(env("SDVM_BED_STATE"), password))
+            << "the password is in these files";
+
+        ASSERT_TRUE(g.logout());
+        EXPECT_EQ(1u, g.ev.removed);
+        EXPECT_EQ(0, g.ev.logout_error);
+        EXPECT_FALSE(sdvm_nm_logged_in(g.nm));
+        EXPECT_TRUE(connections().empty()) << join(connections());
+    }
+
+    void expect_failure(Glue &g, const sdvm_auth_profile *profile, const std::string &nai,
+                        const std::string &password, sdvm_failure want, bool nm_up = true)
+    {
+        ASSERT_EQ(0, g.err);
+        ASSERT_TRUE(g.login(profile, nai.c_str(), password.c_str())) << "no outcome in time";
+        EXPECT_FALSE(g.ev.ok);
+        EXPECT_EQ(failure_name(want), failure_name(g.ev.failure)) << g.ev.detail;
+        EXPECT_LT(g.ev.t_done, kFailureBound) << "reported after " << g.ev.t_done << " s";
+        EXPECT_EQ(g.ev.detail.find(password), std::string::npos) << g.ev.detail;
+        printf("    %s: %s after %.3f s: %s\n", nai.c_str(), failure_name(g.ev.failure).c_str(),
+               g.ev.t_done, g.ev.detail.c_str());
+        // The failed attempt's connection goes away by itself.
+        if (nm_up) {
+            EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5))
+                << join(connections());
+        }
+    }
+
+    std::string alice = env("SDVM_BED_ALICE"), alice_pw = env("SDVM_BED_ALICE_PASSWORD");
+    std::string bob = env("SDVM_BED_BOB"), bob_pw = env("SDVM_BED_BOB_PASSWORD");
+    std::string carol = env("SDVM_BED_CAROL"), carol_pw = env("SDVM_BED_CAROL_PASSWORD");
+};
+
+TEST_F(Bed, TtlsPap)
+{
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_login(p.get(), alice, alice_pw);
+}
+
+TEST_F(Bed, TtlsMschapv2)
+{
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_MSCHAPV2);
+    expect_login(p.get(), alice, alice_pw);
+}
+
+TEST_F(Bed, PeapMschapv2)
+{
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2);
+    expect_login(p.get(), alice, alice_pw);
+}
+
+TEST_F(Bed, AnonymousOuterIdentity)
+{
+    std::string log = env("SDVM_BED_STATE") + "/radius/radius.log";
+    size_t before = count_in_file(log, "User-Name = \"anonymous@uni-a.test\"");
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.anon = "anonymous@uni-a.test";
+    expect_login(p.get(), alice, alice_pw);
+    EXPECT_GT(count_in_file(log, "User-Name = \"anonymous@uni-a.test\""), before)
+        << "FreeRADIUS never saw the anonymous outer identity";
+}
+
+TEST_F(Bed, SecondRealm)
+{
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP, "uni-b.test");
+    expect_login(p.get(), bob, bob_pw);
+}
+
+TEST_F(Bed, NonAsciiPasswordPeap)
+{
+    // "pässwörd "quoted" ;#$x'": UTF-8, spaces, quotes and INI/shell metacharacters.
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2);
+    expect_login(p.get(), carol, carol_pw);
+}
+
+TEST_F(Bed, ExactServerName)
+{
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.names = {"radius.lab.test"};
+    p.p.server_names_exact = true;
+    expect_login(p.get(), alice, alice_pw);
+}
+
+TEST_F(Bed, WithDhcp)
+{
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    ASSERT_TRUE(params.configure_ip) << "IP configuration is the default";
+    Glue g(&params);
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    std::string addr = run("ip -n '" + env("SDVM_BED_NETNS") + "' -4 -o addr show dev lab0");
+    EXPECT_NE(std::string::npos, addr.find("inet 10.77.0.")) << addr;
+    printf("    success with DHCP after %.3f s\n", g.ev.t_done);
+    ASSERT_TRUE(g.logout());
+    EXPECT_EQ(1u, g.ev.removed);
+}
+
+TEST_F(Bed, WrongPassword)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_failure(g, p.get(), alice, "not-the-password", SDVM_FAILURE_BAD_CREDENTIALS);
+    EXPECT_NE(std::string::npos, g.ev.detail.find("wrong password or unknown user"))
+        << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("cannot tell")) << g.ev.detail;
+}
+
+TEST_F(Bed, UnknownUser)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_MSCHAPV2);
+    expect_failure(g, p.get(), "nobody@uni-a.test", alice_pw, SDVM_FAILURE_BAD_CREDENTIALS);
+}
+
+TEST_F(Bed, RealmNotServed)
+{
+    // FreeRADIUS refuses other realms at the outer identity, before any TLS.
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP, "unknown.test");
+    expect_failure(g, p.get(), "mallory@unknown.test", "whatever", SDVM_FAILURE_BAD_CREDENTIALS);
+}
+
+TEST_F(Bed, ServerFromAnotherCa)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.ca = env("SDVM_BED_ROGUE_CA");
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_SERVER_CERT_UNTRUSTED);
+    // The password must not have reached the server: no inner PAP request for it.
+    EXPECT_EQ(std::vector<std::string>{}, files_containing(env("SDVM_BED_STATE"), alice_pw));
+}
+
+TEST_F(Bed, ServerNameMismatch)
+{
+    Glue g;
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2);
+    p.names = {"uni-z.test"};
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_SERVER_NAME_MISMATCH);
+}
+
+TEST_F(Bed, ExactServerNameMismatch)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.names = {"lab.test"}; // a suffix of the server's name, but not its name
+    p.p.server_names_exact = true;
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_SERVER_NAME_MISMATCH);
+}
+
+TEST_F(Bed, InsecureProfileSendsNothing)
+{
+    std::string log = env("SDVM_BED_STATE") + "/hostapd/hostapd.log";
+    size_t before = count_in_file(log, "EAPOL");
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.ca.clear();
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_INSECURE_PROFILE), failure_name(g.ev.failure));
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order);
+    g.idle(0.3);
+    EXPECT_TRUE(connections().empty()) << join(connections());
+    EXPECT_EQ(before, count_in_file(log, "EAPOL")) << "an EAPOL frame reached the switch";
+}
+
+TEST_F(Bed, NoCarrier)
+{
+    ASSERT_EQ(0, bed("carrier off"));
+    Glue g;
+    // NetworkManager notices the lost carrier within a moment.
+    g.idle(0.3);
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_NO_NETWORK);
+    EXPECT_NE(std::string::npos, g.ev.detail.find("lab0 has no cable")) << g.ev.detail;
+    ASSERT_EQ(0, bed("carrier on"));
+    g.idle(0.3);
+}
+
+TEST_F(Bed, NoAuthenticator)
+{
+    ASSERT_EQ(0, bed("hostapd stop"));
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.configure_ip = false;
+    params.auth_timeout_ms = 2000;
+    Glue g(&params);
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_AUTH_TIMEOUT);
+    EXPECT_GE(g.ev.t_done, 2.0) << "AuthTimeout is 2 s";
+    EXPECT_EQ(std::string::npos, g.ev.detail.find("RADIUS server did not")) << g.ev.detail;
+    ASSERT_EQ(0, bed("hostapd start"));
+}
+
+TEST_F(Bed, NetworkManagerNotRunning)
+{
+    ASSERT_EQ(0, bed("nm stop"));
+    {
+        Glue g;
+        Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+        expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_NM_UNAVAILABLE, false);
+    }
+    ASSERT_EQ(0, bed("nm start"));
+}
+
+TEST_F(Bed, NetworkManagerRestartDuringLogin)
+{
+    // No authenticator: the attempt hangs in EAP until NetworkManager goes away.
+    ASSERT_EQ(0, bed("hostapd stop"));
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.run_until([&] { return !g.ev.order.empty(); }, 5));
+    g.idle(0.5); // well inside the activation: waiting for an authenticator
+    ASSERT_FALSE(g.ev.done) << g.ev.detail;
+    ASSERT_EQ(0, bed("nm restart"));
+    ASSERT_TRUE(g.wait_done(10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure))
+        << g.ev.detail;
+    ASSERT_EQ(0, bed("hostapd start"));
+    // The same glue logs in once NetworkManager is back (the agent registers again).
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    ASSERT_TRUE(g.logout());
+}
+
+TEST_F(Bed, CancelAtOnce)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt));
+    EXPECT_TRUE(g.ev.order.empty()) << "no event from inside an nm-glue call";
+    ASSERT_TRUE(g.wait_done(5));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure));
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt)) << "idempotent";
+    EXPECT_EQ(-EINVAL, sdvm_nm_cancel(g.nm, g.attempt + 1));
+    g.idle(0.5);
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order) << "nothing after the end";
+    EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
+}
+
+TEST_F(Bed, CancelDuringEap)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+    // Cancel the moment NetworkManager has the connection (activation running).
+    ASSERT_TRUE(g.run_until([&] { return !g.ev.order.empty(); }, 5));
+    ASSERT_EQ("started", g.ev.order[0]);
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt));
+    ASSERT_TRUE(g.wait_done(5));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
+    EXPECT_FALSE(sdvm_nm_logged_in(g.nm));
+}
+
+TEST_F(Bed, RetryRightAfterWrongPassword)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), "typo"));
+    ASSERT_EQ(failure_name(SDVM_FAILURE_BAD_CREDENTIALS), failure_name(g.ev.failure));
+    // At once, with the right password: the switch still holds the port for ~5 s.
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str(), 30));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_LE(g.ev.t_done, kRetryBound);
+    printf("    retry: success %.3f s after the request\n", g.ev.t_done);
+    ASSERT_TRUE(g.logout());
+}
+
+TEST_F(Bed, LeftoversOfACrashAreRemoved)
+{
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    {
+        Glue first;
+        ASSERT_TRUE(first.login(p.get(), alice.c_str(), alice_pw.c_str()));
+        ASSERT_TRUE(first.ev.ok) << first.ev.detail;
+        // Freed without logout, as a crash would leave it: the port stays logged in.
+    }
+    ASSERT_EQ(1u, connections().size());
+    Glue second;
+    EXPECT_TRUE(second.run_until([] { return connections().empty(); }, 5))
+        << "still there: " << join(connections());
+    ASSERT_TRUE(second.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_TRUE(second.ev.ok) << second.ev.detail;
+    ASSERT_TRUE(second.logout());
+}
+
+TEST_F(Bed, LogoutWithoutLogin)
+{
+    Glue g;
+    ASSERT_TRUE(g.logout());
+    EXPECT_EQ(0u, g.ev.removed);
+    EXPECT_EQ(0, g.ev.logout_error);
+}
+
+} // namespace
