@@ -558,8 +558,8 @@ cmd_prepare(struct udev *udev, const struct opts *o)
         const struct pci_info *d = &p.devices[i];
         if (strcmp(d->driver, "vfio-pci") == 0)
             continue;
-        char line[192];
-        snprintf(line, sizeof(line), "device\t%s\t%s\t%s", d->address, d->driver, d->override);
+        g_autofree char *line =
+            g_strdup_printf("device\t%s\t%s\t%s", d->address, d->driver, d->override);
         if ((r = journal_add(o->state, line, &error)) < 0 ||
             (r = pci_bind(udev, d->address, "vfio-pci", o->timeout_ms, &error)) < 0) {
             err("%s", error);

@@ -31,7 +31,7 @@ parse_hex(const char *s, unsigned max, unsigned *out)
 static void
 copy(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? src : "");
+    g_strlcpy(dst, src ? src : "", size);
 }
 
 /* Basename of a symlink below the device (driver, iommu_group), "" when absent. */

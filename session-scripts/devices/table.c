@@ -150,7 +150,11 @@ table_normalize_address(const char *in, char out[16])
             return false;
     if (slot > 0x1f || fn > 7)
         return false;
-    snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+    if (dom > 0xffff || bus > 0xff)
+        return false;
+    char buf[48];
+    snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+    g_strlcpy(out, buf, 16);
     return true;
 }
 
