@@ -804,6 +804,8 @@ sdvm_store_make_room(sdvm_store *st, const char *user_id, const char *image_id,
                 if (detail)
                     *detail = g_strdup_printf("cannot evict %s: %s", p.victims.disks[i].path,
                                               g_strerror(-r));
+                if (evicted)
+                    *evicted = count + round;
                 sdvm_evict_plan_clear(&p);
                 return SDVM_FAILURE_DISK_ERROR;
             }
