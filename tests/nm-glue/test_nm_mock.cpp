@@ -1,0 +1,471 @@
+// nm-glue against python-dbusmock's NetworkManager template on a private bus: the cases the
+// real test bed cannot make (no NetworkManager, no device, Wi-Fi only, an old version,
+// leftovers), and the exact settings nm-glue hands to NetworkManager for a Wi-Fi login.
+//
+// The suite starts its own dbus-daemon (no service activation) and points
+// DBUS_SYSTEM_BUS_ADDRESS at it before anything touches D-Bus; it never uses the machine's
+// system bus. Debian's /usr/bin/python3 runs dbusmock (a pyenv python would not see it).
+#include <gtest/gtest.h>
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <string>
+
+#include "glue-harness.h"
+
+namespace {
+
+const char *const kPython = "/usr/bin/python3";
+const char *const kNmPath = "/org/freedesktop/NetworkManager";
+const char *const kMockIface = "org.freedesktop.DBus.Mock";
+constexpr double kFast = 3.5;
+
+std::string g_dir;
+GPid g_bus_pid = 0;
+
+bool
+spawn(const std::vector<std::string> &argv, GPid *pid, std::string *error)
+{
+    std::vector<char *> args;
+    for (auto &a : argv)
+        args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    GError *e = nullptr;
+    bool ok = g_spawn_async(nullptr, args.data(), nullptr, (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH), nullptr,
+                            nullptr, pid, &e);
+    if (!ok) {
+        *error = e->message;
+        g_error_free(e);
+    }
+    return ok;
+}
+
+void
+stop(GPid &pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    g_spawn_close_pid(pid);
+    pid = 0;
+}
+
+GDBusConnection *
+bus()
+{
+    static GDBusConnection *c;
+    if (!c)
+        c = g_bus_get_sync(G_BUS_TYPE_SYSTEM, nullptr, nullptr);
+    return c;
+}
+
+bool
+name_owned(const char *name)
+{
+    GVariant *r = g_dbus_connection_call_sync(
+        bus(), "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+        "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+        G_DBUS_CALL_FLAGS_NONE, 2000, nullptr, nullptr);
+    gboolean owned = FALSE;
+    if (r) {
+        g_variant_get(r, "(b)", &owned);
+        g_variant_unref(r);
+    }
+    return owned;
+}
+
+// Call a method; returns the reply (or nullptr and sets *error).
+GVariant *
+call(const char *path, const char *iface, const char *method, GVariant *args,
+     std::string *error = nullptr)
+{
+    GError *e = nullptr;
+    GVariant *r = g_dbus_connection_call_sync(bus(), "org.freedesktop.NetworkManager", path, iface,
+                                              method, args, nullptr, G_DBUS_CALL_FLAGS_NONE,
+                                              5000, nullptr, &e);
+    if (!r) {
+        if (error)
+            *error = e->message;
+        else
+            ADD_FAILURE() << method << ": " << e->message;
+        g_error_free(e);
+    }
+    return r;
+}
+
+void
+mock_call(const char *path, const char *method, GVariant *args)
+{
+    GVariant *r = call(path, kMockIface, method, args);
+    if (r)
+        g_variant_unref(r);
+}
+
+std::string
+mock_call_s(const char *path, const char *method, GVariant *args)
+{
+    GVariant *r = call(path, kMockIface, method, args);
+    std::string s;
+    if (r) {
+        if (g_variant_is_of_type(r, G_VARIANT_TYPE("(s)")))
+            s = g_variant_get_string(g_variant_get_child_value(r, 0), nullptr);
+        g_variant_unref(r);
+    }
+    return s;
+}
+
+class Mock : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        char tmpl[] = "/tmp/sdvm-nm-mock-XXXXXX";
+        ASSERT_NE(nullptr, mkdtemp(tmpl));
+        g_dir = tmpl;
+        std::string socket = g_dir + "/system_bus_socket";
+        std::string conf = g_dir + "/bus.conf";
+        std::string xml =
+            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+            "<busconfig><listen>unix:path=" + socket + "</listen>"
+            "<auth>EXTERNAL</auth><policy context=\"default\"><allow own=\"*\"/>"
+            "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/></policy></busconfig>\n";
+        ASSERT_TRUE(g_file_set_contents(conf.c_str(), xml.c_str(), -1, nullptr));
+        std::string error;
+        ASSERT_TRUE(spawn({"dbus-daemon", "--config-file=" + conf, "--nofork", "--nopidfile",
+                           "--nosyslog"},
+                          &g_bus_pid, &error))
+            << error;
+        for (int i = 0; i < 500 && !g_file_test(socket.c_str(), G_FILE_TEST_EXISTS); i++)
+            g_usleep(10000);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + socket).c_str(), 1);
+        ASSERT_NE(nullptr, bus()) << "cannot connect to the private bus";
+    }
+    static void TearDownTestSuite()
+    {
+        stop(g_bus_pid);
+        if (!g_dir.empty()) {
+            std::string cmd = "rm -rf '" + g_dir + "'";
+            (void)!system(cmd.c_str());
+        }
+    }
+    void SetUp() override
+    {
+        glue_log_from_env();
+        if (!g_file_test(kPython, G_FILE_TEST_IS_EXECUTABLE))
+            GTEST_SKIP() << kPython << " is missing";
+    }
+    void TearDown() override { stop(mock_pid); }
+
+    // Start dbusmock's NetworkManager (version as given) and wait until it owns its name.
+    void start_nm(const char *version = "1.42.4")
+    {
+        std::string params = std::string("{\"Version\": \"") + version + "\"}";
+        std::string error;
+        ASSERT_TRUE(spawn({kPython, "-m", "dbusmock", "--system", "--template", "networkmanager",
+                           "-p", params, "-l", g_dir + "/dbusmock.log"},
+                          &mock_pid, &error))
+            << error;
+        for (int i = 0; i < 1000 && !name_owned("org.freedesktop.NetworkManager"); i++)
+            g_usleep(10000);
+        ASSERT_TRUE(name_owned("org.freedesktop.NetworkManager")) << "dbusmock did not start";
+        // The agent manager the template lacks: sdvm's secret agent registers with it.
+        GVariantBuilder methods;
+        g_variant_builder_init(&methods, G_VARIANT_TYPE("a(ssss)"));
+        g_variant_builder_add(&methods, "(ssss)", "Register", "s", "", "");
+        g_variant_builder_add(&methods, "(ssss)", "RegisterWithCapabilities", "su", "", "");
+        g_variant_builder_add(&methods, "(ssss)", "Unregister", "", "", "");
+        mock_call(kNmPath, "AddObject",
+                  g_variant_new("(ss@a{sv}a(ssss))", "/org/freedesktop/NetworkManager/AgentManager",
+                                "org.freedesktop.NetworkManager.AgentManager",
+                                g_variant_new_array(G_VARIANT_TYPE("{sv}"), nullptr, 0), &methods));
+    }
+
+    std::string add_ethernet(const char *name, const char *iface, bool carrier)
+    {
+        std::string path = mock_call_s(kNmPath, "AddEthernetDevice",
+                                       g_variant_new("(ssi)", name, iface, 30));
+        if (carrier)
+            mock_call(kNmPath, "SetProperty",
+                      g_variant_new("(sssv)", path.c_str(),
+                                    "org.freedesktop.NetworkManager.Device.Wired", "Carrier",
+                                    g_variant_new_boolean(TRUE)));
+        return path;
+    }
+
+    std::string add_wifi(const char *ssid)
+    {
+        std::string dev = mock_call_s(kNmPath, "AddWiFiDevice",
+                                      g_variant_new("(ssi)", "wlan0dev", "wlan0", 30));
+        mock_call(kNmPath, "AddAccessPoint",
+                  g_variant_new("(ssssuuuyu)", dev.c_str(), "ap0", ssid, "00:11:22:33:44:55", 2u,
+                                2437u, 54000u, (guchar)80, 0u));
+        return dev;
+    }
+
+    // AddAndActivateConnection2 that records what it got and refuses.
+    void record_activations()
+    {
+        mock_call(kNmPath, "AddMethod",
+                  g_variant_new("(sssss)", "org.freedesktop.NetworkManager",
+                                "AddAndActivateConnection2", "a{sa{sv}}ooa{sv}", "ooa{sv}",
+                                "self.sdvm_calls = getattr(self, 'sdvm_calls', []) + "
+                                "[(args[0], args[1], args[3])]\n"
+                                "raise dbus.exceptions.DBusException('refused by the test', "
+                                "name='org.freedesktop.NetworkManager.PermissionDenied')"));
+        mock_call(kNmPath, "AddMethod",
+                  g_variant_new("(sssss)", "org.freedesktop.NetworkManager", "SdvmLastCall", "",
+                                "a{sa{sv}}oa{sv}", "ret = self.sdvm_calls[-1]"));
+    }
+
+    GPid mock_pid = 0;
+};
+
+struct Profile {
+    sdvm_auth_profile p{};
+    char *names[2] = {const_cast<char *>("lab.test"), nullptr};
+    Profile(sdvm_eap_method eap = SDVM_EAP_TTLS, sdvm_inner_method inner = SDVM_INNER_PAP)
+    {
+        p.eap = eap;
+        p.inner = inner;
+        p.realm = const_cast<char *>("uni-a.test");
+        p.ca_bundle_path = const_cast<char *>(SDVM_TEST_DATA "/ca.pem");
+        p.server_names = names;
+    }
+};
+
+TEST_F(Mock, NetworkManagerAbsent)
+{
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure))
+        << g.ev.detail;
+    EXPECT_LT(g.ev.t_done, kFast);
+}
+
+TEST_F(Mock, NoDevice)
+{
+    start_nm();
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("no ethernet or Wi-Fi device")) << g.ev.detail;
+    EXPECT_LT(g.ev.t_done, kFast);
+}
+
+TEST_F(Mock, EthernetWithoutCable)
+{
+    start_nm();
+    add_ethernet("eth0dev", "eth0", false);
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure));
+    EXPECT_NE(std::string::npos, g.ev.detail.find("eth0 has no cable")) << g.ev.detail;
+}
+
+TEST_F(Mock, WiredTurnedOffInConfig)
+{
+    start_nm();
+    add_ethernet("eth0dev", "eth0", true);
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.use_wired = false;
+    Glue g(&params);
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+}
+
+TEST_F(Mock, WifiOnlyConnectionAsSent)
+{
+    start_nm();
+    record_activations();
+    std::string dev = add_wifi("eduroam");
+    Glue g;
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "not-on-the-wire", 10));
+    // The mock refuses the activation: a link failure NetworkManager reported.
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure));
+    EXPECT_NE(std::string::npos, g.ev.detail.find("refused by the test")) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+
+    GVariant *r = call(kNmPath, "org.freedesktop.NetworkManager", "SdvmLastCall", nullptr);
+    ASSERT_NE(nullptr, r);
+    GVariant *settings, *options;
+    const char *device;
+    g_variant_get(r, "(@a{sa{sv}}&o@a{sv})", &settings, &device, &options);
+    EXPECT_EQ(dev, device);
+    g_autofree char *text = g_variant_print(settings, FALSE);
+    GVariant *con = g_variant_lookup_value(settings, "connection", nullptr);
+    GVariant *wifi = g_variant_lookup_value(settings, "802-11-wireless", nullptr);
+    GVariant *sec = g_variant_lookup_value(settings, "802-11-wireless-security", nullptr);
+    GVariant *x = g_variant_lookup_value(settings, "802-1x", nullptr);
+    GVariant *ip4 = g_variant_lookup_value(settings, "ipv4", nullptr);
+    ASSERT_TRUE(con && wifi && sec && x && ip4) << text;
+    const char *s = nullptr;
+    ASSERT_TRUE(g_variant_lookup(con, "type", "&s", &s)) << text;
+    EXPECT_STREQ("802-11-wireless", s);
+    ASSERT_TRUE(g_variant_lookup(con, "interface-name", "&s", &s));
+    EXPECT_STREQ("wlan0", s);
+    gboolean autoconnect = TRUE;
+    ASSERT_TRUE(g_variant_lookup(con, "autoconnect", "b", &autoconnect));
+    EXPECT_FALSE(autoconnect);
+    GVariant *perms = g_variant_lookup_value(con, "permissions", G_VARIANT_TYPE_STRING_ARRAY);
+    EXPECT_TRUE(!perms || g_variant_n_children(perms) == 0) << "must be system-wide: " << text;
+    if (perms)
+        g_variant_unref(perms);
+    GVariant *ssid = g_variant_lookup_value(wifi, "ssid", G_VARIANT_TYPE_BYTESTRING);
+    ASSERT_NE(nullptr, ssid) << text;
+    gsize n = 0;
+    const char *bytes = (const char *)g_variant_get_fixed_array(ssid, &n, 1);
+    EXPECT_EQ("eduroam", std::string(bytes, n));
+    ASSERT_TRUE(g_variant_lookup(sec, "key-mgmt", "&s", &s));
+    EXPECT_STREQ("wpa-eap", s);
+    ASSERT_TRUE(g_variant_lookup(x, "phase2-auth", "&s", &s));
+    EXPECT_STREQ("mschapv2", s);
+    guint32 flags = 0;
+    ASSERT_TRUE(g_variant_lookup(x, "password-flags", "u", &flags));
+    EXPECT_EQ(2u, flags) << "not-saved";
+    EXPECT_EQ(nullptr, g_variant_lookup_value(x, "password", nullptr)) << "never sent: " << text;
+    EXPECT_EQ(nullptr, strstr(text, "not-on-the-wire")) << text;
+    gint64 metric = 0;
+    ASSERT_TRUE(g_variant_lookup(ip4, "route-metric", "x", &metric)) << text;
+    EXPECT_EQ(600, metric) << "Wi-Fi gets the higher (worse) metric";
+    ASSERT_TRUE(g_variant_lookup(options, "persist", "&s", &s));
+    EXPECT_STREQ("volatile", s);
+    for (GVariant *v : {settings, options, con, wifi, sec, x, ip4, ssid, r})
+        g_variant_unref(v);
+}
+
+TEST_F(Mock, WifiOutOfRange)
+{
+    start_nm();
+    add_wifi("another-network");
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure));
+    EXPECT_NE(std::string::npos, g.ev.detail.find("no Wi-Fi network \"eduroam\"")) << g.ev.detail;
+}
+
+TEST_F(Mock, OldNetworkManager)
+{
+    start_nm("1.14.0");
+    add_ethernet("eth0dev", "eth0", true);
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure));
+    EXPECT_NE(std::string::npos, g.ev.detail.find("too old")) << g.ev.detail;
+}
+
+TEST_F(Mock, LeftoversRemovedAtStart)
+{
+    start_nm();
+    auto add = [](const char *id, bool mark) {
+        GVariantBuilder b, c;
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a{sa{sv}}"));
+        g_variant_builder_init(&c, G_VARIANT_TYPE("a{sv}"));
+        g_variant_builder_add(&c, "{sv}", "id", g_variant_new_string(id));
+        g_variant_builder_add(&c, "{sv}", "type", g_variant_new_string("802-3-ethernet"));
+        g_autofree char *uuid = g_uuid_string_random();
+        g_variant_builder_add(&c, "{sv}", "uuid", g_variant_new_string(uuid));
+        g_variant_builder_add(&b, "{sa{sv}}", "connection", &c);
+        if (mark) {
+            GVariantBuilder u, data;
+            g_variant_builder_init(&u, G_VARIANT_TYPE("a{sv}"));
+            g_variant_builder_init(&data, G_VARIANT_TYPE("a{ss}"));
+            g_variant_builder_add(&data, "{ss}", "org.sdvm.owner", "nm-glue");
+            g_variant_builder_add(&u, "{sv}", "data", g_variant_builder_end(&data));
+            g_variant_builder_add(&b, "{sa{sv}}", "user", &u);
+        }
+        GVariant *r = call("/org/freedesktop/NetworkManager/Settings",
+                           "org.freedesktop.NetworkManager.Settings", "AddConnection",
+                           g_variant_new("(a{sa{sv}})", &b));
+        if (r)
+            g_variant_unref(r);
+    };
+    add("sdvm-login eth0", false); // marked by its id
+    add("lab uplink", true);       // marked by user data only
+    add("Wired connection 1", false);
+    auto count = [] {
+        GVariant *r = call("/org/freedesktop/NetworkManager/Settings",
+                           "org.freedesktop.NetworkManager.Settings", "ListConnections", nullptr);
+        gsize n = 0;
+        if (r) {
+            GVariant *list = g_variant_get_child_value(r, 0);
+            n = g_variant_n_children(list);
+            g_variant_unref(list);
+            g_variant_unref(r);
+        }
+        return n;
+    };
+    ASSERT_EQ(3u, count());
+    Glue g;
+    EXPECT_TRUE(g.run_until([&] { return count() == 1; }, 5)) << count() << " connections left";
+    g.idle(0.3);
+    EXPECT_EQ(1u, count()) << "the foreign connection must stay";
+}
+
+TEST_F(Mock, Misuse)
+{
+    sdvm_nm *nm = nullptr;
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    sdvm_nm_listener l{};
+    l.size = sizeof(l);
+    EXPECT_EQ(-EINVAL, sdvm_nm_new(&params, &l, nullptr, &nm)) << "success and failure required";
+    EXPECT_EQ(nullptr, nm);
+    params.auth_timeout_ms = 0;
+    Glue bad(&params);
+    EXPECT_EQ(-EINVAL, bad.err);
+    sdvm_nm_params_init(&params);
+    params.wifi_ssid = "";
+    Glue bad2(&params);
+    EXPECT_EQ(-EINVAL, bad2.err);
+
+    start_nm();
+    Glue g;
+    ASSERT_EQ(0, g.err);
+    Profile p;
+    uint64_t id = 0;
+    EXPECT_EQ(-EINVAL, sdvm_nm_login(g.nm, nullptr, "a@b", "pw", &id));
+    EXPECT_EQ(-EINVAL, sdvm_nm_login(g.nm, &p.p, "", "pw", &id));
+    EXPECT_EQ(-EINVAL, sdvm_nm_login(g.nm, &p.p, "a@b", "", &id));
+    EXPECT_EQ(-EINVAL, sdvm_nm_login(g.nm, &p.p, "a@b", "pw", nullptr));
+    EXPECT_EQ(-EINVAL, sdvm_nm_cancel(g.nm, 0));
+    EXPECT_EQ(-EINVAL, sdvm_nm_cancel(g.nm, 1)) << "never issued";
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "pw"));
+    EXPECT_EQ(-EBUSY, sdvm_nm_login(g.nm, &p.p, "alice@uni-a.test", "pw", &id));
+    EXPECT_TRUE(g.ev.order.empty()) << "no event from inside an nm-glue call";
+    ASSERT_TRUE(g.wait_done(10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure));
+    sdvm_nm_free(nullptr);
+}
+
+// Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
+TEST(NoBus, NetworkManagerUnreachable)
+{
+    glue_log_from_env();
+    const char *addr = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+    if (!addr || !strstr(addr, "nonexistent"))
+        GTEST_SKIP() << "needs DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/...";
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure));
+    EXPECT_NE(std::string::npos, g.ev.detail.find("cannot reach NetworkManager")) << g.ev.detail;
+    EXPECT_LT(g.ev.t_done, kFast);
+    // A second attempt tries again (the bus may have come up meanwhile).
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure));
+}
+
+} // namespace
