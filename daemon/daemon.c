@@ -721,7 +721,11 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
     sdvm_realms *realms = NULL;
     sdvm_store *store = NULL;
     int r = load_sources(d, &catalog, &realms, error);
-    if (r == 0 && config && (r = sdvm_store_new_from_config(config, &store)) < 0) {
+    /* The store keeps a cache of the users' directories: keep it unless its settings moved. */
+    bool new_store = config && (!same(config->paths.users_dir, old->paths.users_dir) ||
+                                config->store.backend != old->store.backend ||
+                                config->store.reserve_mib != old->store.reserve_mib);
+    if (r == 0 && new_store && (r = sdvm_store_new_from_config(config, &store)) < 0) {
         *error = g_strdup_printf("cannot open the disk store %s: %s", config->paths.users_dir,
                                  strerror(-r));
         sdvm_catalog_free(catalog);
@@ -738,8 +742,10 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
     d->realms = realms;
     if (config) {
         warn_restart_needed(old, config);
-        sdvm_store_free(d->store);
-        d->store = store;
+        if (new_store) {
+            sdvm_store_free(d->store);
+            d->store = store;
+        }
         sdvmd_throttle_free(d->throttle);
         d->throttle = sdvmd_throttle_new(config->login.throttle_after,
                                          config->login.throttle_base_s,
