@@ -63,8 +63,10 @@ if [ -n "$qemu_pid" ]; then
     printf '[Paths]\nStateDir=%s\n[Store]\nReserveMiB=%s\n' "$tmp/store" 100000000 > "$tmp/evict.conf"
     "$SDVM_ADMIN" --config "$tmp/evict.conf" evict --dry-run --image testguest > "$tmp/evict.out" 2>&1 || true
     sed 's/^/# evict: /' "$tmp/evict.out"
-    check "  ... and eviction keeps it" contains "$tmp/evict.out" "1 disk(s) in use by a running guest are kept"
-    check "  ... and plans to delete nothing" lacks "$tmp/evict.out" "would evict"
+    check "  ... and eviction does not plan to delete it" lacks "$tmp/evict.out" "would evict"
+    "$SDVM_ADMIN" --config "$tmp/evict.conf" evict --image testguest > "$tmp/evict2.out" 2>&1 || true
+    sed 's/^/# evict: /' "$tmp/evict2.out"
+    check "  ... nor deletes it when asked to make room" [ -f "$ov" ]
     kill -KILL "$qemu_pid"
 fi
 rc=0
