@@ -39,6 +39,25 @@ for model in optiplex-7010 optiplex-9020 optiplex-7040; do
     fi
 done
 
+# QEMU itself accepts each model's argv (property names, slots, multifunction), with what
+# this machine lacks swapped out: vfio devices become pci-testdev at the same guest slots,
+# KVM/-cpu host become TCG/max, hugepages and 6910M become 256M. QMP quits at once.
+qemu-img create -q -f qcow2 "$tmp/real.qcow2" 64M
+for model in optiplex-7010 optiplex-9020 optiplex-7040; do
+    sed -e "s|^vfio-pci-nohotplug,host=[^,]*,|pci-testdev,|" -e 's|^kvm$|tcg|' -e 's|^host$|max|' \
+        -e 's|^[0-9]*M$|256M|' -e "s|file=$SDVM_DISK,|file=$tmp/real.qcow2,|" \
+        -e '/^-mem-path$/,/^-mem-prealloc$/d' "$tmp/$model.argv" > "$tmp/$model.validate"
+    set --
+    while IFS= read -r a; do set -- "$@" "$a"; done < "$tmp/$model.validate"
+    shift # the QEMU binary
+    rc=0
+    printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
+        timeout 60 qemu-system-x86_64 "$@" -S -qmp stdio > "$tmp/$model.qmp" 2>&1 || rc=$?
+    check "$model: QEMU accepts the argv (vfio swapped for pci-testdev; rc $rc)" [ "$rc" = 0 ]
+    [ "$rc" = 0 ] || sed 's/^/#   /' "$tmp/$model.qmp"
+done
+set --
+
 # The thesis (seed 002, Figure 4): iGPU, EHCI 1d.0, EHCI 1a.0, xHCI 14.0, audio 1b.0, in that
 # order and at the same guest slots; KVM, -cpu host, pc machine, hugepages, 6910 MiB.
 grep -A1 -x -- -device "$tmp/optiplex-7010.argv" | grep '^vfio-pci' > "$tmp/7010.vfio" || true
