@@ -25,6 +25,8 @@
 
 /* How long NetworkManager may show ACTIVATED before wpa_supplicant's EAP success arrives. */
 #define ACTIVATED_GRACE_MS 500
+/* wpa_supplicant's dot1xSuppMaxStart: unanswered EAPOL-Starts before it holds the port. */
+#define SUPP_MAX_START 3
 /* How long a login waits for NetworkManager to accept the secret agent. */
 #define AGENT_WAIT_MS 5000
 
@@ -73,6 +75,7 @@ struct link {
     bool activated;
     bool failed;
     unsigned retriggers;
+    unsigned starts; /* EAPOL-Starts we caused since wpa_supplicant last reset its counter */
     enum sdvm_failure failure;
     char *detail;
     enum sdvm_failure cert_failure;
@@ -531,11 +534,20 @@ retrigger(gpointer data)
     if (!l->a || l->eap_started || l->failed)
         return G_SOURCE_REMOVE;
     l->retriggers++;
-    bool sent = sdvm_supp_eap_start(nm->supp, l->ifname, true);
+    /* wpa_supplicant gives up after 3 unanswered EAPOL-Starts (dot1xSuppMaxStart) and holds
+     * the port for 60 s. Below that a plain EAPLogon sends one more; at the limit its state
+     * machine is restarted (EAPLogoff first). The EAPOL-Logoff is only ever sent to an
+     * authenticator that ignored two EAPOL-Starts: one that would answer it with a fresh
+     * EAP-Request/Identity would have answered those. */
+    bool restart = l->starts + 1 >= SUPP_MAX_START;
+    bool sent = sdvm_supp_eap_start(nm->supp, l->ifname, restart);
+    if (sent)
+        l->starts = restart ? 1 : l->starts + 1;
     log_infof("attempt %" PRIu64 " %s: no EAP start after %.2f s, %s (re-trigger %u)",
               l->a->id, l->ifname, since(l->a),
-              sent ? "asking wpa_supplicant for a fresh EAPOL-Start"
-                   : "wpa_supplicant does not know the interface yet",
+              !sent      ? "wpa_supplicant does not know the interface yet"
+              : restart ? "restarting wpa_supplicant's EAPOL machine for a fresh EAPOL-Start"
+                        : "asking wpa_supplicant for another EAPOL-Start",
               l->retriggers);
     sdvm_supp_lookup(nm->supp, l->ifname);
     return G_SOURCE_CONTINUE;
@@ -818,6 +830,8 @@ on_supp_state(const char *ifname, const char *state, gpointer data)
      * up: EAP can start now rather than after the supplicant's 2 s hold-off. */
     if (strcmp(state, "associated") == 0 && nm->params.fast_start && !l->fast_started) {
         l->fast_started = sdvm_supp_eap_start(nm->supp, ifname, false);
+        if (l->fast_started)
+            l->starts = 1;
         log_debugf("attempt %" PRIu64 " %s: associated at %.3f s, EAPLogon %s", l->a->id, ifname,
                    since(l->a), l->fast_started ? "sent" : "not possible (unknown interface)");
     }
