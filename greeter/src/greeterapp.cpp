@@ -3,6 +3,8 @@
 
 #include <QDir>
 #include <QEventLoop>
+#include <QFontDatabase>
+#include <QThreadPool>
 #include <QFile>
 #include <QGuiApplication>
 #include <QIcon>
@@ -26,6 +28,8 @@
 
 Q_LOGGING_CATEGORY(lcGreeter, "sdvm.greeter", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcQml, "sdvm.greeter.qml", QtInfoMsg)
+// Start-up steps with their time (QT_LOGGING_RULES="sdvm.greeter.timing.debug=true").
+Q_LOGGING_CATEGORY(lcTiming, "sdvm.greeter.timing", QtWarningMsg)
 
 namespace sdvm {
 
@@ -72,6 +76,10 @@ GreeterApp::urlRedirects() const
 int
 GreeterApp::start()
 {
+    // Reading the font configuration takes a good part of the start; do it on another core
+    // while the QML engine loads the theme (QFontDatabase is thread-safe).
+    QThreadPool::globalInstance()->start([]() { QFontDatabase::families(); });
+
     if (m_appTranslator.load(QLocale(), QStringLiteral("sdvm-greeter"), QStringLiteral("_"),
                              QStringLiteral(":/sdvm/i18n")))
         QCoreApplication::installTranslator(&m_appTranslator);
@@ -98,6 +106,8 @@ GreeterApp::start()
         m_status->setConnected(false);
         m_reconnect.start();
     }
+
+    qCDebug(lcTiming, "%lld ms: login service", static_cast<long long>(m_clock.elapsed()));
 
     // The keyboard.
     QStringList layouts = m_settings.keyboardLayouts;
@@ -140,6 +150,7 @@ GreeterApp::start()
             QCoreApplication::installTranslator(&m_themeTranslator);
         qCInfo(lcGreeter, "theme %s (%s)", qPrintable(m_theme.name), qPrintable(m_theme.dir));
     }
+    qCDebug(lcTiming, "%lld ms: keyboard, theme metadata and config", static_cast<long long>(m_clock.elapsed()));
     m_interceptor = std::make_unique<ThemeUrlInterceptor>(m_theme.dir, QStringLiteral("/sdvm/imports/"));
 
     // The views.
@@ -275,6 +286,7 @@ GreeterApp::addView(QScreen *screen)
     if (!m_options.testMode)
         v->window->setFlags(v->window->flags() | Qt::FramelessWindowHint);
 
+    qCDebug(lcTiming, "%lld ms: view and engine", static_cast<long long>(m_clock.elapsed()));
     bool useFallback = m_options.fallback || !m_themeErrors.isEmpty();
     if (!useFallback) {
         const QStringList errors = loadTheme(v, QUrl::fromLocalFile(m_theme.mainScriptPath()));
@@ -294,10 +306,14 @@ GreeterApp::addView(QScreen *screen)
         for (const QString &e : errors)
             qCCritical(lcGreeter, "embedded fallback theme: %s", qPrintable(e));
     }
+    qCDebug(lcTiming, "%lld ms: theme created", static_cast<long long>(m_clock.elapsed()));
     v->placer->setThemeRoot(v->themeRoot);
-    loadOverlay(v);
     if (primary)
         m_status->setNeedsUserName(!v->placer->themeHasUserField());
+    // The status layer draws nothing while idle: unless it has something to show at once (a
+    // user-name field, the login service being away), it comes after the theme's first frame.
+    if (m_status->needsUserName() || !m_status->connected())
+        loadOverlay(v);
 
     connect(v->window, &QQuickWindow::frameSwapped, this, [this, v]() { onFrameSwapped(v); },
             Qt::QueuedConnection);
@@ -331,6 +347,8 @@ GreeterApp::onFrameSwapped(View *v)
     if (v->firstFrame || !m_views.contains(v))
         return;
     v->firstFrame = true;
+    if (!v->overlay)
+        loadOverlay(v);
     if (v != primaryView())
         return;
     m_firstFrameMs = m_clock.elapsed();
