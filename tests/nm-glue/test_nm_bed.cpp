@@ -468,6 +468,67 @@ TEST_F(Bed, LeftoversOfACrashAreRemoved)
     ASSERT_TRUE(second.logout());
 }
 
+// Two switch ports with a cable: both links are tried at once, the first to authenticate wins
+// and the other connection goes.
+class TwoPorts : public Bed {
+protected:
+    void SetUp() override
+    {
+        Bed::SetUp();
+        ASSERT_EQ(0, bed("port2 up"));
+        Glue waiter;
+        // NetworkManager sees the carrier a moment later.
+        waiter.idle(0.3);
+    }
+    void TearDown() override
+    {
+        EXPECT_EQ(0, bed("port2 down"));
+        Bed::TearDown();
+    }
+};
+
+TEST_F(TwoPorts, FirstSuccessWins)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(2u, g.ev.n_links);
+    printf("    two ports: success on %s after %.3f s\n", g.ev.ifname.c_str(), g.ev.t_done);
+    std::string winner = "sdvm-login " + g.ev.ifname + ":" + g.ev.ifname;
+    EXPECT_TRUE(g.run_until([&] { return connections() == std::vector<std::string>{winner}; }, 5))
+        << join(connections());
+    ASSERT_TRUE(g.logout());
+    EXPECT_TRUE(connections().empty()) << join(connections());
+}
+
+TEST_F(TwoPorts, DeadPortDoesNotMatter)
+{
+    ASSERT_EQ(0, bed("hostapd stop")); // lab0's switch port is silent
+    Glue g;
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(env("SDVM_BED_IFACE2"), g.ev.ifname);
+    EXPECT_TRUE(g.run_until(
+        [&] { return connections() == std::vector<std::string>{"sdvm-login lab2:lab2"}; }, 5))
+        << join(connections());
+    ASSERT_TRUE(g.logout());
+    ASSERT_EQ(0, bed("hostapd start"));
+}
+
+TEST_F(TwoPorts, WrongPasswordEndsBoth)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_failure(g, p.get(), alice, "typo", SDVM_FAILURE_BAD_CREDENTIALS);
+    EXPECT_EQ(2u, g.ev.n_links);
+    g.idle(0.5);
+    EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "cert-accepted", "failure"}),
+              g.ev.order)
+        << "one failure for the attempt, nothing after it";
+}
+
 TEST_F(Bed, LogoutWithoutLogin)
 {
     Glue g;
