@@ -9,4 +9,11 @@ InputPanel {
     id: panel
     width: parent ? parent.width : 0
     visible: active
+
+    // A field may have had the focus before the panel existed (the theme sets it at start).
+    Component.onCompleted: {
+        var f = Window.activeFocusItem
+        if (f && (f.inputMethodHints !== undefined || f.echoMode !== undefined))
+            Qt.inputMethod.show()
+    }
 }

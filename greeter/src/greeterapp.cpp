@@ -161,6 +161,11 @@ GreeterApp::start()
             addView(screen);
         connect(qApp, &QGuiApplication::screenAdded, this, &GreeterApp::addView);
         connect(qApp, &QGuiApplication::screenRemoved, this, &GreeterApp::removeView);
+        connect(qApp, &QGuiApplication::primaryScreenChanged, this, [this](QScreen *primary) {
+            for (View *v : std::as_const(m_views))
+                v->window->engine()->rootContext()->setContextProperty(
+                    QStringLiteral("primaryScreen"), v->screen == primary);
+        });
     }
     if (m_views.isEmpty()) {
         qCCritical(lcGreeter, "no screen to show the login on");
@@ -312,7 +317,7 @@ GreeterApp::addView(QScreen *screen)
         m_status->setNeedsUserName(!v->placer->themeHasUserField());
     // The status layer draws nothing while idle: unless it has something to show at once (a
     // user-name field, the login service being away), it comes after the theme's first frame.
-    if (m_status->needsUserName() || !m_status->connected())
+    if (m_status->needsUserName() || !m_status->connected() || m_settings.virtualKeyboard)
         loadOverlay(v);
 
     connect(v->window, &QQuickWindow::frameSwapped, this, [this, v]() { onFrameSwapped(v); },

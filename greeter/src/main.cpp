@@ -8,8 +8,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <dlfcn.h>
-#include <glob.h>
 #include <unistd.h>
 
 #include "greeterapp.h"
@@ -36,51 +34,6 @@ enum Exit {
     ExitPrivileges = 4,
     ExitScreenshot = 5,
 };
-
-bool
-hasDrmDevice()
-{
-    glob_t g = {};
-    const bool found = glob("/dev/dri/card[0-9]*", 0, nullptr, &g) == 0 && g.gl_pathc > 0;
-    globfree(&g);
-    return found;
-}
-
-bool
-hasEgl()
-{
-    void *h = dlopen("libEGL.so.1", RTLD_LAZY | RTLD_LOCAL);
-    if (!h)
-        return false;
-    dlclose(h);
-    return true;
-}
-
-// The Qt platform plugin: the command line, then QT_QPA_PLATFORM, then sdvm.conf's Platform;
-// "auto" means eglfs (DRM/KMS through EGL), or linuxfb when there is no EGL or no DRM device.
-QString
-choosePlatform(const QString &option, const QString &configured, bool testMode, bool screenshot)
-{
-    if (!option.isEmpty())
-        return option;
-    const QString env = qEnvironmentVariable("QT_QPA_PLATFORM");
-    if (!env.isEmpty())
-        return env;
-    if (testMode) {
-        // A themer's desktop shows a window; a headless run renders off screen.
-        if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
-            return QStringLiteral("offscreen");
-        return screenshot ? QStringLiteral("offscreen") : QString();
-    }
-    if (configured != QLatin1String("auto"))
-        return configured;
-    const bool drm = hasDrmDevice();
-    if (drm && hasEgl())
-        return QStringLiteral("eglfs");
-    if (drm)
-        qputenv("QT_QPA_FB_DRM", "1"); // dumb buffers on the DRM device instead of /dev/fb0
-    return QStringLiteral("linuxfb");
-}
 
 QStringList
 splitList(const QString &value)
@@ -162,10 +115,15 @@ main(int argc, char *argv[])
     }
     scrubEnvironment(test);
 
-    const QString platform = choosePlatform(parser.value(platformOpt), settings.platform, test,
-                                            parser.isSet(screenshotOpt));
-    if (!platform.isEmpty())
-        qputenv("QT_QPA_PLATFORM", platform.toUtf8());
+    PlatformProbe probe = PlatformProbe::system();
+    probe.option = parser.value(platformOpt);
+    probe.testMode = test;
+    probe.screenshot = parser.isSet(screenshotOpt);
+    const PlatformChoice platform = choosePlatform(probe, settings.platform);
+    if (!platform.name.isEmpty())
+        qputenv("QT_QPA_PLATFORM", platform.name.toUtf8());
+    if (platform.fbDrm)
+        qputenv("QT_QPA_FB_DRM", "1"); // dumb buffers on the DRM device instead of /dev/fb0
     if (!settings.keyboardLayouts.isEmpty())
         KeyboardModel::preparePlatformEnvironment(settings.keyboardLayouts);
     if (settings.virtualKeyboard)

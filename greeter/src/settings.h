@@ -19,6 +19,26 @@ struct GreeterSettings {
     QStringList warnings;        // problems found in the file (the greeter still starts)
 };
 
+// What decides the Qt platform plugin.
+struct PlatformProbe {
+    QString option;      // --platform
+    QString environment; // QT_QPA_PLATFORM
+    bool hasDisplay = false; // DISPLAY or WAYLAND_DISPLAY set
+    bool hasDrm = false;     // a /dev/dri/card* device
+    bool hasEgl = false;     // libEGL.so.1 loads
+    bool testMode = false;
+    bool screenshot = false;
+    static PlatformProbe system(); // environment, devices and libraries of this machine
+};
+struct PlatformChoice {
+    QString name;        // for QT_QPA_PLATFORM; "" leaves Qt's own default
+    bool fbDrm = false;  // linuxfb on DRM dumb buffers (QT_QPA_FB_DRM=1)
+};
+// The command line, then QT_QPA_PLATFORM, then sdvm.conf's Platform, where "auto" means eglfs
+// (DRM/KMS through EGL), or linuxfb when there is no EGL or no DRM device. In test mode the
+// default is a window on the desktop, or offscreen without a display or for a screenshot.
+PlatformChoice choosePlatform(const PlatformProbe &probe, const QString &configured);
+
 // Default theme folders: our own, then SDDM's.
 QStringList defaultThemeDirs();
 

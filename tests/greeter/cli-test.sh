@@ -80,7 +80,13 @@ QT_QPA_PLATFORM="offscreen:configfile=$out/screens.json" \
 expect_in "$out/screens.json.out" '"views": 2'
 [ "$(png_size "$out/screens.png")" = 1024x768 ] || fail "primary view is $(png_size "$out/screens.png")"
 
-# 6. Usage errors.
+# 6. The on-screen keyboard loads (Qt Virtual Keyboard through its input method plugin).
+run vk 0 --test-mode --virtual-keyboard true --theme "$src/themes/sdvm" --size 1024x768 \
+    --screenshot "$out/vk.png" --report "$out/vk.json"
+expect_in "$out/vk.json" '"qmlWarnings": [
+    ]'
+
+# 7. Usage errors.
 run bad-size 1 --test-mode --size big
 run screenshot-needs-test-mode 1 --screenshot "$out/x.png"
 run unknown-option 1 --test-mode --no-such-option

@@ -102,6 +102,37 @@ TEST(Settings, Escapes)
     EXPECT_EQ(splitKeyFileList(QStringLiteral("a\\;b;c;;")), QStringList({QStringLiteral("a;b"), QStringLiteral("c")}));
 }
 
+TEST(Settings, PlatformChoice)
+{
+    PlatformProbe terminal;
+    terminal.hasDrm = true;
+    terminal.hasEgl = true;
+    EXPECT_EQ(choosePlatform(terminal, QStringLiteral("auto")).name, QStringLiteral("eglfs"));
+    PlatformProbe noEgl = terminal;
+    noEgl.hasEgl = false;
+    const PlatformChoice fb = choosePlatform(noEgl, QStringLiteral("auto"));
+    EXPECT_EQ(fb.name, QStringLiteral("linuxfb"));
+    EXPECT_TRUE(fb.fbDrm);
+    PlatformProbe nothing;
+    EXPECT_EQ(choosePlatform(nothing, QStringLiteral("auto")).name, QStringLiteral("linuxfb"));
+    EXPECT_FALSE(choosePlatform(nothing, QStringLiteral("auto")).fbDrm);
+    EXPECT_EQ(choosePlatform(terminal, QStringLiteral("vnc")).name, QStringLiteral("vnc"));
+    PlatformProbe env = terminal;
+    env.environment = QStringLiteral("xcb");
+    EXPECT_EQ(choosePlatform(env, QStringLiteral("vnc")).name, QStringLiteral("xcb"));
+    env.option = QStringLiteral("offscreen");
+    EXPECT_EQ(choosePlatform(env, QStringLiteral("vnc")).name, QStringLiteral("offscreen"));
+    PlatformProbe themer;
+    themer.testMode = true;
+    themer.hasDisplay = true;
+    EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QString()); // a desktop window
+    themer.screenshot = true;
+    EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QStringLiteral("offscreen"));
+    themer.hasDisplay = false;
+    themer.screenshot = false;
+    EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QStringLiteral("offscreen"));
+}
+
 // --- themes ---------------------------------------------------------------------------------
 
 TEST(ThemeMetadataTest, ReadsKeysAndRefusesPathsOutsideTheFolder)
