@@ -223,6 +223,16 @@ undo_entry(struct udev *udev, const char *line, int timeout_ms, bool *is_device)
                 f[2][0] ? f[2] : "no driver (as before)");
         return true;
     }
+    if (n == 2 && strcmp(f[0], "vtcon") == 0) {
+        g_autofree char *error = NULL;
+        if (pci_console_bind(udev, f[1], true, &error) < 0) {
+            /* The console is the host's text screen, not a device the greeter needs. */
+            fprintf(stderr, "sdvm-devices: undo: %s (console not rebound)\n", error);
+            return true;
+        }
+        fprintf(stderr, "sdvm-devices: undo: %s bound to its frame buffer again\n", f[1]);
+        return true;
+    }
     unsigned kib, nr;
     if (n == 3 && strcmp(f[0], "hugepages") == 0 && sscanf(f[1], "%u", &kib) == 1 &&
         sscanf(f[2], "%u", &nr) == 1) {

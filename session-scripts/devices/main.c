@@ -49,6 +49,7 @@ struct plan {
     unsigned hugepages;       /* page count, 0 = off */
     struct pci_info *devices; /* one per table device */
     bool vfio_loaded;
+    char **consoles; /* frame buffer consoles to unbind (a display device is passed) */
 };
 
 static void G_GNUC_PRINTF(1, 2) err(const char *fmt, ...)
@@ -68,6 +69,7 @@ plan_clear(struct plan *p)
     g_free(p->reason);
     g_free(p->memory_reason);
     g_free(p->devices);
+    g_strfreev(p->consoles);
     memset(p, 0, sizeof(*p));
 }
 
@@ -428,6 +430,12 @@ emit_actions(const struct plan *p, GString *out)
     }
     if (t->n_devices && !p->vfio_loaded)
         g_string_append(out, "action modprobe vfio-pci\n");
+    for (size_t i = 0; p->consoles[i]; i++) {
+        g_string_append_printf(out, "action %s: unbind the console from its frame buffer\n",
+                               p->consoles[i]);
+        g_ptr_array_add(
+            undo, g_strdup_printf("undo %s: bind the console to its frame buffer", p->consoles[i]));
+    }
     for (size_t i = 0; i < t->n_devices; i++) {
         const struct pci_info *d = &p->devices[i];
         if (strcmp(d->driver, "vfio-pci") == 0) {
@@ -485,6 +493,11 @@ build_plan(struct udev *udev, const struct opts *o, struct plan *p, GString *dev
     if ((r = check_devices(udev, p, devices_out)))
         return r;
     p->vfio_loaded = p->table->n_devices == 0 || pci_driver_loaded(udev, "vfio-pci");
+    bool display = false;
+    for (size_t i = 0; i < p->table->n_devices; i++)
+        if ((p->devices[i].cls >> 16) == 0x03 && strcmp(p->devices[i].driver, "vfio-pci") != 0)
+            display = true;
+    p->consoles = display ? pci_fb_consoles(udev) : g_new0(char *, 1);
     return 0;
 }
 
@@ -553,6 +566,17 @@ cmd_prepare(struct udev *udev, const struct opts *o)
             r = undo_after_failure(udev, o, SDVM_GUEST_EXIT_START);
             goto done;
         }
+    }
+    for (size_t i = 0; p.consoles[i]; i++) {
+        g_autofree char *line = g_strdup_printf("vtcon\t%s", p.consoles[i]);
+        if ((r = journal_add(o->state, line, &error)) < 0 ||
+            (r = pci_console_bind(udev, p.consoles[i], false, &error)) < 0) {
+            err("%s", error);
+            g_clear_pointer(&error, g_free);
+            r = undo_after_failure(udev, o, SDVM_GUEST_EXIT_START);
+            goto done;
+        }
+        fprintf(stderr, "sdvm-devices: %s unbound from its frame buffer\n", p.consoles[i]);
     }
     for (size_t i = 0; i < t->n_devices; i++) {
         const struct pci_info *d = &p.devices[i];

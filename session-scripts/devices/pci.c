@@ -124,6 +124,12 @@ pci_group_members(struct udev *udev, const char *group, struct pci_info **out, s
     return 0;
 }
 
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 bool
 pci_is_bridge(const struct pci_info *info)
 {
@@ -289,6 +295,56 @@ pci_restore(struct udev *udev, const char *address, const char *driver, const ch
         return -ETIMEDOUT;
     }
     return 0;
+}
+
+char **
+pci_fb_consoles(struct udev *udev)
+{
+    GPtrArray *out = g_ptr_array_new();
+    struct udev_enumerate *e = udev_enumerate_new(udev);
+    if (e) {
+        udev_enumerate_add_match_subsystem(e, "vtconsole");
+        if (udev_enumerate_scan_devices(e) >= 0) {
+            struct udev_list_entry *entry;
+            udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+            {
+                struct udev_device *dev =
+                    udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
+                if (!dev)
+                    continue;
+                const char *name = udev_device_get_sysattr_value(dev, "name");
+                const char *bind = udev_device_get_sysattr_value(dev, "bind");
+                if (name && strstr(name, "frame buffer") && bind && bind[0] == '1')
+                    g_ptr_array_add(out, g_strdup(udev_device_get_sysname(dev)));
+                udev_device_unref(dev);
+            }
+        }
+        udev_enumerate_unref(e);
+    }
+    g_ptr_array_sort(out, compare_names);
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+int
+pci_console_bind(struct udev *udev, const char *sysname, bool bind, char **error)
+{
+    if (strchr(sysname, '/') || sysname[0] == '.') {
+        *error = g_strdup_printf("'%s' is not a console name", sysname);
+        return -EINVAL;
+    }
+    g_autofree char *syspath = g_build_filename("/sys/class/vtconsole", sysname, NULL);
+    struct udev_device *dev = udev_device_new_from_syspath(udev, syspath);
+    if (!dev) {
+        *error = g_strdup_printf("%s: no such virtual console", sysname);
+        return -ENODEV;
+    }
+    g_autofree char *path = g_build_filename(udev_device_get_syspath(dev), "bind", NULL);
+    udev_device_unref(dev);
+    int r = write_file(path, bind ? "1" : "0");
+    if (r < 0)
+        *error = g_strdup_printf("%s: writing %d to bind: %s", sysname, bind, g_strerror(-r));
+    return r;
 }
 
 bool

@@ -45,6 +45,14 @@ int pci_bind(struct udev *udev, const char *address, const char *driver, int tim
 int pci_restore(struct udev *udev, const char *address, const char *driver, const char *override,
                 int timeout_ms, char **error);
 
+/* Virtual consoles bound to a frame buffer (fbcon on the iGPU's framebuffer): their sysnames
+ * ("vtcon1"), NULL-terminated (g_strfreev). A display device cannot leave its host driver
+ * cleanly while the console still draws on it. */
+char **pci_fb_consoles(struct udev *udev);
+
+/* Unbind (bind=false) or bind a virtual console: its "bind" attribute. */
+int pci_console_bind(struct udev *udev, const char *sysname, bool bind, char **error);
+
 /* Whether /sys/bus/pci/drivers/<driver> exists (the module is loaded). */
 bool pci_driver_loaded(struct udev *udev, const char *driver);
 

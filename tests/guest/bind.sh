@@ -110,6 +110,7 @@ for a in $ADDRS; do
     l=\$(readlink "/sys/bus/pci/devices/\$a/driver" 2> /dev/null || true)
     echo "\$a \${l##*/}"
 done > "$tmp/qemu.drivers"
+cat /sys/class/vtconsole/vtcon1/bind > "$tmp/qemu.vtcon1"
 case \${STUB_MODE:-exit0} in
 exit0) exit 0 ;;
 exit1) echo "stub: could not start" >&2; exit 1 ;;
@@ -176,6 +177,9 @@ check "normal: each device was unbound from its host driver first" \
     contains "$FK/log" "unbind 0000:00:02.0 i915"
 check "normal: afterwards every device is back on its host driver, override cleared" all_home
 check "normal: the undo journal is gone" [ ! -e "$SDVM_RUN_DIR/undo" ]
+check "normal: the frame buffer console was unbound while QEMU ran" [ "$(cat "$tmp/qemu.vtcon1")" = 0 ]
+check "normal: ... and bound again afterwards" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 1 ]
+check "normal: the dummy console was left alone" [ "$(cat "$S/class/vtconsole/vtcon0/bind")" = 0 ]
 check "normal: nothing else was unbound" \
     sh -c '! grep -v -e "0000:00:02.0" -e "0000:00:1d.0" -e "0000:00:1a.0" -e "0000:00:14.0" -e "0000:00:1b.0" "$1" | grep -q unbind' sh "$FK/log"
 if [ -n "$huge" ]; then
@@ -228,12 +232,14 @@ check "  ... and leaves the running session's devices alone" all_on vfio-pci
 kill -KILL "$rg"
 wait "$rg" 2> /dev/null || true
 check "run-guest killed: devices still on vfio-pci" all_on vfio-pci
+check "run-guest killed: console still unbound" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 0 ]
 check "run-guest killed: its journal lists all five devices" [ "$(grep -c '^device' "$SDVM_RUN_DIR/undo")" = 5 ]
 run after
 check "next run-guest stops the leftover guest" contains "$tmp/after.out" "stopping the guest left by a previous run-guest (QEMU pid $stub)"
 check "  ... then gives the devices back from the journal" contains "$tmp/after.out" "undoing the host changes"
 check "  ... then runs its own session (exit $rc)" [ "$rc" = 0 ]
 check "  ... and ends with every device home" all_home
+check "  ... and the console bound again" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 1 ]
 [ -z "$stub" ] || kill -KILL "$stub" 2> /dev/null || true
 
 # --- 6. hugepages ---------------------------------------------------------------------------

@@ -87,6 +87,9 @@ check "dry run plans the bind" \
 check "dry run plans the undo" \
     contains "$out" "undo 0000:00:02.0: driver_override=(cleared); unbind vfio-pci; drivers_probe; wait for i915"
 check "dry run plans hugepages and their release" contains "$out" "undo hugepages:"
+check "dry run frees the iGPU from the frame buffer console" \
+    contains "$out" "action vtcon1: unbind the console from its frame buffer"
+check "  ... and gives it back" contains "$out" "undo vtcon1: bind the console to its frame buffer"
 # Undo mirrors do: the device actions' addresses, reversed.
 sed -n 's/^action \(0000:[^:]*:[^:]*\): driver_override.*/\1/p' "$out" > "$tmp/do"
 sed -n 's/^undo \(0000:[^:]*:[^:]*\): .*/\1/p' "$out" | tac > "$tmp/undo"
