@@ -368,8 +368,8 @@ emit_profile(const struct opts *o, const struct plan *p, GString *out, const cha
                            p->memory_reason);
     if (p->hugepages)
         g_string_append_printf(out, "hugepages %u %u %s %s\n", p->hugepages, t->hugepage_kib,
-                               t->hugepages_path,
-                               t->hugepages == HUGEPAGES_REQUIRED ? "required" : "preferred");
+                               t->hugepages == HUGEPAGES_REQUIRED ? "required" : "preferred",
+                               t->hugepages_path);
     else
         g_string_append_printf(out, "hugepages off%s%s\n", hugepages_note ? " " : "",
                                hugepages_note ? hugepages_note : "");
