@@ -167,3 +167,15 @@ sdvmd_power_request(sdvmd_power *p, enum sdvm_power_action action)
     }
     return -EINVAL;
 }
+
+int
+sdvmd_power_reboot_for_recovery(sdvmd_power *p)
+{
+    if (!p->bus)
+        return -ENOTCONN;
+    log_errorf("rebooting: the graphics device could not be given back to the host");
+    g_dbus_connection_call(p->bus, LOGIN1_NAME, LOGIN1_PATH, LOGIN1_MANAGER, "Reboot",
+                           g_variant_new("(b)", FALSE), NULL, G_DBUS_CALL_FLAGS_NONE,
+                           CALL_TIMEOUT_MS, NULL, request_done, (gpointer) "Reboot");
+    return 0;
+}

@@ -32,4 +32,8 @@ unsigned sdvmd_power_available(const sdvmd_power *power);
 /* Request an action: -EPERM if not available now, else 0 and the call goes out (async). */
 int sdvmd_power_request(sdvmd_power *power, enum sdvm_power_action action);
 
+/* The host cannot take the GPU back (run-guest exit 64): reboot whatever the lab allows the
+ * greeter to offer. 0 when the request went out, -ENOTCONN without logind. */
+int sdvmd_power_reboot_for_recovery(sdvmd_power *power);
+
 #endif
