@@ -254,6 +254,12 @@ on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, 
     }
     d->login = NULL;
     login_free(l);
+    if (failure == SDVM_FAILURE_REBOOT_NEEDED) {
+        /* The display cannot come back without a reboot: a greeter would stay black. */
+        if (sdvmd_power_reboot_for_recovery(d->power) < 0)
+            log_errorf("cannot ask logind to reboot: reboot this terminal by hand");
+        return;
+    }
     start_greeter(d);
 }
 

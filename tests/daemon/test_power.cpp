@@ -98,3 +98,29 @@ TEST(Power, NoLogindMeansNoActions)
     EXPECT_EQ(-EPERM, sdvmd_power_request(power, SDVM_POWER_OFF));
     sdvmd_power_free(power);
 }
+
+TEST(Power, RecoveryRebootIgnoresTheLabPolicy)
+{
+    PrivateBus bus;
+    ASSERT_TRUE(bus.ok());
+    ASSERT_TRUE(bus.start_template("logind", "org.freedesktop.login1"));
+    // The lab hides every power button, but a terminal whose GPU is lost must still reboot.
+    sdvmd_power *power = sdvmd_power_new(bus.connection(), 0, nullptr, nullptr);
+    EXPECT_EQ(-EPERM, sdvmd_power_request(power, SDVM_POWER_REBOOT));
+    EXPECT_EQ(0, sdvmd_power_reboot_for_recovery(power));
+    std::vector<std::string> calls;
+    for (int i = 0; i < 200; i++) {
+        while (g_main_context_iteration(nullptr, FALSE)) {
+        }
+        calls = bus.calls("org.freedesktop.login1", "/org/freedesktop/login1");
+        if (std::find(calls.begin(), calls.end(), "Reboot") != calls.end())
+            break;
+        g_usleep(10000);
+    }
+    EXPECT_NE(calls.end(), std::find(calls.begin(), calls.end(), "Reboot"));
+    sdvmd_power_free(power);
+
+    sdvmd_power *nobus = sdvmd_power_new(nullptr, 0, nullptr, nullptr);
+    EXPECT_EQ(-ENOTCONN, sdvmd_power_reboot_for_recovery(nobus));
+    sdvmd_power_free(nobus);
+}
