@@ -1419,7 +1419,7 @@ sdvm_nm_params_init(struct sdvm_nm_params *p)
     p->use_wired = true;
     p->use_wifi = true;
     p->auth_timeout_ms = 25000;
-    p->eap_start_timeout_ms = 1000;
+    p->eap_start_timeout_ms = 3000;
     p->attempt_timeout_ms = 60000;
     p->wired_route_metric = 100;
     p->wifi_route_metric = 600;

@@ -436,6 +436,25 @@ TEST_F(Bed, CancelDuringEap)
     EXPECT_FALSE(sdvm_nm_logged_in(g.nm));
 }
 
+TEST_F(Bed, FreedDuringAttempt)
+{
+    // sdvmd exits mid-login: the attempt is abandoned and its connection does not stay.
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    {
+        Glue g;
+        ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+        ASSERT_TRUE(g.run_until([&] { return !g.ev.order.empty(); }, 5));
+    }
+    // No nm-glue runs now (a new one would sweep leftovers at start): just watch.
+    bool gone = false;
+    for (int i = 0; i < 50 && !gone; i++) {
+        gone = connections().empty();
+        if (!gone)
+            g_usleep(100000);
+    }
+    EXPECT_TRUE(gone) << join(connections());
+}
+
 TEST_F(Bed, RetryRightAfterWrongPassword)
 {
     Glue g;

@@ -45,7 +45,7 @@ struct sdvm_nm_params {
     /* EapStartTimeout: when no EAP exchange has started this long after the link came up (or
      * after the last re-trigger), nm-glue makes wpa_supplicant send a fresh EAPOL-Start.
      * Switches hold a port for a few seconds after an EAP-Failure and ignore EAPOL-Starts
-     * meanwhile; this is what makes an immediate retry work. Default 1000. */
+     * meanwhile; this is what makes an immediate retry work. Default 3000. */
     unsigned eap_start_timeout_ms;
     /* AttemptTimeout: from the request to a usable link (NetworkManager ACTIVATED, i.e. with
      * IP configuration). Default 60000. */
