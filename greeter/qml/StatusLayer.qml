@@ -19,10 +19,28 @@ Item {
                                      || status.retrySeconds > 0 || !status.connected
     readonly property real keyboardTop: vk.item && vk.item.active ? height - vk.item.height : height
 
+    readonly property real cardWidth: Math.min(width - 2 * margin, 600 * unit)
+
+    // Where the card covers nothing of the theme: clear of its words and controls, at full or
+    // at a narrower width; else clear of its controls; else at the bottom.
     function reposition() {
         if (!card.visible)
             return
-        var p = placer.place(card.width, card.height, margin)
+        var widths = [cardWidth, Math.round(cardWidth * 0.75), Math.round(cardWidth * 0.55)]
+        for (var pass = 0; pass < 2; pass++) {
+            for (var i = 0; i < widths.length; i++) {
+                card.width = widths[i]
+                var p = placer.placeClear(card.width, card.height, margin, pass === 0)
+                if (p.x >= 0) {
+                    moveCard(p)
+                    return
+                }
+            }
+        }
+        card.width = cardWidth
+        moveCard(placer.place(card.width, card.height, margin))
+    }
+    function moveCard(p) {
         card.x = p.x
         card.y = Math.max(0, Math.min(p.y, keyboardTop - card.height - margin))
     }
@@ -81,7 +99,7 @@ Item {
         id: card
         objectName: "sdvmStatusCard"
         visible: overlay.showCard
-        width: Math.min(overlay.width - 2 * overlay.margin, 600 * overlay.unit)
+        width: overlay.cardWidth // reposition() may narrow it to fit beside the theme's form
         height: column.implicitHeight + 2 * pad
         onHeightChanged: Qt.callLater(overlay.reposition)
         readonly property real pad: 14 * overlay.unit

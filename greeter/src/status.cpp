@@ -341,57 +341,72 @@ isInteractive(const QQuickItem *item)
 }
 
 static void
-collect(const QQuickItem *item, qreal maxArea, QList<QRectF> *out)
+collect(const QQuickItem *item, qreal maxArea, bool withText, QList<QRectF> *out)
 {
     if (!item->isVisible() || item->opacity() <= 0.0)
         return;
-    if (isInteractive(item) && item->width() > 0 && item->height() > 0) {
+    const bool text = withText && item->inherits("QQuickText")
+                      && !item->property("text").toString().trimmed().isEmpty();
+    if ((isInteractive(item) || text) && item->width() > 0 && item->height() > 0) {
         const QRectF r = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
         if (r.width() * r.height() <= maxArea)
             out->append(r);
     }
     for (const QQuickItem *child : item->childItems())
-        collect(child, maxArea, out);
+        collect(child, maxArea, withText, out);
 }
 
 QList<QRectF>
-OverlayPlacer::keepClear() const
+OverlayPlacer::keepClear(bool withText) const
 {
     QList<QRectF> rects;
     if (!m_root)
         return rects;
     // Anything covering a quarter of the screen is a background catch-all, not a control.
     const qreal maxArea = m_root->width() * m_root->height() / 4.0;
-    collect(m_root, maxArea, &rects);
+    collect(m_root, maxArea, withText, &rects);
     return rects;
 }
 
 QPointF
-OverlayPlacer::place(qreal w, qreal h, qreal margin) const
+OverlayPlacer::placeClear(qreal w, qreal h, qreal margin, bool clearOfText) const
 {
     if (!m_root)
-        return QPointF(0, 0);
+        return QPointF(-1, -1);
     const qreal W = m_root->width();
     const qreal H = m_root->height();
-    const QList<QRectF> clear = keepClear();
+    const qreal step = qMax<qreal>(4.0, H / 200.0);
+    const QList<QRectF> clear = keepClear(clearOfText);
     auto fits = [&](const QRectF &r) {
+        const QRectF padded = r.adjusted(-margin / 2, -margin / 2, margin / 2, margin / 2);
         for (const QRectF &c : clear)
-            if (c.intersects(r.adjusted(-margin / 2, -margin / 2, margin / 2, margin / 2)))
+            if (c.intersects(padded))
                 return false;
         return true;
     };
-    const qreal step = qMax<qreal>(4.0, H / 200.0);
-    const QList<qreal> columns = {(W - w) / 2, margin, W - w - margin};
-    for (qreal x : columns) {
-        if (x < 0)
-            x = 0;
+    for (qreal x : {(W - w) / 2, margin, W - w - margin}) {
+        x = qMax<qreal>(0, x);
         // From the bottom up: the lower part of a login screen is usually free.
         for (qreal y = H - h - margin; y >= margin; y -= step) {
             if (fits(QRectF(x, y, w, h)))
                 return QPointF(x, y);
         }
     }
-    return QPointF(qMax<qreal>(0, (W - w) / 2), qMax<qreal>(0, H - h - margin));
+    return QPointF(-1, -1);
+}
+
+QPointF
+OverlayPlacer::place(qreal w, qreal h, qreal margin) const
+{
+    for (bool withText : {true, false}) {
+        const QPointF p = placeClear(w, h, margin, withText);
+        if (p.x() >= 0)
+            return p;
+    }
+    if (!m_root)
+        return QPointF(0, 0);
+    return QPointF(qMax<qreal>(0, (m_root->width() - w) / 2),
+                   qMax<qreal>(0, m_root->height() - h - margin));
 }
 
 static bool

@@ -111,9 +111,13 @@ public:
     void setThemeRoot(QQuickItem *root);
     QQuickItem *themeRoot() const { return m_root; }
 
-    // Rectangles (window coordinates) of the theme's interactive items, large ones excluded.
-    QList<QRectF> keepClear() const;
-    // Top-left for a card of w x h in a window of the root's size, clear of keepClear().
+    // Rectangles (window coordinates) of the theme's interactive items (and with withText its
+    // texts), large ones excluded.
+    QList<QRectF> keepClear(bool withText = false) const;
+    // Top-left for a card of w x h clear of keepClear(clearOfText), or (-1, -1) if none is.
+    Q_INVOKABLE QPointF placeClear(qreal w, qreal h, qreal margin, bool clearOfText) const;
+    // Top-left for a card of w x h: clear of texts and controls, else of controls, else at the
+    // bottom centre.
     Q_INVOKABLE QPointF place(qreal w, qreal h, qreal margin) const;
     // True when the theme shows a visible, editable, non-password text field.
     bool themeHasUserField() const;

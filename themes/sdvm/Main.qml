@@ -110,11 +110,17 @@ Rectangle {
     }
 
     // --- the form ----------------------------------------------------------------------------
+    // The band between the form and the bottom bar stays empty: the greeter's status layer
+    // (progress, why a login failed) appears there without covering anything.
+    readonly property real statusBand: 180 * root.u
+
     Rectangle {
         id: panel
-        anchors.centerIn: parent
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.top: topBar.bottom
+        anchors.topMargin: 16 * root.u
         width: Math.min(parent.width - 48 * root.u, 920 * root.u)
-        height: Math.min(parent.height - 2 * (topBar.height + 56 * root.u), 500 * root.u)
+        height: Math.min(bottomBar.y - y - root.statusBand, 470 * root.u)
         color: root.panelColor
         radius: 8 * root.u
         border.color: "#33475a"
