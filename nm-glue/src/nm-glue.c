@@ -490,6 +490,13 @@ cache_changed(NMClient *client, GObject *object, gpointer data)
             finish_deleted(l);
         }
     }
+    /* Failed links of a running attempt are deleted while the others go on. */
+    struct attempt *a = nm->attempt;
+    for (guint i = 0; a && i < a->links->len; i++) {
+        struct link *l = a->links->pdata[i];
+        if (l->awaiting_removal && !in_cache(nm, l->uuid))
+            finish_deleted(l);
+    }
 }
 
 /* Delete the link's connection (NetworkManager deactivates it first). A link whose
