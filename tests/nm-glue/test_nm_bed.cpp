@@ -394,8 +394,10 @@ TEST_F(Bed, NetworkManagerRestartDuringLogin)
     ASSERT_TRUE(g.run_until([&] { return !g.ev.order.empty(); }, 5));
     g.idle(0.5); // well inside the activation: waiting for an authenticator
     ASSERT_FALSE(g.ev.done) << g.ev.detail;
+    double t_restart = g.now();
     ASSERT_EQ(0, bed("nm restart"));
     ASSERT_TRUE(g.wait_done(10));
+    EXPECT_LT(g.ev.t_done - t_restart, kFailureBound) << "reported long after NetworkManager left";
     EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure))
         << g.ev.detail;
     ASSERT_EQ(0, bed("hostapd start"));
@@ -414,6 +416,7 @@ TEST_F(Bed, CancelAtOnce)
     EXPECT_TRUE(g.ev.order.empty()) << "no event from inside an nm-glue call";
     ASSERT_TRUE(g.wait_done(5));
     EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure));
+    EXPECT_LT(g.ev.t_done, kFailureBound);
     EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt)) << "idempotent";
     EXPECT_EQ(-EINVAL, sdvm_nm_cancel(g.nm, g.attempt + 1));
     g.idle(0.5);
@@ -432,6 +435,7 @@ TEST_F(Bed, CancelDuringEap)
     EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt));
     ASSERT_TRUE(g.wait_done(5));
     EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_LT(g.ev.t_done, kFailureBound);
     EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
     EXPECT_FALSE(sdvm_nm_logged_in(g.nm));
 }
