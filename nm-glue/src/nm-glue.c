@@ -183,7 +183,8 @@ timer_clear(GSource **s)
 
 /* Run an entry point with our context as the thread default, so that every async call and
  * signal subscription made inside lands on it. */
-#define WITH_CONTEXT(nm) g_autoptr(GMainContextPusher) pusher_ = g_main_context_pusher_new((nm)->ctx)
+#define WITH_CONTEXT(nm)                                                                         \
+    G_GNUC_UNUSED g_autoptr(GMainContextPusher) pusher_ = g_main_context_pusher_new((nm)->ctx)
 
 /* ---- events ------------------------------------------------------------------------- */
 
