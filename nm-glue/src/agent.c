@@ -7,8 +7,8 @@
 
 struct _SdvmNmAgent {
     NMSecretAgentOld parent;
-    GHashTable *uuids;        /* the running attempt's connections */
-    const char *password;     /* borrowed from the attempt; NULL once it ended */
+    GHashTable *uuids;    /* the running attempt's connections */
+    const char *password; /* borrowed from the attempt; NULL once it ended */
     SdvmNmAgentAskedFn asked;
     gpointer asked_data;
     guint answered;
@@ -29,8 +29,8 @@ password_variant(const char *password)
 {
     size_t n = strlen(password) + 1;
     char *copy = g_memdup2(password, n);
-    GVariant *s = g_variant_new_from_data(G_VARIANT_TYPE_STRING, copy, n, TRUE, wipe_and_free,
-                                          copy);
+    GVariant *s =
+        g_variant_new_from_data(G_VARIANT_TYPE_STRING, copy, n, TRUE, wipe_and_free, copy);
     GVariantBuilder setting, conn;
     g_variant_builder_init(&setting, NM_VARIANT_TYPE_SETTING);
     g_variant_builder_add(&setting, "{sv}", NM_SETTING_802_1X_PASSWORD, s);
@@ -40,8 +40,8 @@ password_variant(const char *password)
 }
 
 static void
-refuse(NMSecretAgentOld *agent, NMConnection *connection, NMSecretAgentError code,
-       const char *why, NMSecretAgentOldGetSecretsFunc callback, gpointer user_data)
+refuse(NMSecretAgentOld *agent, NMConnection *connection, NMSecretAgentError code, const char *why,
+       NMSecretAgentOldGetSecretsFunc callback, gpointer user_data)
 {
     g_autoptr(GError) error = g_error_new_literal(NM_SECRET_AGENT_ERROR, code, why);
     callback(agent, connection, NULL, error, user_data);
@@ -71,8 +71,7 @@ get_secrets(NMSecretAgentOld *agent, NMConnection *connection, const char *conne
         why = "the login attempt has ended";
     if (why) {
         log_debugf("secrets refused for %s: %s", connection_path, why);
-        refuse(agent, connection, NM_SECRET_AGENT_ERROR_USER_CANCELED, why, callback,
-               user_data);
+        refuse(agent, connection, NM_SECRET_AGENT_ERROR_USER_CANCELED, why, callback, user_data);
         if (self->asked)
             self->asked(uuid, FALSE, self->asked_data);
         return;
@@ -85,8 +84,7 @@ get_secrets(NMSecretAgentOld *agent, NMConnection *connection, const char *conne
 }
 
 static void
-cancel_get_secrets(NMSecretAgentOld *agent, const char *connection_path,
-                   const char *setting_name)
+cancel_get_secrets(NMSecretAgentOld *agent, const char *connection_path, const char *setting_name)
 {
     /* Every request is answered at once: nothing is ever pending here. */
 }
@@ -133,9 +131,8 @@ sdvm_nm_agent_class_init(SdvmNmAgentClass *klass)
 }
 
 void
-sdvm_nm_agent_new_async(GDBusConnection *bus, const char *identifier,
-                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                        gpointer userdata)
+sdvm_nm_agent_new_async(GDBusConnection *bus, const char *identifier, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer userdata)
 {
     g_async_initable_new_async(SDVM_TYPE_NM_AGENT, G_PRIORITY_DEFAULT, cancellable, callback,
                                userdata, NM_SECRET_AGENT_OLD_IDENTIFIER, identifier,

@@ -222,8 +222,7 @@ sdvm_nm_check_profile(const struct sdvm_auth_profile *p, guint32 v, char **detai
             return SDVM_FAILURE_INSECURE_PROFILE;
         bool many = names->len > 2; /* NULL-terminated */
         if (many && !p->server_names_exact && v < SDVM_NM_VERSION(1, 24, 0)) {
-            g_autofree char *suffix =
-                sdvm_nm_common_suffix((const char *const *)names->pdata);
+            g_autofree char *suffix = sdvm_nm_common_suffix((const char *const *)names->pdata);
             if (!suffix) {
                 *detail = g_strdup_printf(
                     "realm %s: its server names share no domain, and NetworkManager before "
@@ -242,8 +241,8 @@ sdvm_nm_connection_is_ours(NMConnection *c)
     const char *id = nm_connection_get_id(c);
     if (id && g_str_has_prefix(id, SDVM_NM_CONNECTION_ID_PREFIX))
         return true;
-    NMSettingUser *u = (NMSettingUser *)nm_connection_get_setting_by_name(
-        c, NM_SETTING_USER_SETTING_NAME);
+    NMSettingUser *u =
+        (NMSettingUser *)nm_connection_get_setting_by_name(c, NM_SETTING_USER_SETTING_NAME);
     return u && nm_setting_user_get_data(u, SDVM_NM_USER_DATA_KEY);
 }
 
@@ -307,10 +306,9 @@ sdvm_nm_build_connection(const struct sdvm_nm_build *b, NMConnection **out, char
     /* connection: system-wide (no permissions), manual, one authentication try. */
     NMSettingConnection *s_con = (NMSettingConnection *)nm_setting_connection_new();
     g_autofree char *uuid = b->uuid ? g_strdup(b->uuid) : nm_utils_uuid_generate();
-    g_autofree char *id =
-        wifi ? g_strdup_printf(SDVM_NM_CONNECTION_ID_PREFIX "wifi %s", b->ssid)
-             : g_strdup_printf(SDVM_NM_CONNECTION_ID_PREFIX "%s",
-                               b->ifname ? b->ifname : "ethernet");
+    g_autofree char *id = wifi ? g_strdup_printf(SDVM_NM_CONNECTION_ID_PREFIX "wifi %s", b->ssid)
+                               : g_strdup_printf(SDVM_NM_CONNECTION_ID_PREFIX "%s",
+                                                 b->ifname ? b->ifname : "ethernet");
     g_object_set(s_con, NM_SETTING_CONNECTION_ID, id, NM_SETTING_CONNECTION_UUID, uuid,
                  NM_SETTING_CONNECTION_TYPE,
                  wifi ? NM_SETTING_WIRELESS_SETTING_NAME : NM_SETTING_WIRED_SETTING_NAME,
@@ -389,7 +387,7 @@ sdvm_nm_build_connection(const struct sdvm_nm_build *b, NMConnection **out, char
     NMSettingIPConfig *s_ip4 = (NMSettingIPConfig *)nm_setting_ip4_config_new();
     NMSettingIPConfig *s_ip6 = (NMSettingIPConfig *)nm_setting_ip6_config_new();
     const char *ip6_off = v >= SDVM_NM_VERSION(1, 20, 0) ? NM_SETTING_IP6_CONFIG_METHOD_DISABLED
-                                                          : NM_SETTING_IP6_CONFIG_METHOD_IGNORE;
+                                                         : NM_SETTING_IP6_CONFIG_METHOD_IGNORE;
     g_object_set(s_ip4, NM_SETTING_IP_CONFIG_METHOD,
                  b->configure_ip ? NM_SETTING_IP4_CONFIG_METHOD_AUTO
                                  : NM_SETTING_IP4_CONFIG_METHOD_DISABLED,
@@ -405,9 +403,9 @@ sdvm_nm_build_connection(const struct sdvm_nm_build *b, NMConnection **out, char
 
     g_autoptr(GError) error = NULL;
     if (!nm_connection_verify(c, &error)) {
-        *detail = g_strdup_printf("the connection for %s does not verify: %s",
-                                  wifi ? "Wi-Fi" : (b->ifname ? b->ifname : "ethernet"),
-                                  error->message);
+        *detail =
+            g_strdup_printf("the connection for %s does not verify: %s",
+                            wifi ? "Wi-Fi" : (b->ifname ? b->ifname : "ethernet"), error->message);
         return SDVM_FAILURE_INTERNAL;
     }
     *out = g_steal_pointer(&c);

@@ -30,15 +30,15 @@ enum sdvm_nm_link_type {
 
 struct sdvm_nm_build {
     const struct sdvm_auth_profile *profile;
-    const char *nai;               /* the inner identity: user@realm as typed */
+    const char *nai; /* the inner identity: user@realm as typed */
     enum sdvm_nm_link_type type;
-    const char *ifname;            /* connection.interface-name; NULL = any device */
-    const char *ssid;              /* Wi-Fi only */
-    int route_metric;              /* < 0: NetworkManager's default */
-    bool configure_ip;             /* auto (DHCP/SLAAC) or no IP at all */
-    unsigned auth_timeout_s;       /* 802-1x.auth-timeout; 0 = NetworkManager's default */
-    guint32 nm_version;            /* the running NetworkManager (SDVM_NM_VERSION) */
-    const char *uuid;              /* NULL = a fresh one */
+    const char *ifname;      /* connection.interface-name; NULL = any device */
+    const char *ssid;        /* Wi-Fi only */
+    int route_metric;        /* < 0: NetworkManager's default */
+    bool configure_ip;       /* auto (DHCP/SLAAC) or no IP at all */
+    unsigned auth_timeout_s; /* 802-1x.auth-timeout; 0 = NetworkManager's default */
+    guint32 nm_version;      /* the running NetworkManager (SDVM_NM_VERSION) */
+    const char *uuid;        /* NULL = a fresh one */
 };
 
 /*
@@ -47,13 +47,13 @@ struct sdvm_nm_build {
  * with a password is REALM_UNSUPPORTED, malformed server names are INSECURE_PROFILE.
  * SDVM_FAILURE_NONE when usable; otherwise *detail is set (g_free it).
  */
-enum sdvm_failure sdvm_nm_check_profile(const struct sdvm_auth_profile *profile,
-                                        guint32 nm_version, char **detail);
+enum sdvm_failure sdvm_nm_check_profile(const struct sdvm_auth_profile *profile, guint32 nm_version,
+                                        char **detail);
 
 /* Build the connection; SDVM_FAILURE_NONE and *out (a new reference), or a failure and
  * *detail. The result passes nm_connection_verify(). */
-enum sdvm_failure sdvm_nm_build_connection(const struct sdvm_nm_build *build,
-                                           NMConnection **out, char **detail);
+enum sdvm_failure sdvm_nm_build_connection(const struct sdvm_nm_build *build, NMConnection **out,
+                                           char **detail);
 
 /* The longest common suffix of the names on a label boundary ("a.x.org", "b.x.org" ->
  * "x.org"); NULL when they share less than two labels. g_free the result. */

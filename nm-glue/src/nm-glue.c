@@ -61,11 +61,11 @@ struct link {
     NMActiveConnection *active;
     NMRemoteConnection *remote;
     gulong state_handler;
-    bool adding;      /* AddAndActivate2 in flight */
-    bool remove;      /* delete the connection once it is known */
+    bool adding; /* AddAndActivate2 in flight */
+    bool remove; /* delete the connection once it is known */
     bool deleting;
-    bool gone;              /* deleted */
-    bool awaiting_removal;  /* Delete answered; waiting for the object to leave the cache */
+    bool gone;             /* deleted */
+    bool awaiting_removal; /* Delete answered; waiting for the object to leave the cache */
     GSource *removal_timer;
     bool counts_for_logout; /* a running logout waits for this deletion */
     bool secrets_given;
@@ -129,9 +129,9 @@ struct sdvm_nm {
     sdvm_supp *supp;
 
     uint64_t last_id;
-    struct attempt *attempt;   /* running, or the logged-in one */
+    struct attempt *attempt; /* running, or the logged-in one */
     bool logged_in;
-    GPtrArray *orphans;        /* links of ended attempts still being removed */
+    GPtrArray *orphans; /* links of ended attempts still being removed */
 
     bool logout_running;
     bool logout_waits_client;
@@ -183,7 +183,7 @@ timer_clear(GSource **s)
 
 /* Run an entry point with our context as the thread default, so that every async call and
  * signal subscription made inside lands on it. */
-#define WITH_CONTEXT(nm)                                                                         \
+#define WITH_CONTEXT(nm)                                                                           \
     G_GNUC_UNUSED g_autoptr(GMainContextPusher) pusher_ = g_main_context_pusher_new((nm)->ctx)
 
 /* ---- events ------------------------------------------------------------------------- */
@@ -199,8 +199,8 @@ event_free(struct event *e)
 static gboolean dispatch_events(gpointer data);
 
 static void
-queue_event(sdvm_nm *nm, enum event_type type, uint64_t attempt, enum sdvm_failure f,
-            unsigned n, int error, const char *s1, const char *s2)
+queue_event(sdvm_nm *nm, enum event_type type, uint64_t attempt, enum sdvm_failure f, unsigned n,
+            int error, const char *s1, const char *s2)
 {
     if (nm->shut_down)
         return;
@@ -244,8 +244,7 @@ dispatch_events(gpointer data)
             break;
         case EV_CERT_ACCEPTED:
             if (l->server_cert_accepted)
-                l->server_cert_accepted(nm, e->attempt, e->s1, e->s2 ? e->s2 : "",
-                                        nm->userdata);
+                l->server_cert_accepted(nm, e->attempt, e->s1, e->s2 ? e->s2 : "", nm->userdata);
             break;
         case EV_SUCCESS:
             l->success(nm, e->attempt, e->s1, nm->userdata);
@@ -351,9 +350,12 @@ static int
 failure_rank(enum sdvm_failure f)
 {
     static const enum sdvm_failure order[] = {
-        SDVM_FAILURE_NO_NETWORK,           SDVM_FAILURE_NM_UNAVAILABLE,
-        SDVM_FAILURE_NETWORK_ERROR,        SDVM_FAILURE_AUTH_TIMEOUT,
-        SDVM_FAILURE_SERVER_CERT_UNTRUSTED, SDVM_FAILURE_SERVER_NAME_MISMATCH,
+        SDVM_FAILURE_NO_NETWORK,
+        SDVM_FAILURE_NM_UNAVAILABLE,
+        SDVM_FAILURE_NETWORK_ERROR,
+        SDVM_FAILURE_AUTH_TIMEOUT,
+        SDVM_FAILURE_SERVER_CERT_UNTRUSTED,
+        SDVM_FAILURE_SERVER_NAME_MISMATCH,
         SDVM_FAILURE_BAD_CREDENTIALS,
     };
     for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
@@ -371,8 +373,8 @@ link_fail(struct link *l, enum sdvm_failure f, const char *detail)
     l->failed = true;
     l->failure = f;
     l->detail = g_strdup(detail);
-    log_infof("attempt %" PRIu64 " link %s failed after %.2f s: %s: %s", a->id, l->ifname,
-              since(a), sdvm_failure_to_string(f), detail);
+    log_infof("attempt %" PRIu64 " link %s failed after %.2f s: %s: %s", a->id, l->ifname, since(a),
+              sdvm_failure_to_string(f), detail);
     timer_clear(&l->retrigger);
     timer_clear(&l->grace);
     l->remove = true;
@@ -466,8 +468,7 @@ deleted(GObject *source, GAsyncResult *res, gpointer data)
     sdvm_nm *nm = l->nm;
     /* A volatile connection may have deleted itself already: that is success too. */
     if (!ok && in_cache(nm, l->uuid) && nm_client_get_nm_running(nm->client))
-        log_warningf("cannot delete connection %s (%s): %s", l->uuid, l->ifname,
-                     error->message);
+        log_warningf("cannot delete connection %s (%s): %s", l->uuid, l->ifname, error->message);
     /* Done when NetworkManager no longer lists it (the Delete answer comes first). */
     if (in_cache(nm, l->uuid) && nm_client_get_nm_running(nm->client)) {
         l->awaiting_removal = true;
@@ -551,9 +552,9 @@ retrigger(gpointer data)
     bool sent = sdvm_supp_eap_start(nm->supp, l->ifname, restart);
     if (sent)
         l->starts = restart ? 1 : l->starts + 1;
-    log_infof("attempt %" PRIu64 " %s: no EAP start after %.2f s, %s (re-trigger %u)",
-              l->a->id, l->ifname, since(l->a),
-              !sent      ? "wpa_supplicant does not know the interface yet"
+    log_infof("attempt %" PRIu64 " %s: no EAP start after %.2f s, %s (re-trigger %u)", l->a->id,
+              l->ifname, since(l->a),
+              !sent     ? "wpa_supplicant does not know the interface yet"
               : restart ? "restarting wpa_supplicant's EAPOL machine for a fresh EAPOL-Start"
                         : "asking wpa_supplicant for another EAPOL-Start",
               l->retriggers);
@@ -610,8 +611,8 @@ ac_state_changed(NMActiveConnection *ac, guint state, guint reason, gpointer dat
     struct link *l = data;
     if (!l->a)
         return;
-    log_debugf("attempt %" PRIu64 " %s: NetworkManager state %u (reason %u) at %.3f s",
-               l->a->id, l->ifname, state, reason, since(l->a));
+    log_debugf("attempt %" PRIu64 " %s: NetworkManager state %u (reason %u) at %.3f s", l->a->id,
+               l->ifname, state, reason, since(l->a));
     if (state == NM_ACTIVE_CONNECTION_STATE_ACTIVATED) {
         l->activated = true;
         if (l->eap_success)
@@ -631,8 +632,8 @@ ac_state_changed(NMActiveConnection *ac, guint state, guint reason, gpointer dat
                                      l->ifname, ac_reason_text(reason));
         } else {
             f = SDVM_FAILURE_NETWORK_ERROR;
-            detail = g_strdup_printf("NetworkManager dropped the connection on %s: %s",
-                                     l->ifname, ac_reason_text(reason));
+            detail = g_strdup_printf("NetworkManager dropped the connection on %s: %s", l->ifname,
+                                     ac_reason_text(reason));
         }
         /* The connection is volatile: it is gone or going by itself. */
         link_fail(l, f, detail);
@@ -710,8 +711,7 @@ added(GObject *source, GAsyncResult *res, gpointer data)
     l->state_handler = g_signal_connect(ac, "state-changed", G_CALLBACK(ac_state_changed), l);
     sdvm_supp_lookup(l->nm->supp, l->ifname);
     NMActiveConnectionState st = nm_active_connection_get_state(ac);
-    if (st == NM_ACTIVE_CONNECTION_STATE_ACTIVATED ||
-        st == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED)
+    if (st == NM_ACTIVE_CONNECTION_STATE_ACTIVATED || st == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED)
         ac_state_changed(ac, st, nm_active_connection_get_state_reason(ac), l);
 }
 
@@ -751,16 +751,15 @@ eap_verdict(struct link *l)
         detail = g_strdup_printf("the RADIUS server does not offer EAP-%s for realm %s (it "
                                  "proposed %s): the realm's profile may be outdated",
                                  sdvm_eap_method_to_string(a->profile->eap),
-                                 a->profile->realm ? a->profile->realm : "?",
-                                 l->rejected_method);
+                                 a->profile->realm ? a->profile->realm : "?", l->rejected_method);
     } else {
         f = SDVM_FAILURE_BAD_CREDENTIALS;
         detail = g_strdup_printf("the RADIUS server rejected %s: wrong password or unknown "
                                  "user (an 802.1X client cannot tell the two apart)",
                                  a->nai);
     }
-    log_infof("attempt %" PRIu64 " %s: EAP failure after %.3f s: %s", a->id, ifname,
-              since(a), sdvm_failure_to_string(f));
+    log_infof("attempt %" PRIu64 " %s: EAP failure after %.3f s: %s", a->id, ifname, since(a),
+              sdvm_failure_to_string(f));
     attempt_fail(a, f, detail);
 }
 
@@ -964,8 +963,8 @@ attempt_maybe_begin(sdvm_nm *nm)
         return; /* called again when they are done */
     if (!nm->client) {
         if (nm->client_error) {
-            g_autofree char *detail = g_strdup_printf(
-                "cannot reach NetworkManager: %s", nm->client_error);
+            g_autofree char *detail =
+                g_strdup_printf("cannot reach NetworkManager: %s", nm->client_error);
             g_clear_pointer(&nm->client_error, g_free);
             attempt_fail(a, SDVM_FAILURE_NM_UNAVAILABLE, detail);
             return;
@@ -1039,8 +1038,8 @@ nm_owner_checked(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct nm_check *check = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
-                                                              &error);
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     sdvm_nm *nm = check->nm;
     uint64_t id = check->id;
     g_free(check);
@@ -1099,8 +1098,7 @@ attempt_begin(struct attempt *a)
             } else if (!nm_device_ethernet_get_carrier(NM_DEVICE_ETHERNET(d))) {
                 g_string_append_printf(why, "%s%s has no cable", why->len ? ", " : "", ifname);
             } else if (!device_ok(d)) {
-                g_string_append_printf(why, "%s%s is not available", why->len ? ", " : "",
-                                       ifname);
+                g_string_append_printf(why, "%s%s is not available", why->len ? ", " : "", ifname);
             } else {
                 g_ptr_array_add(chosen, d);
             }
@@ -1212,8 +1210,8 @@ attempt_begin(struct attempt *a)
         g_ptr_array_add(a->links, l);
         sdvm_supp_lookup(nm->supp, l->ifname);
         log_debugf("attempt %" PRIu64 ": activating %s on %s", a->id, l->uuid, l->ifname);
-        nm_client_add_and_activate_connection2(nm->client, c, d, NULL, options,
-                                               nm->cancellable, added, l);
+        nm_client_add_and_activate_connection2(nm->client, c, d, NULL, options, nm->cancellable,
+                                               added, l);
     }
     g_variant_unref(options);
     log_infof("attempt %" PRIu64 ": %s/%s for %s on %u link(s), NetworkManager %s", a->id,
@@ -1294,8 +1292,8 @@ client_ready_cb(GObject *source, GAsyncResult *res, gpointer data)
               nm_client_get_nm_running(client) ? "running" : "not running");
     nm->running_handler = g_signal_connect(client, "notify::" NM_CLIENT_NM_RUNNING,
                                            G_CALLBACK(nm_running_changed), nm);
-    nm->removed_handler = g_signal_connect_after(client, NM_CLIENT_CONNECTION_REMOVED,
-                                                 G_CALLBACK(cache_changed), nm);
+    nm->removed_handler =
+        g_signal_connect_after(client, NM_CLIENT_CONNECTION_REMOVED, G_CALLBACK(cache_changed), nm);
     nm->ac_removed_handler = g_signal_connect_after(client, NM_CLIENT_ACTIVE_CONNECTION_REMOVED,
                                                     G_CALLBACK(cache_changed), nm);
     GDBusConnection *bus = nm_client_get_dbus_connection(client);
@@ -1307,8 +1305,8 @@ client_ready_cb(GObject *source, GAsyncResult *res, gpointer data)
     nm->supp = sdvm_supp_new(bus, &ev, nm);
     if (!nm->agent) {
         static unsigned counter;
-        g_autofree char *id = g_strdup_printf("org.sdvm.nm-glue.p%ld.%u", (long)getpid(),
-                                              ++counter);
+        g_autofree char *id =
+            g_strdup_printf("org.sdvm.nm-glue.p%ld.%u", (long)getpid(), ++counter);
         nm->agent_busy = true;
         sdvm_nm_agent_new_async(bus, id, nm->cancellable, agent_ready, nm);
     }
@@ -1372,8 +1370,8 @@ delete_marked(sdvm_nm *nm, bool for_logout)
                   nm_connection_get_id(c), nm_connection_get_uuid(c));
         if (for_logout)
             nm->logout_pending++;
-        nm_remote_connection_delete_async(NM_REMOTE_CONNECTION(c), nm->cancellable,
-                                          stale_deleted, nm);
+        nm_remote_connection_delete_async(NM_REMOTE_CONNECTION(c), nm->cancellable, stale_deleted,
+                                          nm);
         n++;
     }
     return n;
@@ -1404,8 +1402,8 @@ logout_finish(sdvm_nm *nm)
 {
     nm->logout_running = false;
     log_infof("logout: %u connection(s) removed", nm->logout_removed);
-    queue_event(nm, EV_LOGGED_OUT, 0, SDVM_FAILURE_NONE, nm->logout_removed, nm->logout_error,
-                NULL, NULL);
+    queue_event(nm, EV_LOGGED_OUT, 0, SDVM_FAILURE_NONE, nm->logout_removed, nm->logout_error, NULL,
+                NULL);
 }
 
 static void
@@ -1455,8 +1453,7 @@ sdvm_nm_new(const struct sdvm_nm_params *params, const struct sdvm_nm_listener *
     nm->params = *params;
     nm->ssid = g_strdup(params->wifi_ssid ? params->wifi_ssid : "eduroam");
     nm->params.wifi_ssid = nm->ssid;
-    memcpy(&nm->listener, listener,
-           MIN(listener->size, sizeof(struct sdvm_nm_listener)));
+    memcpy(&nm->listener, listener, MIN(listener->size, sizeof(struct sdvm_nm_listener)));
     nm->listener.size = sizeof(struct sdvm_nm_listener);
     nm->userdata = userdata;
     nm->cancellable = g_cancellable_new();

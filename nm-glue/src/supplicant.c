@@ -143,8 +143,8 @@ resolve_done(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct resolve_ctx *rc = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
-                                                              &error);
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         struct iface *i = g_hash_table_lookup(rc->s->by_path, rc->path);
         if (i && reply) {
@@ -174,8 +174,8 @@ resolve(sdvm_supp *s, const char *path)
 }
 
 static void
-on_iface_signal(GDBusConnection *bus, const char *sender, const char *path,
-                const char *interface, const char *member, GVariant *params, gpointer data)
+on_iface_signal(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+                const char *member, GVariant *params, gpointer data)
 {
     sdvm_supp *s = data;
     if (!g_str_has_prefix(path, WPAS_PATH "/Interfaces/"))
@@ -195,8 +195,8 @@ on_iface_signal(GDBusConnection *bus, const char *sender, const char *path,
 }
 
 static void
-on_global_signal(GDBusConnection *bus, const char *sender, const char *path,
-                 const char *interface, const char *member, GVariant *params, gpointer data)
+on_global_signal(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+                 const char *member, GVariant *params, gpointer data)
 {
     sdvm_supp *s = data;
     if (strcmp(member, "InterfaceAdded") == 0 &&
@@ -250,15 +250,15 @@ sdvm_supp_new(GDBusConnection *bus, const struct sdvm_supp_events *events, gpoin
     s->userdata = userdata;
     s->cancellable = g_cancellable_new();
     s->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, iface_free);
-    s->sub_iface = g_dbus_connection_signal_subscribe(bus, WPAS_NAME, WPAS_IFACE, NULL, NULL,
-                                                      NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                      on_iface_signal, s, NULL);
+    s->sub_iface =
+        g_dbus_connection_signal_subscribe(bus, WPAS_NAME, WPAS_IFACE, NULL, NULL, NULL,
+                                           G_DBUS_SIGNAL_FLAGS_NONE, on_iface_signal, s, NULL);
     s->sub_props = g_dbus_connection_signal_subscribe(
         bus, WPAS_NAME, "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL, WPAS_IFACE,
         G_DBUS_SIGNAL_FLAGS_NONE, on_iface_signal, s, NULL);
-    s->sub_global = g_dbus_connection_signal_subscribe(bus, WPAS_NAME, WPAS_NAME, NULL, WPAS_PATH,
-                                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                       on_global_signal, s, NULL);
+    s->sub_global =
+        g_dbus_connection_signal_subscribe(bus, WPAS_NAME, WPAS_NAME, NULL, WPAS_PATH, NULL,
+                                           G_DBUS_SIGNAL_FLAGS_NONE, on_global_signal, s, NULL);
     s->name_watch = g_bus_watch_name_on_connection(bus, WPAS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                    name_appeared, name_vanished, s, NULL);
     return s;
@@ -290,8 +290,8 @@ state_done(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct lookup_ctx *lc = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
-                                                              &error);
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     if (reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         struct iface *i = iface_by_name(lc->s, lc->ifname);
         g_autoptr(GVariant) v = NULL;
@@ -308,8 +308,8 @@ lookup_done(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct lookup_ctx *lc = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
-                                                              &error);
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         g_free(lc->ifname);
         g_free(lc);
@@ -333,8 +333,8 @@ lookup_done(GObject *source, GAsyncResult *res, gpointer data)
     }
     g_dbus_connection_call(lc->s->bus, WPAS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
                            g_variant_new("(ss)", WPAS_IFACE, "State"), G_VARIANT_TYPE("(v)"),
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS,
-                           lc->s->cancellable, state_done, lc);
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, lc->s->cancellable,
+                           state_done, lc);
 }
 
 void
@@ -363,8 +363,8 @@ call_done(GObject *source, GAsyncResult *res, gpointer data)
 {
     const char *method = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
-                                                              &error);
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     if (!reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         log_warningf("wpa_supplicant %s failed: %s", method, error->message);
 }

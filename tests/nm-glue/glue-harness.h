@@ -28,8 +28,9 @@ struct GlueEvents {
     int logout_error = 0;
 };
 
-class Glue {
-public:
+class Glue
+{
+  public:
     explicit Glue(const sdvm_nm_params *params = nullptr)
     {
         sdvm_nm_params p;
@@ -38,24 +39,34 @@ public:
         if (params)
             p = *params;
         static const sdvm_nm_listener l = {
-            sizeof(sdvm_nm_listener), on_started, on_eap, on_cert, on_success, on_failure,
+            sizeof(sdvm_nm_listener),
+            on_started,
+            on_eap,
+            on_cert,
+            on_success,
+            on_failure,
             on_logged_out,
         };
         err = sdvm_nm_new(&p, &l, this, &nm);
     }
-    ~Glue() { sdvm_nm_free(nm); }
+    ~Glue()
+    {
+        sdvm_nm_free(nm);
+    }
     Glue(const Glue &) = delete;
     Glue &operator=(const Glue &) = delete;
 
     // Start a login; returns sdvm_nm_login's result.
-    int start(const sdvm_auth_profile *profile, const char *nai, const char *password)
+    int
+    start(const sdvm_auth_profile *profile, const char *nai, const char *password)
     {
         ev = GlueEvents();
         t0 = g_get_monotonic_time();
         return sdvm_nm_login(nm, profile, nai, password, &attempt);
     }
     // Run the loop until pred() or the timeout (seconds); false on timeout.
-    bool run_until(const std::function<bool()> &pred, double timeout)
+    bool
+    run_until(const std::function<bool()> &pred, double timeout)
     {
         gint64 end = g_get_monotonic_time() + (gint64)(timeout * 1e6);
         while (!pred()) {
@@ -66,21 +77,35 @@ public:
         }
         return true;
     }
-    bool wait_done(double timeout = 20) { return run_until([&] { return ev.done; }, timeout); }
-    bool login(const sdvm_auth_profile *profile, const char *nai, const char *password,
-               double timeout = 20)
+    bool
+    wait_done(double timeout = 20)
+    {
+        return run_until([&] { return ev.done; }, timeout);
+    }
+    bool
+    login(const sdvm_auth_profile *profile, const char *nai, const char *password,
+          double timeout = 20)
     {
         return start(profile, nai, password) == 0 && wait_done(timeout);
     }
-    bool logout(double timeout = 10)
+    bool
+    logout(double timeout = 10)
     {
         ev.logged_out = false;
         return sdvm_nm_logout(nm) == 0 && run_until([&] { return ev.logged_out; }, timeout);
     }
     // Let the loop run for a while (events that should not come).
-    void idle(double seconds) { run_until([] { return false; }, seconds); }
+    void
+    idle(double seconds)
+    {
+        run_until([] { return false; }, seconds);
+    }
 
-    double now() const { return (double)(g_get_monotonic_time() - t0) / 1e6; }
+    double
+    now() const
+    {
+        return (double)(g_get_monotonic_time() - t0) / 1e6;
+    }
 
     sdvm_nm *nm = nullptr;
     int err = 0;
@@ -88,28 +113,36 @@ public:
     GlueEvents ev;
     gint64 t0 = 0;
 
-private:
-    static Glue *self(void *ud) { return static_cast<Glue *>(ud); }
-    static void on_started(sdvm_nm *, uint64_t, unsigned n, void *ud)
+  private:
+    static Glue *
+    self(void *ud)
+    {
+        return static_cast<Glue *>(ud);
+    }
+    static void
+    on_started(sdvm_nm *, uint64_t, unsigned n, void *ud)
     {
         self(ud)->ev.order.push_back("started");
         self(ud)->ev.n_links = n;
     }
-    static void on_eap(sdvm_nm *, uint64_t, const char *ifname, void *ud)
+    static void
+    on_eap(sdvm_nm *, uint64_t, const char *ifname, void *ud)
     {
         Glue *g = self(ud);
         g->ev.order.push_back("eap-started");
         g->ev.eap_ifname = ifname;
         g->ev.t_eap = g->now();
     }
-    static void on_cert(sdvm_nm *, uint64_t, const char *, const char *subject, void *ud)
+    static void
+    on_cert(sdvm_nm *, uint64_t, const char *, const char *subject, void *ud)
     {
         Glue *g = self(ud);
         g->ev.order.push_back("cert-accepted");
         g->ev.subject = subject;
         g->ev.t_cert = g->now();
     }
-    static void on_success(sdvm_nm *, uint64_t a, const char *ifname, void *ud)
+    static void
+    on_success(sdvm_nm *, uint64_t a, const char *ifname, void *ud)
     {
         Glue *g = self(ud);
         g->ev.order.push_back("success");
@@ -120,7 +153,8 @@ private:
         if (a != g->attempt)
             g->ev.detail = "event for another attempt";
     }
-    static void on_failure(sdvm_nm *, uint64_t a, sdvm_failure f, const char *detail, void *ud)
+    static void
+    on_failure(sdvm_nm *, uint64_t a, sdvm_failure f, const char *detail, void *ud)
     {
         Glue *g = self(ud);
         g->ev.order.push_back("failure");
@@ -132,7 +166,8 @@ private:
         if (a != g->attempt)
             g->ev.detail += " [event for another attempt]";
     }
-    static void on_logged_out(sdvm_nm *, unsigned removed, int error, void *ud)
+    static void
+    on_logged_out(sdvm_nm *, unsigned removed, int error, void *ud)
     {
         Glue *g = self(ud);
         g->ev.logged_out = true;

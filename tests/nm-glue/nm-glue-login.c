@@ -129,12 +129,9 @@ parse_inner(const char *s, enum sdvm_inner_method *out)
     static const struct {
         const char *name;
         enum sdvm_inner_method m;
-    } t[] = {{"pap", SDVM_INNER_PAP},
-             {"mschap", SDVM_INNER_MSCHAP},
-             {"mschapv2", SDVM_INNER_MSCHAPV2},
-             {"eap-mschapv2", SDVM_INNER_EAP_MSCHAPV2},
-             {"eap-gtc", SDVM_INNER_EAP_GTC},
-             {"none", SDVM_INNER_NONE}};
+    } t[] = {{"pap", SDVM_INNER_PAP},           {"mschap", SDVM_INNER_MSCHAP},
+             {"mschapv2", SDVM_INNER_MSCHAPV2}, {"eap-mschapv2", SDVM_INNER_EAP_MSCHAPV2},
+             {"eap-gtc", SDVM_INNER_EAP_GTC},   {"none", SDVM_INNER_NONE}};
     for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
         if (strcmp(s, t[i].name) == 0) {
             *out = t[i].m;
@@ -175,8 +172,24 @@ main(int argc, char **argv)
     bool hold = false, verbose = false;
     const char *expect = "SUCCESS";
     enum {
-        O_EAP = 256, O_INNER, O_ANON, O_CA, O_SERVER, O_EXACT, O_INSECURE, O_AUTH, O_START,
-        O_ATTEMPT, O_NOIP, O_NOFAST, O_NOWIRED, O_NOWIFI, O_REPEAT, O_HOLD, O_EXPECT, O_CANCEL,
+        O_EAP = 256,
+        O_INNER,
+        O_ANON,
+        O_CA,
+        O_SERVER,
+        O_EXACT,
+        O_INSECURE,
+        O_AUTH,
+        O_START,
+        O_ATTEMPT,
+        O_NOIP,
+        O_NOFAST,
+        O_NOWIRED,
+        O_NOWIFI,
+        O_REPEAT,
+        O_HOLD,
+        O_EXPECT,
+        O_CANCEL,
     };
     static const struct option opts[] = {
         {"eap", required_argument, NULL, O_EAP},

@@ -15,7 +15,8 @@
 
 namespace fs = std::filesystem;
 
-namespace {
+namespace
+{
 
 // The bound the issue names for reporting a failure from the request on.
 constexpr double kFailureBound = 3.5;
@@ -79,7 +80,8 @@ files_containing(const std::string &dir, const std::string &needle)
 {
     std::vector<std::string> hits;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             dir, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec)
             break;
@@ -117,7 +119,8 @@ struct Profile {
         p.eap = eap;
         p.inner = inner;
     }
-    const sdvm_auth_profile *get()
+    const sdvm_auth_profile *
+    get()
     {
         ptrs.clear();
         for (auto &n : names)
@@ -131,9 +134,11 @@ struct Profile {
     }
 };
 
-class Bed : public ::testing::Test {
-protected:
-    void SetUp() override
+class Bed : public ::testing::Test
+{
+  protected:
+    void
+    SetUp() override
     {
         glue_log_from_env();
         ASSERT_FALSE(env("SDVM_BED_STATE").empty()) << "run me through `bed exec`";
@@ -148,7 +153,8 @@ protected:
             FAIL() << "left over by an earlier test: " << join(left);
         }
     }
-    void TearDown() override
+    void
+    TearDown() override
     {
         auto left = connections();
         EXPECT_TRUE(left.empty()) << "left behind: " << join(left);
@@ -156,8 +162,9 @@ protected:
 
     // A complete successful login: events, the connection while up, no password in any file,
     // then logout and nothing left.
-    void expect_login(const sdvm_auth_profile *profile, const std::string &nai,
-                      const std::string &password, sdvm_nm_params *params = nullptr)
+    void
+    expect_login(const sdvm_auth_profile *profile, const std::string &nai,
+                 const std::string &password, sdvm_nm_params *params = nullptr)
     {
         Glue g(params);
         ASSERT_EQ(0, g.err);
@@ -189,8 +196,9 @@ protected:
         EXPECT_TRUE(connections().empty()) << join(connections());
     }
 
-    void expect_failure(Glue &g, const sdvm_auth_profile *profile, const std::string &nai,
-                        const std::string &password, sdvm_failure want, bool nm_up = true)
+    void
+    expect_failure(Glue &g, const sdvm_auth_profile *profile, const std::string &nai,
+                   const std::string &password, sdvm_failure want, bool nm_up = true)
     {
         ASSERT_EQ(0, g.err);
         ASSERT_TRUE(g.login(profile, nai.c_str(), password.c_str())) << "no outcome in time";
@@ -283,8 +291,7 @@ TEST_F(Bed, WrongPassword)
     Glue g;
     Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
     expect_failure(g, p.get(), alice, "not-the-password", SDVM_FAILURE_BAD_CREDENTIALS);
-    EXPECT_NE(std::string::npos, g.ev.detail.find("wrong password or unknown user"))
-        << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("wrong password or unknown user")) << g.ev.detail;
     EXPECT_NE(std::string::npos, g.ev.detail.find("cannot tell")) << g.ev.detail;
 }
 
@@ -398,8 +405,7 @@ TEST_F(Bed, NetworkManagerRestartDuringLogin)
     ASSERT_EQ(0, bed("nm restart"));
     ASSERT_TRUE(g.wait_done(10));
     EXPECT_LT(g.ev.t_done - t_restart, kFailureBound) << "reported long after NetworkManager left";
-    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure))
-        << g.ev.detail;
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure)) << g.ev.detail;
     ASSERT_EQ(0, bed("hostapd start"));
     // The same glue logs in once NetworkManager is back (the agent registers again).
     ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
@@ -493,9 +499,11 @@ TEST_F(Bed, LeftoversOfACrashAreRemoved)
 
 // Two switch ports with a cable: both links are tried at once, the first to authenticate wins
 // and the other connection goes.
-class TwoPorts : public Bed {
-protected:
-    void SetUp() override
+class TwoPorts : public Bed
+{
+  protected:
+    void
+    SetUp() override
     {
         Bed::SetUp();
         ASSERT_EQ(0, bed("port2 up"));
@@ -503,7 +511,8 @@ protected:
         // NetworkManager sees the carrier a moment later.
         waiter.idle(0.3);
     }
-    void TearDown() override
+    void
+    TearDown() override
     {
         EXPECT_EQ(0, bed("port2 down"));
         Bed::TearDown();

@@ -7,7 +7,8 @@
 
 #include "builder.h"
 
-namespace {
+namespace
+{
 
 const std::string kCa = std::string(SDVM_TEST_DATA) + "/ca.pem";
 
@@ -17,14 +18,16 @@ struct Profile {
     std::vector<char *> name_ptrs;
     std::string realm = "uni-a.test", ca = kCa, anon;
 
-    Profile(sdvm_eap_method eap, sdvm_inner_method inner, std::vector<std::string> servers = {"lab.test"})
+    Profile(sdvm_eap_method eap, sdvm_inner_method inner,
+            std::vector<std::string> servers = {"lab.test"})
         : names(std::move(servers))
     {
         p.eap = eap;
         p.inner = inner;
         sync();
     }
-    void sync()
+    void
+    sync()
     {
         name_ptrs.clear();
         for (auto &n : names)
@@ -46,7 +49,11 @@ struct Built {
         if (c)
             g_object_unref(c);
     }
-    NMSetting8021x *x() { return nm_connection_get_setting_802_1x(c); }
+    NMSetting8021x *
+    x()
+    {
+        return nm_connection_get_setting_802_1x(c);
+    }
 };
 
 constexpr guint32 kNm142 = SDVM_NM_VERSION(1, 42, 4);
@@ -118,14 +125,16 @@ TEST(NmBuild, WiredTtlsPap)
     g_clear_error(&error);
 
     NMSettingConnection *con = nm_connection_get_setting_connection(b.c);
-    EXPECT_EQ(std::string(NM_SETTING_WIRED_SETTING_NAME), nm_setting_connection_get_connection_type(con));
+    EXPECT_EQ(std::string(NM_SETTING_WIRED_SETTING_NAME),
+              nm_setting_connection_get_connection_type(con));
     EXPECT_EQ("sdvm-login eth0", str(nm_setting_connection_get_id(con)));
     EXPECT_EQ("eth0", str(nm_setting_connection_get_interface_name(con)));
     EXPECT_FALSE(nm_setting_connection_get_autoconnect(con));
     EXPECT_EQ(1, nm_setting_connection_get_auth_retries(con));
     EXPECT_EQ(0u, nm_setting_connection_get_num_permissions(con)) << "must be system-wide";
     EXPECT_TRUE(sdvm_nm_connection_is_ours(b.c));
-    auto *user = (NMSettingUser *)nm_connection_get_setting_by_name(b.c, NM_SETTING_USER_SETTING_NAME);
+    auto *user =
+        (NMSettingUser *)nm_connection_get_setting_by_name(b.c, NM_SETTING_USER_SETTING_NAME);
     ASSERT_NE(nullptr, user);
     EXPECT_EQ("nm-glue", str(nm_setting_user_get_data(user, "org.sdvm.owner")));
 
@@ -137,7 +146,8 @@ TEST(NmBuild, WiredTtlsPap)
     EXPECT_EQ("(null)", str(nm_setting_802_1x_get_phase2_autheap(x)));
     EXPECT_EQ("alice@uni-a.test", str(nm_setting_802_1x_get_identity(x)));
     EXPECT_EQ("(null)", str(nm_setting_802_1x_get_anonymous_identity(x)));
-    EXPECT_EQ("(null)", str(nm_setting_802_1x_get_password(x))) << "the password is never in the profile";
+    EXPECT_EQ("(null)", str(nm_setting_802_1x_get_password(x)))
+        << "the password is never in the profile";
     EXPECT_EQ(NM_SETTING_SECRET_FLAG_NOT_SAVED, nm_setting_802_1x_get_password_flags(x));
     EXPECT_EQ(NM_SETTING_802_1X_CK_SCHEME_PATH, nm_setting_802_1x_get_ca_cert_scheme(x));
     EXPECT_EQ(kCa, str(nm_setting_802_1x_get_ca_cert_path(x)));
@@ -176,8 +186,10 @@ TEST(NmBuild, AutoIp)
     Built b;
     build(b, prof, SDVM_NM_LINK_WIRED, kNm142, true);
     ASSERT_EQ(SDVM_FAILURE_NONE, b.f) << b.detail;
-    EXPECT_EQ("auto", str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip4_config(b.c))));
-    EXPECT_EQ("auto", str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip6_config(b.c))));
+    EXPECT_EQ("auto",
+              str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip4_config(b.c))));
+    EXPECT_EQ("auto",
+              str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip6_config(b.c))));
 }
 
 TEST(NmBuild, WifiConnectionVerifies)
@@ -191,7 +203,8 @@ TEST(NmBuild, WifiConnectionVerifies)
     EXPECT_TRUE(nm_connection_verify(b.c, &error)) << (error ? error->message : "");
     g_clear_error(&error);
     NMSettingConnection *con = nm_connection_get_setting_connection(b.c);
-    EXPECT_EQ(std::string(NM_SETTING_WIRELESS_SETTING_NAME), nm_setting_connection_get_connection_type(con));
+    EXPECT_EQ(std::string(NM_SETTING_WIRELESS_SETTING_NAME),
+              nm_setting_connection_get_connection_type(con));
     EXPECT_EQ("sdvm-login wifi eduroam", str(nm_setting_connection_get_id(con)));
     NMSettingWireless *w = nm_connection_get_setting_wireless(b.c);
     ASSERT_NE(nullptr, w);
@@ -208,7 +221,8 @@ TEST(NmBuild, WifiConnectionVerifies)
     EXPECT_EQ("mschapv2", str(nm_setting_802_1x_get_phase2_auth(x)));
     EXPECT_EQ("(null)", str(nm_setting_802_1x_get_phase2_autheap(x)));
     EXPECT_EQ("anonymous@uni-a.test", str(nm_setting_802_1x_get_anonymous_identity(x)));
-    EXPECT_EQ(600, nm_setting_ip_config_get_route_metric(nm_connection_get_setting_ip4_config(b.c)));
+    EXPECT_EQ(600,
+              nm_setting_ip_config_get_route_metric(nm_connection_get_setting_ip4_config(b.c)));
 }
 
 TEST(NmBuild, InnerMethods)
@@ -245,10 +259,8 @@ TEST(NmBuild, UnusableMethodsAreRefused)
         sdvm_eap_method eap;
         sdvm_inner_method inner;
     } cases[] = {
-        {SDVM_EAP_PEAP, SDVM_INNER_PAP},
-        {SDVM_EAP_PEAP, SDVM_INNER_NONE},
-        {SDVM_EAP_TTLS, SDVM_INNER_NONE},
-        {SDVM_EAP_NONE, SDVM_INNER_PAP},
+        {SDVM_EAP_PEAP, SDVM_INNER_PAP},        {SDVM_EAP_PEAP, SDVM_INNER_NONE},
+        {SDVM_EAP_TTLS, SDVM_INNER_NONE},       {SDVM_EAP_NONE, SDVM_INNER_PAP},
         {(sdvm_eap_method)13, SDVM_INNER_NONE}, // EAP-TLS needs a client certificate
     };
     for (auto &c : cases) {
@@ -347,7 +359,8 @@ TEST(NmBuild, VersionGatesBefore124)
     Built b16;
     build(b16, prof, SDVM_NM_LINK_WIRED, SDVM_NM_VERSION(1, 16, 0));
     ASSERT_EQ(SDVM_FAILURE_NONE, b16.f) << b16.detail;
-    EXPECT_EQ("ignore", str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip6_config(b16.c))));
+    EXPECT_EQ("ignore",
+              str(nm_setting_ip_config_get_method(nm_connection_get_setting_ip6_config(b16.c))));
 
     Profile apart(SDVM_EAP_TTLS, SDVM_INNER_PAP, {"radius.uni-a.test", "radius.other.org"});
     Built b2;

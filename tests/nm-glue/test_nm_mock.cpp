@@ -16,7 +16,8 @@
 
 #include "glue-harness.h"
 
-namespace {
+namespace
+{
 
 const char *const kPython = "/usr/bin/python3";
 const char *const kNmPath = "/org/freedesktop/NetworkManager";
@@ -34,7 +35,8 @@ spawn(const std::vector<std::string> &argv, GPid *pid, std::string *error)
         args.push_back(const_cast<char *>(a.c_str()));
     args.push_back(nullptr);
     GError *e = nullptr;
-    bool ok = g_spawn_async(nullptr, args.data(), nullptr, (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH), nullptr,
+    bool ok = g_spawn_async(nullptr, args.data(), nullptr,
+                            (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH), nullptr,
                             nullptr, pid, &e);
     if (!ok) {
         *error = e->message;
@@ -69,8 +71,8 @@ name_owned(const char *name)
 {
     GVariant *r = g_dbus_connection_call_sync(
         bus(), "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-        "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
-        G_DBUS_CALL_FLAGS_NONE, 2000, nullptr, nullptr);
+        "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE,
+        2000, nullptr, nullptr);
     gboolean owned = FALSE;
     if (r) {
         g_variant_get(r, "(b)", &owned);
@@ -85,9 +87,9 @@ call(const char *path, const char *iface, const char *method, GVariant *args,
      std::string *error = nullptr)
 {
     GError *e = nullptr;
-    GVariant *r = g_dbus_connection_call_sync(bus(), "org.freedesktop.NetworkManager", path, iface,
-                                              method, args, nullptr, G_DBUS_CALL_FLAGS_NONE,
-                                              5000, nullptr, &e);
+    GVariant *r =
+        g_dbus_connection_call_sync(bus(), "org.freedesktop.NetworkManager", path, iface, method,
+                                    args, nullptr, G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &e);
     if (!r) {
         if (error)
             *error = e->message;
@@ -119,9 +121,11 @@ mock_call_s(const char *path, const char *method, GVariant *args)
     return s;
 }
 
-class Mock : public ::testing::Test {
-protected:
-    static void SetUpTestSuite()
+class Mock : public ::testing::Test
+{
+  protected:
+    static void
+    SetUpTestSuite()
     {
         char tmpl[] = "/tmp/sdvm-nm-mock-XXXXXX";
         ASSERT_NE(nullptr, mkdtemp(tmpl));
@@ -131,21 +135,24 @@ protected:
         std::string xml =
             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-            "<busconfig><listen>unix:path=" + socket + "</listen>"
+            "<busconfig><listen>unix:path=" +
+            socket +
+            "</listen>"
             "<auth>EXTERNAL</auth><policy context=\"default\"><allow own=\"*\"/>"
             "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/></policy></busconfig>\n";
         ASSERT_TRUE(g_file_set_contents(conf.c_str(), xml.c_str(), -1, nullptr));
         std::string error;
-        ASSERT_TRUE(spawn({"dbus-daemon", "--config-file=" + conf, "--nofork", "--nopidfile",
-                           "--nosyslog"},
-                          &g_bus_pid, &error))
+        ASSERT_TRUE(
+            spawn({"dbus-daemon", "--config-file=" + conf, "--nofork", "--nopidfile", "--nosyslog"},
+                  &g_bus_pid, &error))
             << error;
         for (int i = 0; i < 500 && !g_file_test(socket.c_str(), G_FILE_TEST_EXISTS); i++)
             g_usleep(10000);
         setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + socket).c_str(), 1);
         ASSERT_NE(nullptr, bus()) << "cannot connect to the private bus";
     }
-    static void TearDownTestSuite()
+    static void
+    TearDownTestSuite()
     {
         stop(g_bus_pid);
         if (!g_dir.empty()) {
@@ -153,16 +160,22 @@ protected:
             (void)!system(cmd.c_str());
         }
     }
-    void SetUp() override
+    void
+    SetUp() override
     {
         glue_log_from_env();
         if (!g_file_test(kPython, G_FILE_TEST_IS_EXECUTABLE))
             GTEST_SKIP() << kPython << " is missing";
     }
-    void TearDown() override { stop(mock_pid); }
+    void
+    TearDown() override
+    {
+        stop(mock_pid);
+    }
 
     // Start dbusmock's NetworkManager (version as given) and wait until it owns its name.
-    void start_nm(const char *version = "1.42.4")
+    void
+    start_nm(const char *version = "1.42.4")
     {
         std::string params = std::string("{\"Version\": \"") + version + "\"}";
         std::string error;
@@ -185,10 +198,11 @@ protected:
                                 g_variant_new_array(G_VARIANT_TYPE("{sv}"), nullptr, 0), &methods));
     }
 
-    std::string add_ethernet(const char *name, const char *iface, bool carrier)
+    std::string
+    add_ethernet(const char *name, const char *iface, bool carrier)
     {
-        std::string path = mock_call_s(kNmPath, "AddEthernetDevice",
-                                       g_variant_new("(ssi)", name, iface, 30));
+        std::string path =
+            mock_call_s(kNmPath, "AddEthernetDevice", g_variant_new("(ssi)", name, iface, 30));
         if (carrier)
             mock_call(kNmPath, "SetProperty",
                       g_variant_new("(sssv)", path.c_str(),
@@ -197,10 +211,11 @@ protected:
         return path;
     }
 
-    std::string add_wifi(const char *ssid)
+    std::string
+    add_wifi(const char *ssid)
     {
-        std::string dev = mock_call_s(kNmPath, "AddWiFiDevice",
-                                      g_variant_new("(ssi)", "wlan0dev", "wlan0", 30));
+        std::string dev =
+            mock_call_s(kNmPath, "AddWiFiDevice", g_variant_new("(ssi)", "wlan0dev", "wlan0", 30));
         mock_call(kNmPath, "AddAccessPoint",
                   g_variant_new("(ssssuuuyu)", dev.c_str(), "ap0", ssid, "00:11:22:33:44:55", 2u,
                                 2437u, 54000u, (guchar)80, 0u));
@@ -208,7 +223,8 @@ protected:
     }
 
     // AddAndActivateConnection2 that records what it got and refuses.
-    void record_activations()
+    void
+    record_activations()
     {
         mock_call(kNmPath, "AddMethod",
                   g_variant_new("(sssss)", "org.freedesktop.NetworkManager",
@@ -243,8 +259,7 @@ TEST_F(Mock, NetworkManagerAbsent)
     Glue g;
     Profile p;
     ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
-    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure))
-        << g.ev.detail;
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure)) << g.ev.detail;
     EXPECT_LT(g.ev.t_done, kFast);
 }
 

@@ -36,9 +36,9 @@ typedef struct sdvm_nm sdvm_nm;
 
 /* What the daemon reads from sdvm.conf [Network]; sdvm_nm_params_init() sets the defaults. */
 struct sdvm_nm_params {
-    const char *wifi_ssid;         /* WifiSsid; NULL = "eduroam" (copied by sdvm_nm_new) */
-    bool use_wired;                /* UseWired, default true */
-    bool use_wifi;                 /* UseWifi, default true */
+    const char *wifi_ssid; /* WifiSsid; NULL = "eduroam" (copied by sdvm_nm_new) */
+    bool use_wired;        /* UseWired, default true */
+    bool use_wifi;         /* UseWifi, default true */
     /* AuthTimeout: from the request to an EAP verdict (success or failure). When it passes
      * without one, the attempt fails with AUTH_TIMEOUT. Default 25000. */
     unsigned auth_timeout_ms;
@@ -50,8 +50,8 @@ struct sdvm_nm_params {
     /* AttemptTimeout: from the request to a usable link (NetworkManager ACTIVATED, i.e. with
      * IP configuration). Default 60000. */
     unsigned attempt_timeout_ms;
-    int wired_route_metric;        /* WiredRouteMetric, default 100 */
-    int wifi_route_metric;         /* WifiRouteMetric, default 600 */
+    int wired_route_metric; /* WiredRouteMetric, default 100 */
+    int wifi_route_metric;  /* WifiRouteMetric, default 600 */
     /* true (default): IPv4/IPv6 "auto" (DHCP, SLAAC); false: no IP configuration at all
      * (authenticate only; used by tests and benchmarks). */
     bool configure_ip;
@@ -84,8 +84,8 @@ struct sdvm_nm_listener {
     void (*success)(sdvm_nm *nm, uint64_t attempt, const char *ifname, void *userdata);
     /* The attempt failed; every connection it made is being removed. detail is one English
      * sentence for logs (it never contains the password). */
-    void (*failure)(sdvm_nm *nm, uint64_t attempt, enum sdvm_failure failure,
-                    const char *detail, void *userdata);
+    void (*failure)(sdvm_nm *nm, uint64_t attempt, enum sdvm_failure failure, const char *detail,
+                    void *userdata);
     /* sdvm_nm_logout() finished: `removed` connections were deleted; error is 0 or -errno
      * (-ENOTCONN: NetworkManager is not running, its volatile connections went with it). */
     void (*logged_out)(sdvm_nm *nm, unsigned removed, int error, void *userdata);
