@@ -30,6 +30,7 @@ Item {
         for (var pass = 0; pass < 2; pass++) {
             for (var i = 0; i < widths.length; i++) {
                 card.width = widths[i]
+                column.forceLayout() // a Column lays out at polish time; the height is needed now
                 var p = placer.placeClear(card.width, card.height, margin, pass === 0)
                 if (p.x >= 0) {
                     moveCard(p)
@@ -38,6 +39,7 @@ Item {
             }
         }
         card.width = cardWidth
+        column.forceLayout()
         moveCard(placer.place(card.width, card.height, margin))
     }
     function moveCard(p) {
@@ -101,7 +103,12 @@ Item {
         visible: overlay.showCard
         width: overlay.cardWidth // reposition() may narrow it to fit beside the theme's form
         height: column.implicitHeight + 2 * pad
-        onHeightChanged: Qt.callLater(overlay.reposition)
+        onHeightChanged: {
+            // Never hang over the edge, even for the moment until it is placed again.
+            if (y + height > overlay.height)
+                y = Math.max(0, overlay.height - height - overlay.margin)
+            Qt.callLater(overlay.reposition)
+        }
         readonly property real pad: 14 * overlay.unit
         color: "#f0101418"
         radius: 6 * overlay.unit

@@ -140,8 +140,14 @@ TEST_P(Theme, LoadsCleanlyAndShowsTheImages)
     EXPECT_TRUE(texts.contains(kImageNames.first())) << qPrintable(texts.join(QLatin1String(" | ")));
     if (QQuickItem *combo = sessionCombo(h)) {
         QMetaObject::invokeMethod(combo, "open");
-        QTest::qWait(20);
-        texts = visibleTexts(h.window());
+        // The drop-down list makes its rows when it is next laid out (before the next frame).
+        (void)QTest::qWaitFor([&]() {
+            texts = visibleTexts(h.window());
+            for (const QString &image : kImageNames)
+                if (!texts.contains(image))
+                    return false;
+            return true;
+        }, 3000);
     }
     for (const QString &image : kImageNames)
         EXPECT_TRUE(texts.contains(image)) << qPrintable(image) << " not shown; texts: "
@@ -185,20 +191,30 @@ TEST_P(Theme, ScriptedLoginFailsWithReasonThenSucceeds)
                                                     << "\ngot:\n" << qPrintable(h.fakeLog());
     EXPECT_EQ(h.app->status()->phase(), QStringLiteral("failed"));
     EXPECT_EQ(h.app->status()->failure(), static_cast<int>(SDVM_FAILURE_BAD_CREDENTIALS));
-    QTest::qWait(50);
+    QQuickItem *card = findByObjectName(h.app->primaryView()->overlay, QStringLiteral("sdvmStatusCard"));
+    ASSERT_NE(card, nullptr);
+    const QRectF screen(QPointF(0, 0), QSizeF(h.window()->size()));
+    auto cardRectNow = [&]() { return card->mapRectToScene(QRectF(0, 0, card->width(), card->height())); };
+    EXPECT_TRUE(QTest::qWaitFor([&]() { return card->isVisible() && screen.contains(cardRectNow()); }, 3000))
+        << "the status card is not on screen";
+    QTest::qWait(20);
     const QStringList texts = visibleTexts(h.window());
     EXPECT_TRUE(texts.contains(failureReason(SDVM_FAILURE_BAD_CREDENTIALS)))
         << qPrintable(texts.join(QLatin1String(" | ")));
     bool helpdesk = false;
     for (const QString &t : texts)
         helpdesk = helpdesk || t.contains(QLatin1String("helpdesk@example.edu"));
-    EXPECT_TRUE(helpdesk) << "no helpdesk line: " << qPrintable(texts.join(QLatin1String(" | ")));
+    QQuickItem *helpItem = findByObjectName(h.app->primaryView()->overlay, QStringLiteral("sdvmHelpdesk"));
+    ASSERT_NE(helpItem, nullptr);
+    EXPECT_TRUE(helpdesk) << "no helpdesk line: " << qPrintable(texts.join(QLatin1String(" | ")))
+                          << "\nhelpdesk item: visible " << helpItem->isVisible() << " text \""
+                          << qPrintable(helpItem->property("text").toString()) << "\" at "
+                          << helpItem->mapRectToScene(QRectF(0, 0, helpItem->width(), helpItem->height())).y()
+                          << " status helpdesk \"" << qPrintable(h.app->status()->helpdesk()) << "\"";
 
     // The card does not cover any field, button or list of the theme.
-    QQuickItem *card = findByObjectName(h.app->primaryView()->overlay, QStringLiteral("sdvmStatusCard"));
-    ASSERT_NE(card, nullptr);
     ASSERT_TRUE(card->isVisible());
-    const QRectF cardRect = card->mapRectToScene(QRectF(0, 0, card->width(), card->height()));
+    const QRectF cardRect = cardRectNow();
     // (Nor any of its words: every theme here leaves room for the card somewhere.)
     for (const QRectF &r : h.app->primaryView()->placer->keepClear(true))
         EXPECT_FALSE(cardRect.intersects(r)) << "status card " << cardRect.x() << "," << cardRect.y()
