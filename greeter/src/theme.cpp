@@ -110,7 +110,7 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
         if (f.size() > 4 * 1024 * 1024 || !f.open(QIODevice::ReadOnly))
             continue;
         const QString text = QString::fromUtf8(f.readAll());
-        const QString rel = path.mid(theme.dir.size() + 1);
+        const QString rel = path; // the full path: the message names the theme
         auto m = importRe.globalMatch(text);
         while (m.hasNext()) {
             const auto match = m.next();
