@@ -7,6 +7,7 @@ import QtQuick.VirtualKeyboard
 
 InputPanel {
     id: panel
+    objectName: "sdvmVirtualKeyboard"
     width: parent ? parent.width : 0
     visible: active
 
