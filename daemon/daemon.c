@@ -350,7 +350,8 @@ static void
 on_net_stage(enum sdvm_stage stage, void *userdata)
 {
     sdvmd *d = userdata;
-    if (d->login && d->login->phase == PHASE_NETWORK)
+    /* After a cancel only its answer may follow. */
+    if (d->login && d->login->phase == PHASE_NETWORK && !d->login->cancelled)
         send_progress(d, stage);
 }
 
