@@ -460,6 +460,64 @@ TEST_F(OnTheBed, SdvmdKilledDuringASessionLeavesNothingBehindAfterItsRestart)
     EXPECT_TRUE(r.ok) << r.report();
 }
 
+TEST(CatOnTheBed, AVisitorRealmFromTheCatDatabaseLogsIn)
+{
+    if (env("SDVM_BED_STATE").empty() || getuid() != 0)
+        GTEST_SKIP() << "run through `bed exec --` as root";
+    // Nothing in realms.d: the realm is known only from an eap-config carrying the bed's CA
+    // and RADIUS server name, compiled with sdvm-cat as a lab would compile CAT's data.
+    std::string dir = make_state_dir("cat");
+    sh("rm -f '" + dir + "/realms.d/bed.conf'");
+    g_mkdir_with_parents((dir + "/cat-src").c_str(), 0755);
+    std::string ca_der = sh("openssl x509 -in '" + env("SDVM_BED_CA") +
+                            "' -outform DER | base64 -w0");
+    ASSERT_FALSE(ca_der.empty());
+    write_file(dir + "/cat-src/uni-b.eap-config",
+               "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+               "<EAPIdentityProviderList>\n"
+               " <EAPIdentityProvider ID=\"uni-b.test\" namespace=\"urn:RFC4282:realm\">\n"
+               "  <AuthenticationMethods><AuthenticationMethod>\n"
+               "   <EAPMethod><Type>21</Type></EAPMethod>\n"
+               "   <ServerSideCredential><CA format=\"X.509\" encoding=\"base64\">" +
+                   ca_der + "</CA><ServerID>" + env("SDVM_BED_SERVER_NAME") +
+                   "</ServerID></ServerSideCredential>\n"
+                   "   <ClientSideCredential><OuterIdentity>anonymous@uni-b.test</OuterIdentity>"
+                   "</ClientSideCredential>\n"
+                   "   <InnerAuthenticationMethod><NonEAPAuthMethod><Type>1</Type>"
+                   "</NonEAPAuthMethod></InnerAuthenticationMethod>\n"
+                   "  </AuthenticationMethod></AuthenticationMethods>\n"
+                   "  <CredentialApplicability><IEEE8023/></CredentialApplicability>\n"
+                   "  <ProviderInfo><DisplayName>University B</DisplayName><Helpdesk>"
+                   "<EmailAddress>help@uni-b.test</EmailAddress></Helpdesk></ProviderInfo>\n"
+                   " </EAPIdentityProvider>\n</EAPIdentityProviderList>\n");
+    int status = -1;
+    std::string out = sh("'" SDVM_CAT_PATH "' build '" + dir + "/cat-src' '" + dir +
+                             "/cat.db' 2>&1",
+                         &status);
+    ASSERT_EQ(0, status) << out;
+    Sdvmd daemon(dir);
+    ASSERT_TRUE(daemon.start()) << daemon.log();
+    setenv("SDVM_SOCKET", daemon.socket().c_str(), 1);
+    unsetenv("SDVM_BACKEND");
+    ScenarioOptions o = bed_vars();
+    o.vars["GOOD_NAI"] = env("SDVM_BED_BOB");
+    o.vars["GOOD_PASSWORD"] = env("SDVM_BED_BOB_PASSWORD");
+    // A realm the database does not know is still refused before the network.
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=carol@uni-z.test password=x image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT FINISHED op=1 failure=UNKNOWN_REALM
+)",
+                                    o);
+    EXPECT_TRUE(r.ok) << r.report();
+    g_usleep(1500000); // an earlier test's failure may still hold the port
+    r = run_scenario(kGoodLogin, o);
+    EXPECT_TRUE(r.ok) << r.report() << daemon.log();
+    EXPECT_NE(std::string::npos, daemon.log().find("1 CAT realms")) << daemon.log();
+    EXPECT_NE(std::string::npos, daemon.log().find("login ok: nai=bob@uni-b.test"))
+        << daemon.log();
+}
+
 TEST(GreeterOnTheBed, AKilledGreeterComesBackWithinASecond)
 {
     if (env("SDVM_BED_STATE").empty() || getuid() != 0)
