@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-env.h"
 #include "sdvm/log.h"
 
 /* Three deaths within this long of their start means the theme cannot run: use the fallback. */
@@ -170,8 +171,7 @@ prepare_dir(const char *path, uid_t uid, gid_t gid)
 static char **
 child_environment(const sdvmd_greeter *g)
 {
-    char **env = NULL;
-    env = g_environ_setenv(env, "PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
+    char **env = sdvmd_child_env_new("/usr/local/bin:/usr/bin:/bin");
     env = g_environ_setenv(env, "USER", g->user, TRUE);
     env = g_environ_setenv(env, "LOGNAME", g->user, TRUE);
     env = g_environ_setenv(env, "SHELL", "/usr/sbin/nologin", TRUE);
@@ -179,20 +179,7 @@ child_environment(const sdvmd_greeter *g)
         env = g_environ_setenv(env, "HOME", g->home, TRUE);
     if (g->runtime_dir)
         env = g_environ_setenv(env, "XDG_RUNTIME_DIR", g->runtime_dir, TRUE);
-    static const char *const inherited[] = {"LANG", "LANGUAGE", "LC_ALL", "TZ", NULL};
-    for (const char *const *name = inherited; *name; name++) {
-        const char *value = g_getenv(*name);
-        if (value)
-            env = g_environ_setenv(env, *name, value, TRUE);
-    }
-    for (char **e = g->extra_env; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq)
-            continue;
-        g_autofree char *name = g_strndup(*e, (gsize)(eq - *e));
-        env = g_environ_setenv(env, name, eq + 1, TRUE);
-    }
-    return env;
+    return sdvmd_child_env_add(env, (const char *const *)g->extra_env);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-env.h"
 #include "sdvm/guest-exit.h"
 #include "sdvm/log.h"
 
@@ -35,24 +36,12 @@ merge_stderr(gpointer data)
 static char **
 guest_environment(const struct sdvmd_guest_params *p)
 {
-    char **env = NULL;
-    env = g_environ_setenv(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                           TRUE);
+    char **env = sdvmd_child_env_new("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env = g_environ_setenv(env, "SDVM_DISK", p->disk, TRUE);
     env = g_environ_setenv(env, "SDVM_IMAGE_ID", p->image_id, TRUE);
     env = g_environ_setenv(env, "SDVM_OS_TYPE", p->os_type ? p->os_type : "", TRUE);
     env = g_environ_setenv(env, "SDVM_USER_ID", p->user_id, TRUE);
-    const char *lang = g_getenv("LANG");
-    if (lang)
-        env = g_environ_setenv(env, "LANG", lang, TRUE);
-    for (const char *const *e = p->env; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq)
-            continue;
-        g_autofree char *name = g_strndup(*e, (gsize)(eq - *e));
-        env = g_environ_setenv(env, name, eq + 1, TRUE);
-    }
-    return env;
+    return sdvmd_child_env_add(env, p->env);
 }
 
 /* run-guest's output (its plan, QEMU's messages, the guest console in the demo) to the log. */
