@@ -26,23 +26,6 @@ source_dir()
     return s ? s : ".";
 }
 
-std::vector<std::string>
-scenarios()
-{
-    std::vector<std::string> out;
-    std::string dir = source_dir() + "/tests/data/libsdvm/scenarios";
-    if (DIR *d = opendir(dir.c_str())) {
-        while (struct dirent *e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0)
-                out.push_back(n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 ScenarioOptions
 daemon_vars()
 {
@@ -73,18 +56,12 @@ TEST_P(Transcripts, AgainstTheDaemon)
     std::string error;
     ASSERT_TRUE(h.start(&error)) << error;
     use_socket(h);
-    ScenarioResult r = run_scenario_file(
-        source_dir() + "/tests/data/libsdvm/scenarios/" + GetParam(), daemon_vars());
+    ScenarioResult r = run_scenario_file(scenario_path(GetParam()), daemon_vars());
     EXPECT_TRUE(r.ok) << r.report();
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, Transcripts, ::testing::ValuesIn(scenarios()),
-                         [](const auto &info) {
-                             std::string n = info.param.substr(0, info.param.size() - 9);
-                             std::replace(n.begin(), n.end(), '-', '_');
-                             return n;
-                         });
-
+INSTANTIATE_TEST_SUITE_P(Scenarios, Transcripts, ::testing::ValuesIn(scenario_files("scenarios")),
+                         [](const auto &info) { return scenario_test_name(info.param); });
 TEST(Daemon, AWholeSession)
 {
     HarnessOptions o;

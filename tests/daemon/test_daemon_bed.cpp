@@ -290,21 +290,9 @@ Sdvmd *OnTheBed::daemon_ = nullptr;
 // AUTHENTICATING within milliseconds, so where a cancel lands is a race; the bed's own
 // CancelWhileTheSwitchIsSilent test cancels deterministically instead.
 std::vector<std::string>
-scenarios()
+bed_scenarios()
 {
-    std::vector<std::string> out;
-    std::string dir = env("SDVM_SOURCE_DIR") + "/tests/data/libsdvm/scenarios";
-    if (DIR *d = opendir(dir.c_str())) {
-        while (struct dirent *e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0 &&
-                n != "cancel-midway.scenario")
-                out.push_back(n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    return scenario_files("scenarios", {"cancel-midway.scenario"});
 }
 
 class Transcript : public OnTheBed, public ::testing::WithParamInterface<std::string> {
@@ -322,18 +310,12 @@ protected:
 
 TEST_P(Transcript, AgainstTheRealDaemon)
 {
-    ScenarioResult r = run_scenario_file(
-        env("SDVM_SOURCE_DIR") + "/tests/data/libsdvm/scenarios/" + GetParam(), bed_vars());
+    ScenarioResult r = run_scenario_file(scenario_path(GetParam()), bed_vars());
     EXPECT_TRUE(r.ok) << r.report();
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, Transcript, ::testing::ValuesIn(scenarios()),
-                         [](const auto &info) {
-                             std::string n = info.param.substr(0, info.param.size() - 9);
-                             std::replace(n.begin(), n.end(), '-', '_');
-                             return n;
-                         });
-
+INSTANTIATE_TEST_SUITE_P(Scenarios, Transcript, ::testing::ValuesIn(bed_scenarios()),
+                         [](const auto &info) { return scenario_test_name(info.param); });
 TEST_F(OnTheBed, NetworkManagerDownIsAClearFailureAndComingBackWorks)
 {
     bed("nm stop");

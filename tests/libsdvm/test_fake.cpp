@@ -21,30 +21,6 @@ using namespace sdvmtest;
 
 namespace {
 
-std::string
-data_dir()
-{
-    const char *src = getenv("SDVM_SOURCE_DIR");
-    return std::string(src ? src : ".") + "/tests/data/libsdvm";
-}
-
-std::vector<std::string>
-list_scenarios(const std::string &sub)
-{
-    std::vector<std::string> out;
-    std::string dir = data_dir() + "/" + sub;
-    if (DIR *d = opendir(dir.c_str())) {
-        while (struct dirent *e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0)
-                out.push_back(sub + "/" + n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // The fake's environment, reset before every test so one test's ENV never leaks.
 void
 fake_env(int delay_ms = 10)
@@ -74,16 +50,6 @@ fake_options()
     return o;
 }
 
-std::string
-name_of(const testing::TestParamInfo<std::string> &info)
-{
-    std::string n = info.param;
-    for (char &c : n)
-        if (!isalnum(static_cast<unsigned char>(c)))
-            c = '_';
-    return n.substr(0, n.size() - 9);
-}
-
 } // namespace
 
 class FakeScenario : public testing::TestWithParam<std::string> {
@@ -93,19 +59,24 @@ class FakeScenario : public testing::TestWithParam<std::string> {
 
 TEST_P(FakeScenario, Transcript)
 {
-    ScenarioResult r = run_scenario_file(data_dir() + "/" + GetParam(), fake_options());
+    ScenarioResult r = run_scenario_file(scenario_path(GetParam()), fake_options());
     EXPECT_TRUE(r.ok) << r.report();
 }
 
-INSTANTIATE_TEST_SUITE_P(Neutral, FakeScenario, testing::ValuesIn(list_scenarios("scenarios")),
+static std::string
+name_of(const testing::TestParamInfo<std::string> &info)
+{
+    return scenario_test_name(info.param);
+}
+INSTANTIATE_TEST_SUITE_P(Neutral, FakeScenario, testing::ValuesIn(scenario_files("scenarios")),
                          name_of);
-INSTANTIATE_TEST_SUITE_P(Fake, FakeScenario, testing::ValuesIn(list_scenarios("fake")), name_of);
+INSTANTIATE_TEST_SUITE_P(Fake, FakeScenario, testing::ValuesIn(scenario_files("fake")), name_of);
 
 TEST(FakeScenarios, AreFound)
 {
     // A renamed data folder must not turn the suite above into zero tests that pass.
-    EXPECT_GE(list_scenarios("scenarios").size(), 7u);
-    EXPECT_GE(list_scenarios("fake").size(), 10u);
+    EXPECT_GE(scenario_files("scenarios").size(), 7u);
+    EXPECT_GE(scenario_files("fake").size(), 10u);
 }
 
 TEST(Runner, RejectsAWrongTranscript)

@@ -29,30 +29,6 @@ using namespace sdvmtest;
 
 namespace {
 
-std::string
-data_dir()
-{
-    const char *src = getenv("SDVM_SOURCE_DIR");
-    return std::string(src ? src : ".") + "/tests/data/libsdvm";
-}
-
-std::vector<std::string>
-list_scenarios()
-{
-    std::vector<std::string> out;
-    std::string dir = data_dir() + "/scenarios";
-    if (DIR *d = opendir(dir.c_str())) {
-        while (struct dirent *e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0)
-                out.push_back(n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 void
 socket_env(const std::string &path)
 {
@@ -176,20 +152,16 @@ TEST_P(SocketScenario, Transcript)
     ASSERT_FALSE(srv.path().empty());
     srv.start(mini_daemon(&srv));
     socket_env(srv.path());
-    ScenarioResult r = run_scenario_file(data_dir() + "/scenarios/" + GetParam(),
+    ScenarioResult r = run_scenario_file(scenario_path(GetParam()),
                                          socket_options());
     EXPECT_TRUE(r.ok) << r.report() << "server:\n" << joined(srv.records());
     srv.stop();
     expect_no_server_failure(srv);
 }
 
-INSTANTIATE_TEST_SUITE_P(Neutral, SocketScenario, testing::ValuesIn(list_scenarios()),
+INSTANTIATE_TEST_SUITE_P(Neutral, SocketScenario, testing::ValuesIn(scenario_files("scenarios")),
                          [](const testing::TestParamInfo<std::string> &info) {
-                             std::string n = info.param.substr(0, info.param.size() - 9);
-                             for (char &c : n)
-                                 if (!isalnum(static_cast<unsigned char>(c)))
-                                     c = '_';
-                             return n;
+                             return scenario_test_name(info.param);
                          });
 
 TEST(Socket, HandshakeBringsCatalogHostAndPower)

@@ -1,7 +1,10 @@
 // Transcript runner for libsdvm; see transcript.h and tests/data/libsdvm/README.
 #include "transcript.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <dirent.h>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -729,6 +732,41 @@ run_scenario_file(const std::string &path, const ScenarioOptions &opts)
     std::stringstream ss;
     ss << f.rdbuf();
     return run_scenario(ss.str(), opts);
+}
+
+std::vector<std::string>
+scenario_files(const std::string &sub, const std::vector<std::string> &except)
+{
+    std::vector<std::string> out;
+    std::string dir = scenario_path(sub);
+    if (DIR *d = opendir(dir.c_str())) {
+        while (struct dirent *e = readdir(d)) {
+            std::string n = e->d_name;
+            if (n.size() > 9 && n.compare(n.size() - 9, 9, ".scenario") == 0 &&
+                std::find(except.begin(), except.end(), n) == except.end())
+                out.push_back(sub + "/" + n);
+        }
+        closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string
+scenario_path(const std::string &entry)
+{
+    const char *src = getenv("SDVM_SOURCE_DIR");
+    return std::string(src ? src : ".") + "/tests/data/libsdvm/" + entry;
+}
+
+std::string
+scenario_test_name(const std::string &entry)
+{
+    std::string n = entry.substr(0, entry.size() - 9); // without ".scenario"
+    for (char &c : n)
+        if (!isalnum(static_cast<unsigned char>(c)))
+            c = '_';
+    return n;
 }
 
 } // namespace sdvmtest

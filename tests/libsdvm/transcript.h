@@ -95,4 +95,14 @@ ScenarioResult run_scenario_file(const std::string &path, const ScenarioOptions 
 
 std::string errno_name(int negative_errno);
 
+// The scenario files of tests/data/libsdvm/<sub> (under $SDVM_SOURCE_DIR) as
+// "<sub>/<name>.scenario", sorted; `except` lists file names to leave out. Every front end
+// (fake, socket, the real daemon) runs the same files through these.
+std::vector<std::string> scenario_files(const std::string &sub,
+                                        const std::vector<std::string> &except = {});
+// The full path of such an entry.
+std::string scenario_path(const std::string &entry);
+// A test name for it: "scenarios/cancel-midway.scenario" -> "scenarios_cancel_midway".
+std::string scenario_test_name(const std::string &entry);
+
 } // namespace sdvmtest
