@@ -16,11 +16,13 @@ deps:
 	./packaging/deps/install
 
 build: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSDVM_SANITIZE=OFF \
+		-DSDVM_BUILD_GREETER=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 check: deps
-	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug -DSDVM_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug -DSDVM_SANITIZE=ON \
+		-DSDVM_BUILD_GREETER=ON $(CMAKE_FLAGS)
 	cmake --build $(CHECK_DIR) -j$(JOBS)
 	cd $(CHECK_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
 
