@@ -19,13 +19,6 @@
 using namespace sdvmtest;
 
 namespace {
-std::string
-source_dir()
-{
-    const char *s = getenv("SDVM_SOURCE_DIR");
-    return s ? s : ".";
-}
-
 ScenarioOptions
 daemon_vars()
 {
