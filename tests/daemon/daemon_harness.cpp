@@ -197,6 +197,14 @@ DaemonHarness::stats() const
     return copy;
 }
 
+bool
+DaemonHarness::busy()
+{
+    bool busy = false;
+    on_daemon_thread([](sdvmd *d, void *p) { *static_cast<bool *>(p) = sdvmd_busy(d); }, &busy);
+    return busy;
+}
+
 int
 DaemonHarness::reload()
 {

@@ -34,6 +34,7 @@ public:
     const std::string &socket_path() const { return socket_; }
     const std::string &dir() const { return dir_; }
     FakeNetStats stats() const; // a copy, taken on the daemon thread
+    bool busy();                // a login or a session in progress (sdvmd_busy)
 
     // Run fn on the daemon's thread and wait for it.
     void on_daemon_thread(void (*fn)(sdvmd *, void *), void *data);

@@ -202,9 +202,10 @@ FREE
 )",
                                     daemon_vars());
     EXPECT_TRUE(r.ok) << r.report();
-    for (int i = 0; i < 200 && h.stats().cancels == 0; i++)
+    for (int i = 0; i < 200 && (h.stats().cancels == 0 || h.busy()); i++)
         g_usleep(10000);
     EXPECT_EQ(1, h.stats().cancels);
+    EXPECT_FALSE(h.busy()) << "the abandoned login never ended";
     // The terminal is usable again at once.
     r = run_scenario(R"(
 LOGIN nai=alice@uni-a.test password=wrong image=tiny op=1
