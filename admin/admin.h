@@ -50,6 +50,16 @@ void admin_errorf(const struct sdvm_admin *adm, const char *fmt, ...)
 /* Print "usage: sdvm-admin <command> <args>" on stderr; returns ADMIN_EXIT_USAGE. */
 int admin_usage(const struct sdvm_admin *adm);
 
+/*
+ * For commands whose only option is --parsable (-p) and which take no argument: true and
+ * *parsable, or false on anything else (the caller returns admin_usage()).
+ */
+bool admin_parsable_only(int argc, char **argv, bool *parsable);
+
+/* The image catalog of the configuration's ImagesDir; NULL after saying why. */
+struct sdvm_catalog *admin_load_catalog(const struct sdvm_admin *adm,
+                                        const struct sdvm_config *cfg);
+
 /* Human-readable byte count ("1.5 GiB") into buf. */
 const char *admin_format_size(unsigned long long bytes, char *buf, size_t size);
 

@@ -17,18 +17,8 @@ in_use_text(int in_use)
 int
 sdvm_admin_cmd_disks(struct sdvm_admin *adm, int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"parsable", no_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
-    };
     bool parsable = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "p", options, NULL)) != -1) {
-        if (c != 'p')
-            return admin_usage(adm);
-        parsable = true;
-    }
-    if (optind != argc)
+    if (!admin_parsable_only(argc, argv, &parsable))
         return admin_usage(adm);
     const struct sdvm_config *cfg = admin_config(adm);
     if (!cfg)

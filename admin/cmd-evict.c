@@ -119,13 +119,9 @@ sdvm_admin_cmd_evict(struct sdvm_admin *adm, int argc, char **argv)
     const struct sdvm_config *cfg = admin_config(adm);
     if (!cfg)
         return ADMIN_EXIT_CONFIG;
-    sdvm_catalog *cat = NULL;
-    int r = sdvm_catalog_load(cfg->paths.images_dir, &cat);
-    if (r < 0) {
-        admin_errorf(adm, "cannot read the images directory %s: %s", cfg->paths.images_dir,
-                     strerror(-r));
+    sdvm_catalog *cat = admin_load_catalog(adm, cfg);
+    if (!cat)
         return ADMIN_EXIT_FAILED;
-    }
     const struct sdvm_image_info *img = NULL;
     if (image_id) {
         img = sdvm_catalog_find(cat, image_id);
@@ -149,7 +145,7 @@ sdvm_admin_cmd_evict(struct sdvm_admin *adm, int argc, char **argv)
     }
 
     sdvm_store *st = NULL;
-    r = sdvm_store_new_from_config(cfg, &st);
+    int r = sdvm_store_new_from_config(cfg, &st);
     if (r < 0) {
         admin_errorf(adm, "cannot open the disk store %s: %s", cfg->paths.users_dir, strerror(-r));
         sdvm_catalog_free(cat);

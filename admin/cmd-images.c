@@ -10,30 +10,16 @@
 int
 sdvm_admin_cmd_images(struct sdvm_admin *adm, int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"parsable", no_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
-    };
     bool parsable = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "p", options, NULL)) != -1) {
-        if (c != 'p')
-            return admin_usage(adm);
-        parsable = true;
-    }
-    if (optind != argc)
+    if (!admin_parsable_only(argc, argv, &parsable))
         return admin_usage(adm);
     const struct sdvm_config *cfg = admin_config(adm);
     if (!cfg)
         return ADMIN_EXIT_CONFIG;
 
-    sdvm_catalog *cat = NULL;
-    int r = sdvm_catalog_load(cfg->paths.images_dir, &cat);
-    if (r < 0) {
-        admin_errorf(adm, "cannot read the images directory %s: %s", cfg->paths.images_dir,
-                     strerror(-r));
+    sdvm_catalog *cat = admin_load_catalog(adm, cfg);
+    if (!cat)
         return ADMIN_EXIT_FAILED;
-    }
     size_t n = sdvm_catalog_count(cat);
     if (!parsable)
         printf("%-20s %-28s %-10s %-7s %-10s %s\n", "ID", "NAME", "OSTYPE", "DEFAULT", "SIZE",

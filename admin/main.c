@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "sdvm/catalog.h"
 #include "sdvm/log.h"
 
 #ifndef SDVM_VERSION
@@ -62,6 +63,36 @@ admin_errorf(const struct sdvm_admin *adm, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+bool
+admin_parsable_only(int argc, char **argv, bool *parsable)
+{
+    static const struct option options[] = {
+        {"parsable", no_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    *parsable = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "p", options, NULL)) != -1) {
+        if (c != 'p')
+            return false;
+        *parsable = true;
+    }
+    return optind == argc;
+}
+
+sdvm_catalog *
+admin_load_catalog(const struct sdvm_admin *adm, const struct sdvm_config *cfg)
+{
+    sdvm_catalog *cat = NULL;
+    int r = sdvm_catalog_load(cfg->paths.images_dir, &cat);
+    if (r < 0) {
+        admin_errorf(adm, "cannot read the images directory %s: %s", cfg->paths.images_dir,
+                     strerror(-r));
+        return NULL;
+    }
+    return cat;
 }
 
 int
