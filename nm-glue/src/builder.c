@@ -117,20 +117,12 @@ sdvm_nm_common_suffix(const char *const *names)
     return g_strjoinv(".", first + (n - common));
 }
 
+/* NetworkManager's 802-1x.eap names are the profile's own ("ttls", "peap", "pwd"). */
 static const char *
 eap_name(enum sdvm_eap_method m)
 {
-    switch (m) {
-    case SDVM_EAP_TTLS:
-        return "ttls";
-    case SDVM_EAP_PEAP:
-        return "peap";
-    case SDVM_EAP_PWD:
-        return "pwd";
-    case SDVM_EAP_NONE:
-        break;
-    }
-    return NULL;
+    const char *name = sdvm_eap_method_to_string(m); /* "none" for anything else */
+    return strcmp(name, "none") == 0 ? NULL : name;
 }
 
 /* Phase 2: which property and value. TTLS: phase2-auth is non-EAP inner, phase2-autheap is
