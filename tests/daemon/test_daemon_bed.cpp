@@ -444,6 +444,28 @@ TEST_F(OnTheBed, SdvmdKilledDuringASessionLeavesNothingBehindAfterItsRestart)
     EXPECT_TRUE(r.ok) << r.report();
 }
 
+TEST_F(OnTheBed, SdvmdKilledDuringThe8021xExchangeLeavesNothingBehindAfterItsRestart)
+{
+    bed("hostapd stop"); // the exchange never ends: the login sits in CONNECTING_WIRED
+    Recorder rec;
+    ASSERT_EQ(0, rec.connect());
+    uint64_t op = 0;
+    ASSERT_EQ(0, sdvm_login_start(rec.ctx(), env("SDVM_BED_ALICE").c_str(),
+                                  env("SDVM_BED_ALICE_PASSWORD").c_str(), "tiny", &op));
+    ASSERT_TRUE(rec.wait_for(2, 10000)); // CHECKING_REALM, CONNECTING_WIRED
+    ASSERT_TRUE(wait_until([] { return !our_connections().empty(); }, 5000))
+        << "the login's connection never reached NetworkManager";
+    daemon_->kill_hard();
+    rec.disconnect_and_free();
+    EXPECT_FALSE(our_connections().empty()) << "a crash cannot clean up by itself";
+    bed("hostapd start");
+    ASSERT_TRUE(daemon_->start());
+    EXPECT_TRUE(wait_until([] { return our_connections().empty(); }, 10000))
+        << "the half-done login's connection outlived sdvmd's restart";
+    ScenarioResult r = run_scenario(kGoodLogin, bed_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+}
+
 TEST(CatOnTheBed, AVisitorRealmFromTheCatDatabaseLogsIn)
 {
     if (env("SDVM_BED_STATE").empty() || getuid() != 0)
