@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pci.h"
+#include "sysfs.h"
 
 const char *
 host_proc_root(void)
@@ -30,20 +31,6 @@ read_text(const char *path, char **out)
     if (!g_file_get_contents(path, out, NULL, &err))
         return g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? -ENOENT : -EIO;
     return 0;
-}
-
-static int
-write_text(const char *path, const char *value)
-{
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    size_t len = strlen(value);
-    ssize_t w = write(fd, value, len);
-    int r = w < 0 ? -errno : ((size_t)w != len ? -EIO : 0);
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    return r;
 }
 
 int
@@ -99,7 +86,7 @@ host_hugepages_write(unsigned kib, unsigned nr)
     g_autofree char *p = pool_path(kib, "nr_hugepages");
     char buf[32];
     snprintf(buf, sizeof(buf), "%u", nr);
-    return write_text(p, buf);
+    return sysfs_write(p, buf);
 }
 
 static void
@@ -109,8 +96,8 @@ compact(void)
     g_autofree char *comp = g_build_filename(host_proc_root(), "sys/vm/compact_memory", NULL);
     sync();
     /* Best effort: either knob may be absent (kernel without compaction). */
-    (void)write_text(drop, "3");
-    (void)write_text(comp, "1");
+    (void)sysfs_write(drop, "3");
+    (void)sysfs_write(comp, "1");
 }
 
 int

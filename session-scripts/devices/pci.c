@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pci.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,20 +157,6 @@ pci_dmi_product_name(struct udev *udev, char **error)
 }
 
 static int
-write_file(const char *path, const char *value)
-{
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    size_t len = strlen(value);
-    ssize_t w = write(fd, value, len);
-    int r = w < 0 ? -errno : ((size_t)w != len ? -EIO : 0);
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    return r;
-}
-
-static int
 write_attr(struct udev *udev, const char *address, const char *attr, const char *value,
            char **error)
 {
@@ -180,7 +167,7 @@ write_attr(struct udev *udev, const char *address, const char *attr, const char 
     }
     g_autofree char *path = g_build_filename(udev_device_get_syspath(dev), attr, NULL);
     udev_device_unref(dev);
-    int r = write_file(path, value);
+    int r = sysfs_write(path, value);
     if (r < 0)
         *error =
             g_strdup_printf("%s: writing '%s' to %s: %s", address, value, attr, g_strerror(-r));
@@ -242,7 +229,7 @@ unbind_current(struct udev *udev, const char *address, int timeout_ms, char **er
 static int
 probe(const char *address, char **error)
 {
-    int r = write_file("/sys/bus/pci/drivers_probe", address);
+    int r = sysfs_write("/sys/bus/pci/drivers_probe", address);
     if (r < 0)
         *error = g_strdup_printf("%s: writing to /sys/bus/pci/drivers_probe: %s", address,
                                  g_strerror(-r));
@@ -341,7 +328,7 @@ pci_console_bind(struct udev *udev, const char *sysname, bool bind, char **error
     }
     g_autofree char *path = g_build_filename(udev_device_get_syspath(dev), "bind", NULL);
     udev_device_unref(dev);
-    int r = write_file(path, bind ? "1" : "0");
+    int r = sysfs_write(path, bind ? "1" : "0");
     if (r < 0)
         *error = g_strdup_printf("%s: writing %d to bind: %s", sysname, bind, g_strerror(-r));
     return r;
