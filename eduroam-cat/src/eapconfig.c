@@ -131,6 +131,21 @@ int_of(struct parse_state *st, const xmlNode *n)
     return out;
 }
 
+/* Append s to a NULL-terminated vector of n strings (taking it); false (s freed) on OOM. */
+static bool
+strv_append(char ***v, size_t *n, char *s)
+{
+    char **grown = realloc(*v, (*n + 2) * sizeof(char *));
+    if (!grown) {
+        free(s);
+        return false;
+    }
+    *v = grown;
+    grown[(*n)++] = s;
+    grown[*n] = NULL;
+    return true;
+}
+
 static void
 warn(struct parse_state *st, struct sdvm_cat_provider *p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -152,15 +167,10 @@ warn(struct parse_state *st, struct sdvm_cat_provider *p, const char *fmt, ...)
         free(msg);
         return;
     }
-    char **w = realloc(p->warnings, (p->n_warnings + 2) * sizeof(char *));
-    if (!w) {
-        free(msg);
+    if (!strv_append(&p->warnings, &p->n_warnings, msg)) {
         st->oom = true;
         return;
     }
-    p->warnings = w;
-    w[p->n_warnings++] = msg;
-    w[p->n_warnings] = NULL;
     log_debugf("eap-config: %s", msg);
 }
 
@@ -281,15 +291,10 @@ parse_server_side(struct parse_state *st, struct sdvm_cat_provider *p, size_t mi
                 free(id);
                 continue;
             }
-            char **v = realloc(m->server_ids, (m->n_server_ids + 2) * sizeof(char *));
-            if (!v) {
-                free(id);
+            if (!strv_append(&m->server_ids, &m->n_server_ids, id)) {
                 st->oom = true;
                 return;
             }
-            m->server_ids = v;
-            v[m->n_server_ids++] = id;
-            v[m->n_server_ids] = NULL;
         }
     }
 }
