@@ -43,8 +43,6 @@ struct login {
     enum phase phase;
     bool cancelled;
     gint64 started_at;
-    gint64 authenticated_at;
-    gint64 guest_started_at;
 };
 
 struct sdvmd {
@@ -281,7 +279,6 @@ start_guest(sdvmd *d)
 {
     struct login *l = d->login;
     l->phase = PHASE_GUEST;
-    l->guest_started_at = g_get_monotonic_time();
     /* The machine choice comes from sdvm.conf [Guest]; options may add or override. */
     g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINE=%s", d->config->guest.machine));
@@ -366,7 +363,7 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
         fail_login(d, failure, detail);
         return;
     }
-    l->authenticated_at = g_get_monotonic_time();
+    gint64 authenticated_at = g_get_monotonic_time();
     sdvmd_throttle_record(d->throttle, SDVM_FAILURE_NONE, now_ms());
 
     /* Authenticated: now the user id and the user's own disk. */
@@ -392,7 +389,7 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
               " ms, disk %" G_GUINT64_FORMAT " us",
               nai_for_log(l), l->user_id, l->image_id, result.disk_path,
               result.created ? "created" : "reused", result.evicted,
-              (uint64_t)((l->authenticated_at - l->started_at) / 1000),
+              (uint64_t)((authenticated_at - l->started_at) / 1000),
               (uint64_t)(g_get_monotonic_time() - disk_start));
     sdvm_store_result_clear(&result);
 

@@ -175,9 +175,3 @@ sdvmd_guest_free(sdvmd_guest *g)
     close_output(g);
     g_free(g);
 }
-
-pid_t
-sdvmd_guest_pid(const sdvmd_guest *g)
-{
-    return g->pid;
-}

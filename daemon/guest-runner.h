@@ -39,6 +39,5 @@ sdvmd_guest *sdvmd_guest_start(const struct sdvmd_guest_params *params, sdvmd_gu
 void sdvmd_guest_stop(sdvmd_guest *guest);
 /* Frees; if still running, stops it and waits for it (bounded). NULL is accepted. */
 void sdvmd_guest_free(sdvmd_guest *guest);
-pid_t sdvmd_guest_pid(const sdvmd_guest *guest);
 
 #endif

@@ -338,18 +338,6 @@ sdvmd_client_close(sdvmd_client *c)
     watch_client(c);
 }
 
-uid_t
-sdvmd_client_uid(const sdvmd_client *c)
-{
-    return c->cred.uid;
-}
-
-pid_t
-sdvmd_client_pid(const sdvmd_client *c)
-{
-    return c->cred.pid;
-}
-
 unsigned
 sdvmd_server_client_count(const sdvmd_server *s)
 {

@@ -51,8 +51,6 @@ int sdvmd_client_send(sdvmd_client *client, const struct sdvm_ipc_msg *event);
 void sdvmd_server_broadcast(sdvmd_server *server, const struct sdvm_ipc_msg *event);
 /* Drop the client (after flushing what is queued); disconnected() follows from the loop. */
 void sdvmd_client_close(sdvmd_client *client);
-uid_t sdvmd_client_uid(const sdvmd_client *client);
-pid_t sdvmd_client_pid(const sdvmd_client *client);
 unsigned sdvmd_server_client_count(const sdvmd_server *server);
 
 #endif
