@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child-env.h"
+#include "child.h"
 #include "sdvm/log.h"
 
 /* Three deaths within this long of their start means the theme cannot run: use the fallback. */
@@ -123,17 +123,7 @@ kill_and_reap(sdvmd_greeter *g)
     if (!g->pid)
         return;
     clear_source(&g->child_watch);
-    kill(g->pid, SIGTERM);
-    int status;
-    for (int waited = 0; waited < KILL_GRACE_MS; waited += 10) {
-        if (waitpid(g->pid, &status, WNOHANG) == g->pid)
-            goto reaped;
-        usleep(10000);
-    }
-    kill(g->pid, SIGKILL);
-    waitpid(g->pid, &status, 0);
-reaped:
-    g_spawn_close_pid(g->pid);
+    sdvmd_child_stop(g->pid, KILL_GRACE_MS);
     g->pid = 0;
 }
 

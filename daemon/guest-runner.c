@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child-env.h"
+#include "child.h"
 #include "sdvm/guest-exit.h"
 #include "sdvm/log.h"
 
@@ -158,19 +158,7 @@ sdvmd_guest_free(sdvmd_guest *g)
     if (g->pid) {
         if (g->child_watch)
             g_source_remove(g->child_watch);
-        kill(g->pid, SIGTERM);
-        int status;
-        int waited = 0;
-        while (waitpid(g->pid, &status, WNOHANG) != g->pid) {
-            if (waited >= STOP_GRACE_MS) {
-                kill(g->pid, SIGKILL);
-                waitpid(g->pid, &status, 0);
-                break;
-            }
-            usleep(10000);
-            waited += 10;
-        }
-        g_spawn_close_pid(g->pid);
+        sdvmd_child_stop(g->pid, STOP_GRACE_MS);
     }
     close_output(g);
     g_free(g);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "child-env.h"
+#include "child.h"
 
 #include <glib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 char **
 sdvmd_child_env_new(const char *path)
@@ -28,4 +31,20 @@ sdvmd_child_env_add(char **env, const char *const *entries)
         env = g_environ_setenv(env, name, eq + 1, TRUE);
     }
     return env;
+}
+
+void
+sdvmd_child_stop(GPid pid, unsigned grace_ms)
+{
+    int status;
+    kill(pid, SIGTERM);
+    for (unsigned waited = 0; waitpid(pid, &status, WNOHANG) != pid; waited += 10) {
+        if (waited >= grace_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        usleep(10000);
+    }
+    g_spawn_close_pid(pid);
 }
