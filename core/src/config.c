@@ -350,6 +350,10 @@ apply_value(struct sdvm_config *c, const struct key_desc *d, const char *string,
         g_auto(GStrv) argv = NULL;
         if (!*string)
             return g_strdup("must not be empty");
+        /* A control character (a stray CR at the end of the file, say) would not survive
+         * being written back and read again, and has no business in a command line. */
+        if (has_control(string))
+            return g_strdup("contains a control character");
         if (!g_shell_parse_argv(string, NULL, &argv, NULL))
             return g_strdup_printf("\"%s\" is not a valid command line", string);
         if ((err = check_path(argv[0])))
@@ -592,7 +596,9 @@ parse_data(const char *name, const char *data, size_t len, struct sdvm_config **
         g_autoptr(GError) verr = NULL;
         g_autofree char *string = g_key_file_get_string(kf, d->section, d->key, &verr);
         g_auto(GStrv) list = NULL;
-        if (string && is_list_type(d->type)) {
+        /* g_key_file_get_string() can return a value *and* set verr (an invalid escape):
+         * asking for the list then would set verr a second time. */
+        if (string && !verr && is_list_type(d->type)) {
             list = g_key_file_get_string_list(kf, d->section, d->key, NULL, &verr);
             if (!list && !verr)
                 list = g_new0(char *, 1);

@@ -1,5 +1,6 @@
 // sdvm.conf: defaults, every key read, and errors that name the file, the line and the key.
 #include <gtest/gtest.h>
+#include <glib.h>
 
 #include <cerrno>
 #include <map>
@@ -215,6 +216,8 @@ TEST(Config, ErrorsNameFileLineAndKey)
         {"[Greeter]\nCommand=sdvm-greeter\n", 2, "Greeter", "Command", "not an absolute path"},
         {"[Greeter]\nCommand=/usr/bin/x 'unclosed\n", 2, "Greeter", "Command",
          "not a valid command line"},
+        {"[Greeter]\nCommand=/usr/bin/x\x7f\n", 2, "Greeter", "Command", "control character"},
+        {"[Greeter]\nCommand=/usr/bin/x --a\r", 2, "Greeter", "Command", "control character"},
         {"[Greeter]\nTheme=../../etc\n", 2, "Greeter", "Theme", "not a valid name"},
         {"[Greeter]\nThemeDirs=\n", 2, "Greeter", "ThemeDirs", "at least one"},
         {"[Greeter]\nThemeDirs=/a;relative\n", 2, "Greeter", "ThemeDirs", "not an absolute"},
@@ -256,6 +259,25 @@ TEST(Config, ErrorsNameFileLineAndKey)
         }
         EXPECT_NE(std::string::npos, msg.find(c.message_part)) << msg;
     }
+}
+
+// An invalid escape in a list value is one error, reported once: GLib warns (fatal here)
+// when a GError is set twice, which the fuzzer found.
+TEST(Config, BadEscapeInListIsOneError)
+{
+    GLogLevelFlags old = g_log_set_always_fatal(
+        (GLogLevelFlags)(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL));
+    for (const char *text : {"[Greeter]\nKeyboardLayouts=a\\q\n",
+                             "[Greeter]\nThemeDirs=/a;\\x\n",
+                             "[Greeter]\nPowerActions=reboot;\\\n"}) {
+        SCOPED_TRACE(text);
+        Loaded l;
+        Load(text, l, "x.conf");
+        EXPECT_EQ(-EINVAL, l.r);
+        ASSERT_NE(nullptr, l.err);
+        EXPECT_EQ(2u, l.err->line);
+    }
+    g_log_set_always_fatal(old);
 }
 
 TEST(Config, FirstErrorInFileOrderAndCrLf)
