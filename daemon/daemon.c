@@ -21,7 +21,6 @@
 #include "throttle.h"
 
 #define DEFAULT_GREETER_EXIT_TIMEOUT_MS 5000
-#define GREETER_RESTART_DELAY_MS 500
 
 /* Where one login is. Each phase has exactly one thing that moves it on. */
 enum phase {
@@ -48,8 +47,6 @@ struct login {
 struct sdvmd {
     struct sdvm_config *config;
     struct sdvmd_options options;
-    char **greeter_args;
-    char **greeter_env;
     char **run_guest_args;
     char **run_guest_env;
 
@@ -565,8 +562,6 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
     d->net = net;
     if (options)
         d->options = *options;
-    d->greeter_args = g_strdupv((char **)d->options.greeter_args);
-    d->greeter_env = g_strdupv((char **)d->options.greeter_env);
     d->run_guest_args = g_strdupv((char **)d->options.run_guest_args);
     d->run_guest_env = g_strdupv((char **)d->options.run_guest_env);
     net->events.stage = on_net_stage;
@@ -616,34 +611,9 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
     }
 
     if (!d->options.no_greeter) {
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        g_ptr_array_add(argv, config->greeter.command);
-        if (config->source) { /* the greeter reads [Greeter] (theme, platform) itself */
-            g_ptr_array_add(argv, (gpointer) "--config");
-            g_ptr_array_add(argv, config->source);
-        }
-        for (char **a = d->greeter_args; a && *a; a++)
-            g_ptr_array_add(argv, *a);
-        g_ptr_array_add(argv, NULL);
-        g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(env, g_strdup_printf("SDVM_SOCKET=%s", config->paths.socket));
-        for (char **e = d->greeter_env; e && *e; e++)
-            g_ptr_array_add(env, g_strdup(*e));
-        g_ptr_array_add(env, NULL);
-        g_autofree char *home = g_build_filename(config->paths.state_dir, "greeter", NULL);
-        /* Next to the socket: /run/sdvm/greeter normally, inside the demo's dir in the demo. */
-        g_autofree char *run_dir = g_path_get_dirname(config->paths.socket);
-        g_autofree char *runtime = g_build_filename(run_dir, "greeter", NULL);
-        struct sdvmd_greeter_params gp = {
-            .argv = (const char *const *)argv->pdata,
-            .user = config->greeter.user,
-            .home = home,
-            .runtime_dir = runtime,
-            .env = (const char *const *)env->pdata,
-            .vt = d->options.greeter_vt,
-            .restart_delay_ms = GREETER_RESTART_DELAY_MS,
-        };
-        d->greeter = sdvmd_greeter_new(&gp, on_greeter_exited, d);
+        d->greeter = sdvmd_greeter_new_from_config(config, d->options.greeter_args,
+                                                   d->options.greeter_env,
+                                                   d->options.greeter_vt, on_greeter_exited, d);
         if (!d->greeter) {
             r = -errno;
             *error = g_strdup_printf("cannot set up the greeter: %s", strerror(errno));
@@ -685,8 +655,6 @@ sdvmd_free(sdvmd *d)
     if (d->net)
         d->net->ops->free(d->net);
     sdvm_config_free(d->config);
-    g_strfreev(d->greeter_args);
-    g_strfreev(d->greeter_env);
     g_strfreev(d->run_guest_args);
     g_strfreev(d->run_guest_env);
     g_free(d);
@@ -704,7 +672,8 @@ warn_restart_needed(const struct sdvm_config *old, const struct sdvm_config *new
 {
     if (!same(old->paths.socket, new->paths.socket) || !same(old->greeter.user, new->greeter.user) ||
         !same(old->greeter.command, new->greeter.command))
-        log_warningf("reload: socket and greeter settings apply when sdvmd restarts");
+        log_warningf("reload: the socket and [Greeter] User and Command apply when sdvmd "
+                     "restarts");
     if (!same(old->network.wifi_ssid, new->network.wifi_ssid) ||
         old->network.use_wired != new->network.use_wired ||
         old->network.use_wifi != new->network.use_wifi ||
@@ -755,6 +724,8 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
                                          config->login.throttle_base_s,
                                          config->login.throttle_max_s);
         sdvmd_power_set_allowed(d->power, config->greeter.power_actions);
+        if (d->greeter)
+            sdvmd_greeter_reconfigure(d->greeter, config); /* for its next start */
         sdvm_config_free(old);
     }
     log_infof("reloaded: %zu images, %zu local realms, %zu CAT realms",

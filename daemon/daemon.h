@@ -23,7 +23,7 @@ typedef struct sdvmd sdvmd;
 
 struct sdvmd_options {
     bool no_greeter;                   /* do not start a greeter (tests, the headless demo) */
-    const char *const *greeter_args;   /* appended to [Greeter] Command (e.g. the theme dir) */
+    const char *const *greeter_args;   /* after the [Greeter] values (an option given again wins) */
     const char *const *greeter_env;    /* extra NAME=value for the greeter */
     const char *const *run_guest_args; /* e.g. "--dry-run" */
     const char *const *run_guest_env;  /* e.g. "QEMU_ACCEL=tcg" for a TCG-only demo */
@@ -42,8 +42,9 @@ void sdvmd_free(sdvmd *daemon);
 
 /*
  * SIGHUP: take a freshly read configuration (ownership passes; NULL = keep the current one),
- * re-read the image catalog and the realm sources, and tell clients. Socket, greeter and
- * network settings apply at the next start (a warning says so). On failure the daemon keeps
+ * re-read the image catalog and the realm sources, and tell clients. The socket, [Greeter]
+ * User and Command and the network settings apply at the next start of sdvmd (a warning says
+ * so), the other [Greeter] values when the greeter next starts. On failure the daemon keeps
  * serving with what it had. 0 or -errno; *error explains (free()).
  */
 int sdvmd_reload(sdvmd *daemon, struct sdvm_config *config, char **error);

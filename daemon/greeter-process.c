@@ -21,11 +21,14 @@
 #define CRASH_WINDOW_US (10 * G_USEC_PER_SEC)
 #define CRASHES_BEFORE_FALLBACK 3
 #define KILL_GRACE_MS 2000
+/* After an unexpected exit, under sdvmd. */
+#define RESTART_DELAY_MS 500
 
 enum state { STOPPED, SUPERVISED, RELEASED };
 
 struct sdvmd_greeter {
     char **argv;
+    char **config_args; /* the [Greeter] values, between argv[0] and the rest; may be NULL */
     char **extra_env;
     char *user;
     char *home;
@@ -108,6 +111,77 @@ sdvmd_greeter_new(const struct sdvmd_greeter_params *params, sdvmd_greeter_exite
     return g;
 }
 
+/* Which [Greeter] key becomes which sdvm-greeter option; values in sdvm.conf's own text form
+ * (lists joined with ';', booleans as true or false). */
+static const struct {
+    const char *key;
+    const char *option;
+} greeter_options[] = {
+    {"Theme", "--theme"},
+    {"ThemeDirs", "--theme-dirs"},
+    {"Platform", "--default-platform"},
+    {"KeyboardLayouts", "--keyboard-layouts"}, /* empty: the greeter asks the host */
+    {"VirtualKeyboard", "--virtual-keyboard"},
+};
+
+/* One argv entry per option ("--theme=sdvm"), so no value can pass for an option of its own. */
+static char **
+config_args(const struct sdvm_config *config, const char *user)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, g_strdup_printf("--user=%s", user));
+    for (size_t i = 0; i < G_N_ELEMENTS(greeter_options); i++) {
+        g_autofree char *value = sdvm_config_get_text(config, "Greeter", greeter_options[i].key);
+        if (value && *value)
+            g_ptr_array_add(args, g_strdup_printf("%s=%s", greeter_options[i].option, value));
+    }
+    g_ptr_array_add(args, NULL);
+    return (char **)g_ptr_array_free(args, FALSE);
+}
+
+sdvmd_greeter *
+sdvmd_greeter_new_from_config(const struct sdvm_config *config, const char *const *extra_args,
+                              const char *const *extra_env, int vt,
+                              sdvmd_greeter_exited_fn exited, void *userdata)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, config->greeter.command);
+    for (const char *const *a = extra_args; a && *a; a++)
+        g_ptr_array_add(argv, (gpointer)*a);
+    g_ptr_array_add(argv, NULL);
+    g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(env, g_strdup_printf("SDVM_SOCKET=%s", config->paths.socket));
+    for (const char *const *e = extra_env; e && *e; e++)
+        g_ptr_array_add(env, g_strdup(*e));
+    g_ptr_array_add(env, NULL);
+    g_autofree char *home = g_build_filename(config->paths.state_dir, "greeter", NULL);
+    /* Next to the socket: /run/sdvm/greeter normally, inside the demo's dir in the demo. */
+    g_autofree char *run_dir = g_path_get_dirname(config->paths.socket);
+    g_autofree char *runtime = g_build_filename(run_dir, "greeter", NULL);
+    struct sdvmd_greeter_params params = {
+        .argv = (const char *const *)argv->pdata,
+        .user = config->greeter.user,
+        .home = home,
+        .runtime_dir = runtime,
+        .env = (const char *const *)env->pdata,
+        .vt = vt,
+        .restart_delay_ms = RESTART_DELAY_MS,
+    };
+    sdvmd_greeter *g = sdvmd_greeter_new(&params, exited, userdata);
+    if (g)
+        g->config_args = config_args(config, g->user);
+    return g;
+}
+
+void
+sdvmd_greeter_reconfigure(sdvmd_greeter *g, const struct sdvm_config *config)
+{
+    if (!g->config_args)
+        return;
+    g_strfreev(g->config_args);
+    g->config_args = config_args(config, g->user);
+}
+
 static void
 clear_source(guint *id)
 {
@@ -137,6 +211,7 @@ sdvmd_greeter_free(sdvmd_greeter *g)
     clear_source(&g->kill_timer);
     kill_and_reap(g);
     g_strfreev(g->argv);
+    g_strfreev(g->config_args);
     g_strfreev(g->extra_env);
     g_free(g->user);
     g_free(g->home);
@@ -231,7 +306,10 @@ spawn(sdvmd_greeter *g)
         return r;
     }
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    for (char **a = g->argv; *a; a++)
+    g_ptr_array_add(argv, g->argv[0]);
+    for (char **a = g->config_args; a && *a; a++)
+        g_ptr_array_add(argv, *a);
+    for (char **a = g->argv + 1; *a; a++)
         g_ptr_array_add(argv, *a);
     bool fallback = g->quick_crashes >= CRASHES_BEFORE_FALLBACK;
     if (fallback) {

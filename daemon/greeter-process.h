@@ -7,12 +7,17 @@
  *
  * A greeter that keeps crashing at start falls back to the embedded theme (`--fallback`),
  * so the terminal never stays black. All callbacks run on the thread-default main context.
+ *
+ * sdvmd is the one reader of sdvm.conf: the greeter gets the validated [Greeter] values as
+ * command-line options (sdvm-greeter(1)) and never opens root's configuration.
  */
 #ifndef SDVM_DAEMON_GREETER_PROCESS_H
 #define SDVM_DAEMON_GREETER_PROCESS_H
 
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include "sdvm/config.h"
 
 typedef struct sdvmd_greeter sdvmd_greeter;
 
@@ -32,6 +37,24 @@ typedef void (*sdvmd_greeter_exited_fn)(int wait_status, bool expected, void *us
 /* Returns NULL with errno set: ENOENT unknown user, ENOMEM. */
 sdvmd_greeter *sdvmd_greeter_new(const struct sdvmd_greeter_params *params,
                                  sdvmd_greeter_exited_fn exited, void *userdata);
+/*
+ * The greeter as sdvmd runs it: [Greeter] Command as [Greeter] User, with the [Greeter] values
+ * as options, then extra_args (which may override them: the last of an option given twice
+ * wins); SDVM_SOCKET and extra_env ("NAME=value") in its environment; its home under StateDir
+ * and its runtime dir next to the socket; on /dev/ttyVT (0: none). NULL with errno set, as
+ * sdvmd_greeter_new().
+ */
+sdvmd_greeter *sdvmd_greeter_new_from_config(const struct sdvm_config *config,
+                                             const char *const *extra_args,
+                                             const char *const *extra_env, int vt,
+                                             sdvmd_greeter_exited_fn exited, void *userdata);
+/*
+ * A reloaded configuration: the greeter's next start gets its [Greeter] values. User, Command
+ * and the socket stay as they were until sdvmd restarts. No effect on a greeter made by
+ * sdvmd_greeter_new().
+ */
+void sdvmd_greeter_reconfigure(sdvmd_greeter *greeter, const struct sdvm_config *config);
+
 /* Stops the process (SIGTERM, then SIGKILL) and frees. NULL is accepted. */
 void sdvmd_greeter_free(sdvmd_greeter *greeter);
 

@@ -91,7 +91,7 @@ GreeterApp::start()
     m_sessions = new SessionModel(this);
     m_users = new UserModel(this);
     m_status = new StatusController(m_settings.virtualKeyboard, this);
-    m_proxy = new GreeterProxy(m_bridge, m_sessions, m_status, m_settings.powerActions, this);
+    m_proxy = new GreeterProxy(m_bridge, m_sessions, m_status, this);
     connect(m_bridge, &SdvmBridge::imagesChanged, this,
             [this]() { m_sessions->setImages(m_bridge->images()); });
     connect(m_bridge, &SdvmBridge::connectedChanged, this, [this](bool connected) {

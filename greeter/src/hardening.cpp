@@ -163,7 +163,7 @@ dropPrivileges(const QString &user, bool testMode, QString *error)
     struct passwd *pw = getpwnam(name.constData());
     if (!pw) {
         *error = QStringLiteral("refusing to run themes as root, and the greeter user \"%1\" "
-                                "does not exist ([Greeter] User in sdvm.conf)").arg(user);
+                                "does not exist ([Greeter] User, passed as --user)").arg(user);
         return errno ? -errno : -ENOENT;
     }
     if (pw->pw_uid == 0) {

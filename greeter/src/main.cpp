@@ -18,9 +18,6 @@
 #ifndef SDVM_VERSION
 #define SDVM_VERSION "0"
 #endif
-#ifndef SDVM_SYSCONFDIR
-#error "SDVM_SYSCONFDIR must be defined by the build"
-#endif
 
 using namespace sdvm;
 
@@ -64,22 +61,22 @@ main(int argc, char *argv[])
     const QCommandLineOption reportOpt(QStringLiteral("report"),
         QStringLiteral("Test mode: write a JSON report (errors, warnings, timings) at exit."),
         QStringLiteral("file"));
-    const QCommandLineOption configOpt(QStringLiteral("config"),
-        QStringLiteral("The sdvm.conf to read [Greeter] from."), QStringLiteral("file"),
-        QStringLiteral(SDVM_SYSCONFDIR "/sdvm.conf"));
+    const QCommandLineOption userOpt(QStringLiteral("user"),
+        QStringLiteral("Started as root: become this user (default sdvm-greeter)."),
+        QStringLiteral("name"));
     const QCommandLineOption fallbackOpt(QStringLiteral("fallback"),
         QStringLiteral("Use the embedded fallback theme (sdvmd passes this after repeated crashes)."));
     const QCommandLineOption platformOpt(QStringLiteral("platform"),
         QStringLiteral("Qt platform: eglfs, linuxfb, offscreen, xcb, vnc, ..."), QStringLiteral("name"));
+    const QCommandLineOption defaultPlatformOpt(QStringLiteral("default-platform"),
+        QStringLiteral("Qt platform when neither --platform nor QT_QPA_PLATFORM names one "
+                       "(default auto: eglfs or linuxfb)."), QStringLiteral("name"));
     const QCommandLineOption layoutsOpt(QStringLiteral("keyboard-layouts"),
         QStringLiteral("Keyboard layouts, e.g. \"br;us(intl)\"."), QStringLiteral("list"));
     const QCommandLineOption vkOpt(QStringLiteral("virtual-keyboard"),
         QStringLiteral("Show the on-screen keyboard: true or false."), QStringLiteral("bool"));
-    const QCommandLineOption powerOpt(QStringLiteral("power-actions"),
-        QStringLiteral("Power actions to offer (poweroff;reboot;suspend;hibernate;hybrid-sleep)."),
-        QStringLiteral("list"));
     parser.addOptions({testMode, themeOpt, themeDirsOpt, screenshotOpt, sizeOpt, reportOpt,
-                       configOpt, fallbackOpt, platformOpt, layoutsOpt, vkOpt, powerOpt});
+                       userOpt, fallbackOpt, platformOpt, defaultPlatformOpt, layoutsOpt, vkOpt});
 
     // A first pass before Qt starts: the platform and the privilege drop must come first.
     QStringList args;
@@ -92,20 +89,20 @@ main(int argc, char *argv[])
         return ExitUsage;
     }
 
+    // Every setting comes from here: sdvmd passes sdvm.conf's [Greeter] values, already
+    // validated, and any --greeter-arg after them (the last of an option given twice wins).
     GreeterSettings settings;
     QString error;
-    if (!loadGreeterSettings(parser.value(configOpt), &settings, &error)) {
-        fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(error));
-        return ExitUsage;
-    }
+    if (parser.isSet(userOpt))
+        settings.user = parser.value(userOpt);
     if (parser.isSet(themeOpt))
         settings.theme = parser.value(themeOpt);
-    if (parser.isSet(themeDirsOpt))
-        settings.themeDirs = splitList(parser.value(themeDirsOpt));
+    if (parser.isSet(themeDirsOpt)) // folders may hold a ',': only ';' separates them
+        settings.themeDirs = parser.value(themeDirsOpt).split(QLatin1Char(';'), Qt::SkipEmptyParts);
+    if (parser.isSet(defaultPlatformOpt))
+        settings.platform = parser.value(defaultPlatformOpt);
     if (parser.isSet(layoutsOpt))
         settings.keyboardLayouts = splitList(parser.value(layoutsOpt));
-    if (parser.isSet(powerOpt))
-        settings.powerActions = splitList(parser.value(powerOpt));
     if (parser.isSet(vkOpt))
         settings.virtualKeyboard = parser.value(vkOpt) == QLatin1String("true");
 
@@ -151,9 +148,6 @@ main(int argc, char *argv[])
         }
         options.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
     }
-    for (const QString &w : std::as_const(settings.warnings))
-        fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(w));
-
     GreeterApp greeter(settings, options);
     QObject::connect(&greeter, &GreeterApp::finished, &app, [](int status) {
         QCoreApplication::exit(status);

@@ -15,21 +15,9 @@ Q_LOGGING_CATEGORY(lcProxy, "sdvm.greeter.login", QtInfoMsg)
 namespace sdvm {
 
 GreeterProxy::GreeterProxy(SdvmBridge *bridge, SessionModel *sessions, StatusController *status,
-                           const QStringList &allowedPower, QObject *parent)
+                           QObject *parent)
     : QObject(parent), m_bridge(bridge), m_sessions(sessions), m_status(status)
 {
-    for (const QString &a : allowedPower) {
-        if (a == QLatin1String("poweroff"))
-            m_allowed |= SDVM_POWER_OFF;
-        else if (a == QLatin1String("reboot"))
-            m_allowed |= SDVM_POWER_REBOOT;
-        else if (a == QLatin1String("suspend"))
-            m_allowed |= SDVM_POWER_SUSPEND;
-        else if (a == QLatin1String("hibernate"))
-            m_allowed |= SDVM_POWER_HIBERNATE;
-        else if (a == QLatin1String("hybrid-sleep"))
-            m_allowed |= SDVM_POWER_HYBRID_SLEEP;
-    }
     connect(bridge, &SdvmBridge::connectedChanged, this, [this](bool connected) {
         refresh();
         Q_EMIT connectedChanged();
@@ -63,7 +51,7 @@ GreeterProxy::refresh()
     m_hostName = m_bridge->hostName();
     if (m_hostName.isEmpty())
         m_hostName = QSysInfo::machineHostName();
-    m_power = m_bridge->powerAvailable() & m_allowed;
+    m_power = m_bridge->powerAvailable();
     if (m_hostName != oldHost)
         Q_EMIT hostNameChanged(m_hostName);
     const unsigned diff = m_power ^ oldPower;

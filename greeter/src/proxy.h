@@ -5,7 +5,6 @@
 
 #include <QObject>
 #include <QString>
-#include <QStringList>
 
 #include "bridge.h"
 
@@ -25,9 +24,10 @@ class GreeterProxy : public QObject
     Q_PROPERTY(bool canHybridSleep READ canHybridSleep NOTIFY canHybridSleepChanged)
     Q_PROPERTY(bool isConnected READ isConnected NOTIFY connectedChanged)
 public:
-    // allowedPower: sdvm.conf [Greeter] PowerActions ("poweroff", "reboot", ...).
+    // The power actions offered are the login service's mask: sdvmd has already applied
+    // sdvm.conf [Greeter] PowerActions to what logind allows.
     GreeterProxy(SdvmBridge *bridge, SessionModel *sessions, StatusController *status,
-                 const QStringList &allowedPower, QObject *parent = nullptr);
+                 QObject *parent = nullptr);
 
     QString hostName() const;
     bool canPowerOff() const { return m_power & SDVM_POWER_OFF; }
@@ -72,7 +72,6 @@ private:
     SdvmBridge *m_bridge;
     SessionModel *m_sessions;
     StatusController *m_status;
-    unsigned m_allowed = 0;
     unsigned m_power = 0;
     QString m_hostName;
     QString m_user;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The greeter's settings: sdvm.conf [Greeter] overridden by the command line.
+// The greeter's settings, all from its command line. sdvmd, the one reader of sdvm.conf, passes
+// the validated [Greeter] values as options (see sdvm-greeter(1)); the greeter, which runs other
+// people's QML, never opens root's configuration.
 #pragma once
 
 #include <QString>
@@ -7,16 +9,16 @@
 
 namespace sdvm {
 
+// Default theme folders: our own, then SDDM's.
+QStringList defaultThemeDirs();
+
 struct GreeterSettings {
-    QString configPath;          // the sdvm.conf that was read ("" if none)
-    QString user = QStringLiteral("sdvm-greeter");
+    QString user = QStringLiteral("sdvm-greeter"); // --user: who to become when started as root
     QString theme = QStringLiteral("sdvm"); // a name (searched in themeDirs) or a folder
-    QStringList themeDirs;
-    QString platform = QStringLiteral("auto"); // auto, eglfs, linuxfb, offscreen, xcb, vnc, ...
+    QStringList themeDirs = defaultThemeDirs();
+    QString platform = QStringLiteral("auto"); // --default-platform: auto, eglfs, linuxfb, ...
     bool virtualKeyboard = false;
     QStringList keyboardLayouts; // XKB "layout" or "layout(variant)"; empty: ask localed
-    QStringList powerActions = {QStringLiteral("poweroff"), QStringLiteral("reboot")};
-    QStringList warnings;        // problems found in the file (the greeter still starts)
 };
 
 // What decides the Qt platform plugin.
@@ -34,24 +36,10 @@ struct PlatformChoice {
     QString name;        // for QT_QPA_PLATFORM; "" leaves Qt's own default
     bool fbDrm = false;  // linuxfb on DRM dumb buffers (QT_QPA_FB_DRM=1)
 };
-// The command line, then QT_QPA_PLATFORM, then sdvm.conf's Platform, where "auto" means eglfs
-// (DRM/KMS through EGL), or linuxfb when there is no EGL or no DRM device. In test mode the
-// default is a window on the desktop, or offscreen without a display or for a screenshot.
+// --platform, then QT_QPA_PLATFORM, then the configured default (--default-platform, which
+// sdvmd sets from [Greeter] Platform), where "auto" means eglfs (DRM/KMS through EGL), or
+// linuxfb when there is no EGL or no DRM device. In test mode the default is a window on the
+// desktop, or offscreen without a display or for a screenshot.
 PlatformChoice choosePlatform(const PlatformProbe &probe, const QString &configured);
-
-// Default theme folders: our own, then SDDM's.
-QStringList defaultThemeDirs();
-
-// Read the [Greeter] section of an sdvm.conf (GLib key-file syntax: '#' comments, ';' lists,
-// \s \n \t \r \\ \; escapes). A missing file is not an error (defaults apply). Returns false
-// with *error set ("FILE:LINE: message") only when the file exists but cannot be read.
-// Unknown keys and bad values become warnings: sdvmd's own parser is the authority and has
-// already refused a broken file before starting the greeter.
-bool loadGreeterSettings(const QString &path, GreeterSettings *settings, QString *error);
-
-// Split a key-file list value into its items (unescaping, dropping empty items).
-QStringList splitKeyFileList(const QString &raw);
-// Unescape a key-file string value.
-QString unescapeKeyFileValue(const QString &raw);
 
 } // namespace sdvm

@@ -1,5 +1,6 @@
 // The greeter supervisor: runs the greeter as the unprivileged user, restarts it within a
-// second when it dies, stops supervising when released, falls back after repeated crashes.
+// second when it dies, stops supervising when released, falls back after repeated crashes,
+// and hands it sdvm.conf's [Greeter] values on its command line (never the file).
 // Needs root (to switch users); skipped otherwise.
 #include <gtest/gtest.h>
 
@@ -8,12 +9,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "greeter-process.h"
+#include "sdvm/config.h"
 }
 
 namespace {
@@ -185,4 +191,119 @@ TEST_F(GreeterProcess, RepeatedCrashesAtStartFallBackToTheEmbeddedTheme)
     ASSERT_GT(pid, 0) << "greeter not running after falling back";
     EXPECT_NE(std::string::npos, cmdline(pid).find("--fallback")) << cmdline(pid);
     sdvmd_greeter_free(g);
+}
+
+namespace {
+std::vector<std::string>
+lines_of(const std::string &path)
+{
+    std::ifstream f(path);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(f, line);)
+        out.push_back(line);
+    return out;
+}
+
+// NUL-separated NAME=value entries of a process.
+std::vector<std::string>
+environ_of(pid_t pid)
+{
+    std::ifstream f("/proc/" + std::to_string(pid) + "/environ");
+    std::vector<std::string> out;
+    for (std::string entry; std::getline(f, entry, '\0');)
+        out.push_back(entry);
+    return out;
+}
+
+void
+write_file(const std::string &path, const std::string &text, mode_t mode)
+{
+    std::ofstream(path) << text;
+    chmod(path.c_str(), mode);
+}
+} // namespace
+
+TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
+{
+    // A stand-in greeter that writes down its arguments (one a line), then sleeps.
+    std::string d = dir;
+    ASSERT_EQ(0, chmod(dir, 0755));
+    std::string seen = d + "/seen";
+    ASSERT_EQ(0, mkdir(seen.c_str(), 0755));
+    ASSERT_EQ(0, chown(seen.c_str(), getpwnam("nobody")->pw_uid, 0));
+    write_file(d + "/greeter",
+               "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + seen + "/args.tmp'\n"
+               "mv '" + seen + "/args.tmp' '" + seen + "/args.'$$\nexec /bin/sleep 1000\n",
+               0755);
+    const std::string conf = d + "/sdvm.conf";
+    write_file(conf,
+               "[Paths]\nStateDir=" + d + "/state\nSocket=" + d + "/run/sdvmd.sock\n"
+               "[Greeter]\nUser=nobody\nCommand=" + d + "/greeter\nTheme=maldives\n"
+               "ThemeDirs=/opt/lab themes,2026;/usr/share/sddm/themes\nPlatform=linuxfb\n"
+               "VirtualKeyboard=true\nKeyboardLayouts=br(abnt2);us\nPowerActions=reboot\n",
+               0600);
+    sdvm_config *config = nullptr;
+    ASSERT_EQ(0, sdvm_config_load(conf.c_str(), &config, nullptr));
+    const char *extra_args[] = {"--theme=elarun", nullptr}; // sdvmd --greeter-arg
+    const char *extra_env[] = {"QT_QPA_PLATFORM=offscreen", nullptr};
+    sdvmd_greeter *g = sdvmd_greeter_new_from_config(config, extra_args, extra_env, 0,
+                                                     on_greeter_exit, &exits);
+    ASSERT_NE(nullptr, g);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    pid_t pid = sdvmd_greeter_pid(g);
+    auto args_of = [&](pid_t p) { return seen + "/args." + std::to_string(p); };
+    ASSERT_TRUE(spin([&] { return access(args_of(pid).c_str(), F_OK) == 0; }, 5000));
+
+    // Every [Greeter] value the greeter uses, in sdvm.conf's spelling; then sdvmd's own args.
+    // PowerActions is not among them: sdvmd's power mask is the policy.
+    const std::vector<std::string> want = {
+        "--user=nobody",
+        "--theme=maldives",
+        "--theme-dirs=/opt/lab themes,2026;/usr/share/sddm/themes",
+        "--default-platform=linuxfb",
+        "--keyboard-layouts=br(abnt2);us",
+        "--virtual-keyboard=true",
+        "--theme=elarun",
+    };
+    const std::vector<std::string> args = lines_of(args_of(pid));
+    EXPECT_EQ(want, args);
+    for (const std::string &a : args) {
+        EXPECT_EQ(std::string::npos, a.find("config")) << a;
+        EXPECT_EQ(std::string::npos, a.find(conf)) << a;
+    }
+    std::map<std::string, std::string> env;
+    for (const std::string &entry : environ_of(pid))
+        env[entry.substr(0, entry.find('='))] = entry.substr(entry.find('=') + 1);
+    EXPECT_EQ(d + "/run/sdvmd.sock", env["SDVM_SOCKET"]);
+    EXPECT_EQ("offscreen", env["QT_QPA_PLATFORM"]);
+    EXPECT_EQ(d + "/state/greeter", env["HOME"]);
+    EXPECT_EQ(d + "/run/greeter", env["XDG_RUNTIME_DIR"]);
+
+    // A reload: the next start gets the new values (an empty layout list is left out); the
+    // user it runs as stays until sdvmd restarts.
+    write_file(conf,
+               "[Paths]\nStateDir=" + d + "/state\nSocket=" + d + "/run/sdvmd.sock\n"
+               "[Greeter]\nUser=root\nCommand=" + d + "/greeter\nTheme=maui\n",
+               0600);
+    sdvm_config *reloaded = nullptr;
+    ASSERT_EQ(0, sdvm_config_load(conf.c_str(), &reloaded, nullptr));
+    sdvmd_greeter_reconfigure(g, reloaded);
+    kill(pid, SIGKILL);
+    ASSERT_TRUE(spin([&] { return sdvmd_greeter_pid(g) > 0 && sdvmd_greeter_pid(g) != pid; },
+                     3000));
+    pid_t again = sdvmd_greeter_pid(g);
+    ASSERT_TRUE(spin([&] { return access(args_of(again).c_str(), F_OK) == 0; }, 5000));
+    g_autofree char *sddm = sdvm_config_get_text(reloaded, "Greeter", "ThemeDirs");
+    const std::vector<std::string> want_again = {
+        "--user=nobody",
+        "--theme=maui",
+        std::string("--theme-dirs=") + sddm,
+        "--default-platform=auto",
+        "--virtual-keyboard=false",
+        "--theme=elarun",
+    };
+    EXPECT_EQ(want_again, lines_of(args_of(again)));
+    sdvmd_greeter_free(g);
+    sdvm_config_free(config);
+    sdvm_config_free(reloaded);
 }

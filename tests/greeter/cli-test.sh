@@ -1,6 +1,6 @@
 #!/bin/sh
 # sdvm-greeter's command line in test mode: screenshot, report, exit statuses, the embedded
-# fallback theme, sdvm.conf [Greeter], one view per screen.
+# fallback theme, sdvm.conf's [Greeter] values as sdvmd passes them, one view per screen.
 set -eu
 greeter=$1
 src=$2
@@ -57,14 +57,9 @@ expect_in "$out/missing.json" 'does not exist'
 # 3. sdvmd's --fallback after repeated crashes.
 run fallback 3 --test-mode --fallback --size 800x600 --screenshot "$out/fallback.png"
 
-# 4. sdvm.conf [Greeter]: theme by name from ThemeDirs.
-cat > "$out/sdvm.conf" <<CONF
-[Greeter]
-Theme=maldives
-ThemeDirs=$out/nothing-here;/usr/share/sddm/themes
-KeyboardLayouts=br;us
-CONF
-run config 0 --test-mode --config "$out/sdvm.conf" --size 800x600 \
+# 4. [Greeter] as sdvmd passes it (Theme, ThemeDirs, KeyboardLayouts): a theme by name.
+run config 0 --test-mode --theme=maldives --theme-dirs="$out/nothing-here;/usr/share/sddm/themes" \
+    --keyboard-layouts="br;us" --size 800x600 \
     --screenshot "$out/config.png" --report "$out/config.json"
 expect_in "$out/config.json" '"theme": "Maldives"'
 
@@ -90,5 +85,10 @@ expect_in "$out/vk.json" '"qmlWarnings": [
 run bad-size 1 --test-mode --size big
 run screenshot-needs-test-mode 1 --screenshot "$out/x.png"
 run unknown-option 1 --test-mode --no-such-option
+# sdvmd passes the [Greeter] values: the greeter takes no sdvm.conf to read.
+printf '[Greeter]\nTheme=maldives\n' > "$out/sdvm.conf"
+run no-config-option 1 --test-mode --config "$out/sdvm.conf" --size 800x600 \
+    --screenshot "$out/no-config.png"
+expect_in "$out/no-config-option.log" "Unknown option 'config'"
 
 echo "all passed"

@@ -99,7 +99,8 @@ public:
         qputenv("SDVM_BACKEND", "fake");
         qputenv("SDVM_FAKE_LOG", logPath.toUtf8());
         qputenv("SDVM_FAKE_DELAY_MS", "20");
-        qputenv("SDVM_FAKE_POWER", "poweroff;reboot;suspend");
+        // What sdvmd offers with the default PowerActions (logind allowing everything).
+        qputenv("SDVM_FAKE_POWER", "poweroff;reboot");
         settings.themeDirs = {};
         settings.theme = theme.isEmpty() ? QString() : themeDir(theme);
         settings.keyboardLayouts = layouts;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The greeter never runs themes as root: outside test mode, started as root, it becomes the
-# [Greeter] User, and refuses to start when that user is missing or is root itself.
+# [Greeter] User (--user, as sdvmd passes it), and refuses to start when that user is missing
+# or is root itself.
 set -eu
 greeter=$1
 out=$2
@@ -17,27 +18,22 @@ fail() {
 pid=""
 trap '[ -z "$pid" ] || kill "$pid" 2> /dev/null || true' EXIT INT TERM
 
-conf() { printf '[Greeter]\nUser=%s\nPlatform=offscreen\n' "$1" > "$out/sdvm.conf"; }
-
 # A missing user, and root itself: refused with status 4 and a sentence saying why.
-conf no-such-greeter-user
 set +e
-"$greeter" --config "$out/sdvm.conf" > "$out/missing.log" 2>&1
+"$greeter" --user no-such-greeter-user --default-platform offscreen > "$out/missing.log" 2>&1
 status=$?
 set -e
 [ "$status" = 4 ] || fail "missing user: status $status, expected 4"
 grep -q 'does not exist' "$out/missing.log" || fail "missing user: no reason given"
-conf root
 set +e
-"$greeter" --config "$out/sdvm.conf" > "$out/root.log" 2>&1
+"$greeter" --user root --default-platform offscreen > "$out/root.log" 2>&1
 status=$?
 set -e
 [ "$status" = 4 ] || fail "User=root: status $status, expected 4"
 
 # nobody: the greeter runs as nobody (real, effective and saved ids) and shows its theme.
-conf nobody
 chmod 0755 "$out"
-SDVM_BACKEND=fake "$greeter" --config "$out/sdvm.conf" --theme "$(dirname "$0")/../../themes/sdvm" \
+SDVM_BACKEND=fake "$greeter" --user nobody --default-platform offscreen --theme "$(dirname "$0")/../../themes/sdvm" \
     > "$out/nobody.log" 2>&1 &
 pid=$!
 i=0

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The greeter's parts: sdvm.conf reading, the theme's `config`, the URL interceptor, the
+// The greeter's parts: the platform choice, the theme's `config`, the URL interceptor, the
 // fallback theme, refused themes, the QtGraphicalEffects shim, network refusal, keyboard layout
 // translation, translations, the status layer's words, throttling, the SDDM contract's shape.
 #include <gtest/gtest.h>
@@ -36,71 +36,7 @@ writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &conte
 
 } // namespace
 
-// --- sdvm.conf -----------------------------------------------------------------------------
-
-TEST(Settings, ReadsGreeterSectionWithKeyFileLists)
-{
-    QTemporaryDir dir;
-    const QString path = writeFile(dir, QStringLiteral("sdvm.conf"),
-        "# comment\n"
-        "[Paths]\nThemeDirs=/not/this/section\n"
-        "[Greeter]\n"
-        "User=lab-greeter\n"
-        "Theme=maldives\n"
-        "ThemeDirs=/opt/themes;/usr/share/sddm/themes;\n"
-        "Platform=linuxfb\n"
-        "VirtualKeyboard=true\n"
-        "KeyboardLayouts=br(abnt2);us(intl)\n"
-        "PowerActions=reboot;suspend\n"
-        "Command=/usr/bin/sdvm-greeter --x\n");
-    GreeterSettings s;
-    QString error;
-    ASSERT_TRUE(loadGreeterSettings(path, &s, &error)) << qPrintable(error);
-    EXPECT_EQ(s.user, QStringLiteral("lab-greeter"));
-    EXPECT_EQ(s.theme, QStringLiteral("maldives"));
-    EXPECT_EQ(s.themeDirs, QStringList({QStringLiteral("/opt/themes"), QStringLiteral("/usr/share/sddm/themes")}));
-    EXPECT_EQ(s.platform, QStringLiteral("linuxfb"));
-    EXPECT_TRUE(s.virtualKeyboard);
-    EXPECT_EQ(s.keyboardLayouts, QStringList({QStringLiteral("br(abnt2)"), QStringLiteral("us(intl)")}));
-    EXPECT_EQ(s.powerActions, QStringList({QStringLiteral("reboot"), QStringLiteral("suspend")}));
-    EXPECT_TRUE(s.warnings.isEmpty()) << qPrintable(s.warnings.join(QLatin1Char('\n')));
-}
-
-TEST(Settings, MissingFileMeansDefaults)
-{
-    GreeterSettings s;
-    QString error;
-    ASSERT_TRUE(loadGreeterSettings(QStringLiteral("/nonexistent/sdvm.conf"), &s, &error));
-    EXPECT_EQ(s.theme, QStringLiteral("sdvm"));
-    EXPECT_EQ(s.platform, QStringLiteral("auto"));
-    EXPECT_FALSE(s.virtualKeyboard);
-    EXPECT_EQ(s.powerActions, QStringList({QStringLiteral("poweroff"), QStringLiteral("reboot")}));
-    EXPECT_EQ(s.themeDirs, defaultThemeDirs());
-}
-
-TEST(Settings, BadValuesBecomeWarningsWithLineNumbers)
-{
-    QTemporaryDir dir;
-    const QString path = writeFile(dir, QStringLiteral("sdvm.conf"),
-        "[Greeter]\nTheme=../etc\nVirtualKeyboard=maybe\nKeyboardLayouts=us;not a layout\n"
-        "PowerActions=poweroff;explode\nColour=blue\n");
-    GreeterSettings s;
-    QString error;
-    ASSERT_TRUE(loadGreeterSettings(path, &s, &error));
-    EXPECT_EQ(s.theme, QStringLiteral("sdvm")); // a path is not a theme name
-    EXPECT_FALSE(s.virtualKeyboard);
-    EXPECT_EQ(s.keyboardLayouts, QStringList({QStringLiteral("us")}));
-    EXPECT_EQ(s.powerActions, QStringList({QStringLiteral("poweroff")}));
-    ASSERT_EQ(s.warnings.size(), 5) << qPrintable(s.warnings.join(QLatin1Char('\n')));
-    EXPECT_TRUE(s.warnings[0].contains(QStringLiteral("sdvm.conf:2:")));
-    EXPECT_TRUE(s.warnings[4].contains(QStringLiteral("Colour")));
-}
-
-TEST(Settings, Escapes)
-{
-    EXPECT_EQ(unescapeKeyFileValue(QStringLiteral("a\\sb\\tc\\\\d")), QStringLiteral("a b\tc\\d"));
-    EXPECT_EQ(splitKeyFileList(QStringLiteral("a\\;b;c;;")), QStringList({QStringLiteral("a;b"), QStringLiteral("c")}));
-}
+// --- settings ------------------------------------------------------------------------------
 
 TEST(Settings, PlatformChoice)
 {
@@ -382,7 +318,7 @@ TEST(Contract, ContextPropertiesRolesAndSignatures)
                              "canHybridSleep"})
         EXPECT_GE(mo->indexOfProperty(prop), 0) << prop;
     EXPECT_EQ(sddm->property("hostName").toString(), QStringLiteral("lab-terminal-01"));
-    // [Greeter] PowerActions (default poweroff;reboot) limits what the daemon offers.
+    // What the login service offers (here the fake's SDVM_FAKE_POWER), nothing more.
     EXPECT_TRUE(sddm->property("canPowerOff").toBool());
     EXPECT_TRUE(sddm->property("canReboot").toBool());
     EXPECT_FALSE(sddm->property("canSuspend").toBool());
@@ -398,8 +334,7 @@ TEST(Contract, ContextPropertiesRolesAndSignatures)
 TEST(Contract, PowerActionsReachTheBackend)
 {
     Harness h(QStringLiteral("sdvm"));
-    h.settings.powerActions = {QStringLiteral("reboot")};
-    h.app = std::make_unique<GreeterApp>(h.settings, h.options);
+    qputenv("SDVM_FAKE_POWER", "reboot"); // the mask sdvmd would send for PowerActions=reboot
     ASSERT_TRUE(h.start());
     GreeterProxy *sddm = h.app->proxy();
     EXPECT_FALSE(sddm->canPowerOff());
