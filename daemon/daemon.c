@@ -228,22 +228,29 @@ fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
 
 static void start_greeter(sdvmd *d);
 
+/*
+ * The session is over, whether the guest ran and ended or never started (start_error: why):
+ * the user's connections go, the log and the client say why, and the greeter comes back.
+ */
 static void
-on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, void *userdata)
+end_session(sdvmd *d, enum sdvm_failure failure, uint64_t guest_ms, const char *start_error)
 {
-    sdvmd *d = userdata;
     struct login *l = d->login;
     sdvmd_guest_free(d->guest);
     d->guest = NULL;
     /* The credential leaves with the session: no connection of this user survives it. */
     d->net->ops->logout(d->net);
-    log_infof("session ended: nai=%s user=%s image=%s guest ran %" G_GUINT64_FORMAT
-              " ms, reason=%s",
-              nai_for_log(l), l->user_id, l->image_id, duration_ms,
-              sdvm_failure_to_string(failure));
+    const char *reason = sdvm_failure_to_string(failure);
+    if (start_error)
+        log_errorf("session ended: nai=%s user=%s image=%s reason=%s (%s)", nai_for_log(l),
+                   l->user_id, l->image_id, reason, start_error);
+    else
+        log_infof("session ended: nai=%s user=%s image=%s guest ran %" G_GUINT64_FORMAT
+                  " ms, reason=%s",
+                  nai_for_log(l), l->user_id, l->image_id, guest_ms, reason);
     if (l->client) {
         char text[160];
-        snprintf(text, sizeof(text), "session ended: %s", sdvm_failure_to_string(failure));
+        snprintf(text, sizeof(text), "session ended: %s", reason);
         send_message(l->client, 0, failure != SDVM_FAILURE_NONE, text);
         sdvmd_client_close(l->client);
     }
@@ -256,6 +263,12 @@ on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, 
         return;
     }
     start_greeter(d);
+}
+
+static void
+on_guest_done(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, void *userdata)
+{
+    end_session(userdata, failure, duration_ms, NULL);
 }
 
 /* The client that logged in (sdvm-admin login --follow) sees the guest's console. */
@@ -295,19 +308,8 @@ start_guest(sdvmd *d)
         .env = (const char *const *)env->pdata,
     };
     d->guest = sdvmd_guest_start(&p, on_guest_done, on_guest_line, d);
-    if (!d->guest) {
-        /* Nothing ran: end the session as a failed start. */
-        d->net->ops->logout(d->net);
-        log_errorf("session ended: nai=%s user=%s image=%s reason=GUEST_START (%s)",
-                   nai_for_log(l), l->user_id, l->image_id, strerror(errno));
-        if (l->client) {
-            send_message(l->client, 0, true, "session ended: GUEST_START");
-            sdvmd_client_close(l->client);
-        }
-        d->login = NULL;
-        login_free(l);
-        start_greeter(d);
-    }
+    if (!d->guest) /* nothing ran: a failed start */
+        end_session(d, SDVM_FAILURE_GUEST_START, 0, strerror(errno));
 }
 
 static gboolean

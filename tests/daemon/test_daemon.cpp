@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <glib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -133,6 +134,32 @@ EXPECT DISCONNECTED
                                     daemon_vars());
     EXPECT_TRUE(r.ok) << r.report();
     EXPECT_EQ(1, h.stats().logouts);
+}
+
+TEST(Daemon, GuestThatCannotStartEndsTheSessionAsOneThatRan)
+{
+    DaemonHarness h;
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    // run-guest cannot be executed: nothing runs, and the session ends as a guest's would
+    // (logout, message, disconnect), with GUEST_START.
+    ASSERT_EQ(0, chmod((h.dir() + "/run-guest").c_str(), 0644));
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT PROGRESS op=1 stage=STARTING
+EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=1 text="session ended: GUEST_START"
+EXPECT DISCONNECTED
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    EXPECT_EQ(1, h.stats().logouts);
+    EXPECT_EQ(0, h.stats().connected);
 }
 
 TEST(Daemon, RepeatedWrongPasswordsSlowTheTerminalDown)
