@@ -1,5 +1,6 @@
 # Test helpers. Every test carries one tier label:
-#   unit, integration, testbed, guest, greeter (and fuzz for the bounded fuzz runs).
+#   unit, integration, testbed, guest, greeter, packaging, terminal (the booted terminal VM;
+#   tests/terminal) and fuzz for the bounded fuzz runs.
 # Sanitizer options are set once here so every test behaves the same.
 find_package(GTest REQUIRED)
 
@@ -10,7 +11,7 @@ set(SDVM_TEST_ENV
     "SDVM_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
     "SDVM_BUILD_DIR=${CMAKE_BINARY_DIR}")
 
-set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz packaging)
+set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz packaging terminal)
 
 # sdvm_add_gtest(<name> LABEL <tier> SOURCES ... [LIBS ...] [ENV ...] [TIMEOUT s]
 #                [FIXTURES ...] [RESOURCE_LOCK ...])

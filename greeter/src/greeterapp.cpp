@@ -115,6 +115,9 @@ GreeterApp::start()
         layouts = KeyboardModel::systemLayouts(!m_options.testMode);
     m_keyboard = new KeyboardModel(layouts, this);
     const QString platform = QGuiApplication::platformName();
+    // Which Qt platform draws (eglfs, linuxfb, ...): the terminal tests and an administrator
+    // reading the journal both need to know.
+    qCInfo(lcGreeter, "Qt platform %s", qPrintable(platform));
     if (platform == QLatin1String("eglfs") || platform == QLatin1String("linuxfb"))
         m_keyboard->setTranslate(KeyboardModel::Translate::Always);
     else

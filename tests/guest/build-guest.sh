@@ -18,7 +18,7 @@ set -eu
 
 out=${1:?usage: build-guest.sh OUTDIR}
 # Bump when the recipe changes so cached images are rebuilt.
-recipe=4
+recipe=5
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 if [ -f "$out/base.qcow2" ] && [ "$(cat "$out/recipe" 2> /dev/null)" = "$recipe" ]; then
@@ -108,6 +108,10 @@ if [ ! -b /dev/sda ]; then
     echo "SDVM-GUEST: no disk"
     poweroff -f
 fi
+# The PCI devices this guest sees (vendor:device class), e.g. one passed through with vfio-pci.
+for d in /sys/bus/pci/devices/*; do
+    [ -e "$d/vendor" ] && echo "SDVM-GUEST: pci ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") $(cat "$d/class")"
+done
 base=$(dd if=/dev/sda bs=1M skip=40 count=1 2> /dev/null | head -c 15)
 echo "SDVM-GUEST: base data: $base"
 boot_id=$(cat /proc/sys/kernel/random/boot_id)
