@@ -333,7 +333,7 @@ class VM:
 
     def __init__(self, workdir, disk, kernel, initrd, netns=None, tap=None, mac=None,
                  display="bochs-display", run_disk=None, extra_args=(), memory=2048,
-                 append="", name="terminal"):
+                 append="", name="terminal", early_args=()):
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.qmp_path = os.path.join(workdir, "qmp.sock")
@@ -347,7 +347,7 @@ class VM:
                 "-machine", "q35", "-smp", "2", "-m", str(memory), "-nodefaults",
                 "-no-user-config", "-display", "none", "-no-reboot",
                 "-kernel", kernel, "-initrd", initrd,
-                "-append", "root=/dev/vda rw console=ttyS0 quiet " + append,
+                "-append", "root=/dev/vda rw console=ttyS0 quiet " + append] + list(early_args) + [
                 "-drive", "file=%s,if=virtio,format=qcow2,cache=unsafe,discard=unmap" % disk,
                 "-vga", "none", "-device", display,
                 "-device", "qemu-xhci,id=xhci", "-device", "usb-kbd,bus=xhci.0",
