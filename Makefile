@@ -1,14 +1,15 @@
 # SDVM. On a fresh Debian 12 machine, as root:
 #   make check   installs what it needs, builds (with ASan/UBSan) and runs every test
 #   make demo    installs what it needs, builds and runs the lab-in-a-box
-# Other targets: deps, build, bench, clean.
+# Other targets: deps, build, check-quick (check without the long tiers fresh and terminal),
+# bench, clean.
 BUILD_DIR ?= build/release
 CHECK_DIR ?= build/check
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps build check bench demo clean
+.PHONY: all deps build check check-quick bench demo clean
 
 all: build
 
@@ -25,6 +26,10 @@ check: deps
 		-DSDVM_BUILD_GREETER=ON $(CMAKE_FLAGS)
 	cmake --build $(CHECK_DIR) -j$(JOBS)
 	cd $(CHECK_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
+
+# Everything but the long tiers (fresh Debian roots, the booted terminal VM): for local work.
+check-quick: CTEST_FLAGS += -LE "fresh|terminal"
+check-quick: check
 
 # The lab-in-a-box (demo/run). LOGIN=user@realm PASSWORD=... runs one scripted login.
 demo: build

@@ -18,6 +18,23 @@ say "apt-get install $(cd /var/tmp/sdvm-debs && echo ./*.deb)"
 rm -rf /var/tmp/sdvm-debs
 t1=$(up)
 
+# What the greeter draws with on the bare screen must come with sdvm-greeter's own
+# dependencies, not with whatever this image happens to hold: the Qt platform plugins eglfs
+# and linuxfb, and Mesa's DRI drivers (EGL on GBM, llvmpipe/kms_swrast included).
+closure=" $(apt-cache depends --recurse --installed --no-recommends --no-suggests \
+    --no-conflicts --no-breaks --no-replaces --no-enhances sdvm-greeter 2> /dev/null |
+    sed -n 's/^\([a-z0-9][^ :]*\).*/\1/p' | sort -u | tr '\n' ' ') "
+for f in /usr/lib/x86_64-linux-gnu/qt6/plugins/platforms/libqeglfs.so \
+    /usr/lib/x86_64-linux-gnu/qt6/plugins/platforms/libqlinuxfb.so \
+    /usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so; do
+    owner=$(dpkg -S "$f" 2> /dev/null | cut -d: -f1 | head -n 1)
+    case $closure in
+    *" $owner "*) say "packaging: $f comes with sdvm-greeter's dependencies ($owner)" ;;
+    *) say "FAILED: packaging: $f (${owner:-no package}) is not among sdvm-greeter's dependencies"
+       exit 1 ;;
+    esac
+done
+
 # The lab's configuration: sdvm.conf, the realms of the 802.1X bed with its CA, the machine
 # tables of this "model", a small base image.
 install -m 0644 "$src/lab/sdvm.conf" /etc/sdvm/sdvm.conf
