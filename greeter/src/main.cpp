@@ -116,7 +116,15 @@ main(int argc, char *argv[])
     probe.option = parser.value(platformOpt);
     probe.testMode = test;
     probe.screenshot = parser.isSet(screenshotOpt);
-    const PlatformChoice platform = choosePlatform(probe, settings.platform);
+    PlatformChoice platform = choosePlatform(probe, settings.platform);
+    // "auto" chose eglfs because libEGL loads; make sure EGL really starts on the DRM device
+    // (no EGL vendor or no DRI driver would abort eglfs and the greeter would never draw).
+    if (platform.automatic && platform.name == QLatin1String("eglfs") &&
+        !PlatformProbe::eglfsWorks()) {
+        fprintf(stderr, "sdvm-greeter: EGL does not start on the DRM device: linuxfb instead of eglfs\n");
+        probe.hasEgl = false;
+        platform = choosePlatform(probe, settings.platform);
+    }
     if (!platform.name.isEmpty())
         qputenv("QT_QPA_PLATFORM", platform.name.toUtf8());
     if (platform.fbDrm)

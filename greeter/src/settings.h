@@ -31,10 +31,14 @@ struct PlatformProbe {
     bool testMode = false;
     bool screenshot = false;
     static PlatformProbe system(); // environment, devices and libraries of this machine
+    // Whether eglfs can really start here: its plugin is installed and EGL initialises on the
+    // first DRM device through GBM (tried in a child process; costs one EGL start-up).
+    static bool eglfsWorks();
 };
 struct PlatformChoice {
     QString name;        // for QT_QPA_PLATFORM; "" leaves Qt's own default
     bool fbDrm = false;  // linuxfb on DRM dumb buffers (QT_QPA_FB_DRM=1)
+    bool automatic = false; // chosen by "auto" (not by an option, the environment or sdvm.conf)
 };
 // --platform, then QT_QPA_PLATFORM, then the configured default (--default-platform, which
 // sdvmd sets from [Greeter] Platform), where "auto" means eglfs (DRM/KMS through EGL), or

@@ -44,6 +44,9 @@ TEST(Settings, PlatformChoice)
     terminal.hasDrm = true;
     terminal.hasEgl = true;
     EXPECT_EQ(choosePlatform(terminal, QStringLiteral("auto")).name, QStringLiteral("eglfs"));
+    // Only a choice made by "auto" is checked again (eglfsWorks) and may fall back to linuxfb.
+    EXPECT_TRUE(choosePlatform(terminal, QStringLiteral("auto")).automatic);
+    EXPECT_FALSE(choosePlatform(terminal, QStringLiteral("eglfs")).automatic);
     PlatformProbe noEgl = terminal;
     noEgl.hasEgl = false;
     const PlatformChoice fb = choosePlatform(noEgl, QStringLiteral("auto"));
