@@ -36,11 +36,10 @@ def border(x0, y0, x1, y1, colour, w=3):
 
 
 FORM = [(20, 30, 300, 170, T.PANEL), (40, 60, 150, 75, T.FIELD), (40, 90, 150, 105, T.FIELD),
-        (40, 120, 150, 135, T.LOGIN_BUTTON[0])]
+        (40, 120, 150, 135, T.LOGIN_BUTTON[0])] + border(38, 58, 152, 77, T.BUSY_BORDER, 2)
 CASES = {
     "form": image(FORM, T.BACKGROUND),
     "failure": image(FORM + border(170, 60, 290, 140, T.FAILURE_BORDER), T.BACKGROUND),
-    "busy": image(FORM + border(170, 60, 290, 140, T.BUSY_BORDER), T.BACKGROUND),
     "fallback": image([(100, 60, 220, 75, T.FIELD), (100, 90, 220, 105, T.FIELD)], T.FALLBACK),
     "blank": image([], "#000000"),
     "other": image([(0, 0, 160, 200, "#aa0000")], "#00aa00"),

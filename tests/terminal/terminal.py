@@ -283,7 +283,7 @@ FALLBACK = "#14202b"
 
 
 def describe(screen):
-    """What the screen shows: 'form', 'failure', 'busy' (the default theme), 'fallback' (the
+    """What the screen shows: 'form', 'failure' (the default theme), 'fallback' (the
     greeter's embedded theme), 'blank' or 'other'."""
     if screen.blank():
         return "blank"
@@ -294,10 +294,10 @@ def describe(screen):
     button = sum(screen.fraction(c, step=4) for c in LOGIN_BUTTON)
     field = screen.fraction(FIELD)
     if bg > 0.2 and panel > 0.1 and button > 0.005 and field > 0.01:
+        # The accent yellow (#ffd23f) is also the focused field's border: only the failure
+        # card's colour tells a state apart.
         if screen.count(FAILURE_BORDER, tolerance=10) > 40:
             return "failure"
-        if screen.count(BUSY_BORDER, tolerance=10) > 40:
-            return "busy"
         return "form"
     return "other"
 
