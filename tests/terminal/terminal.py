@@ -235,7 +235,7 @@ class Screen:
                 o = row + x * 3
                 yield px[o], px[o + 1], px[o + 2]
 
-    def fraction(self, colour, tolerance=6, step=4, region=None):
+    def fraction(self, colour, tolerance=6, step=8, region=None):
         """The share of sampled pixels within tolerance of colour ("#rrggbb")."""
         r0, g0, b0 = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
         n = hit = 0
@@ -245,7 +245,7 @@ class Screen:
                 hit += 1
         return hit / n if n else 0.0
 
-    def count(self, colour, tolerance=6, step=2, region=None):
+    def count(self, colour, tolerance=6, step=4, region=None):
         r0, g0, b0 = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
         return sum(1 for r, g, b in self.sample(step, region)
                    if abs(r - r0) <= tolerance and abs(g - g0) <= tolerance
@@ -291,12 +291,12 @@ def describe(screen):
         return "fallback"
     bg = screen.fraction(BACKGROUND)
     panel = screen.fraction(PANEL, tolerance=2)
-    button = sum(screen.fraction(c, step=4) for c in LOGIN_BUTTON)
+    button = sum(screen.fraction(c) for c in LOGIN_BUTTON)
     field = screen.fraction(FIELD)
     if bg > 0.2 and panel > 0.1 and button > 0.005 and field > 0.01:
         # The accent yellow (#ffd23f) is also the focused field's border: only the failure
         # card's colour tells a state apart.
-        if screen.count(FAILURE_BORDER, tolerance=10) > 40:
+        if screen.count(FAILURE_BORDER, tolerance=10) > 10:
             return "failure"
         return "form"
     return "other"
@@ -427,7 +427,7 @@ class VM:
         self.screendump(p)
         return Screen(p)
 
-    def wait_screen(self, what, states, timeout, interval=0.5):
+    def wait_screen(self, what, states, timeout, interval=1.5):
         """Wait until describe(screen) is one of states; returns (state, Screen)."""
         last = [None]
 
