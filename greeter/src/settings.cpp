@@ -6,6 +6,8 @@
 #include <QLibraryInfo>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -20,38 +22,45 @@ namespace sdvm {
 
 // Whether EGL really comes up on the DRM device (through GBM, as Qt's eglfs_kms does), tried
 // in a child process. A libEGL that loads is not enough: without an EGL vendor or a DRI driver
-// for the GPU, eglfs aborts at start and the greeter would never draw (seen in the terminal
-// VM tier with Mesa's vendor file missing). One fork and one EGL initialisation.
-static bool
-eglWorksOn(const char *card)
+// for the GPU, eglfs aborts at start and the greeter would never draw. Only a definite "no"
+// counts: a probe that cannot run, or takes longer than a slow start (llvmpipe under TCG
+// needs tens of seconds), leaves the choice to eglfs. Returns the child's reason, 0 = works.
+static int
+eglProbe(const char *card)
 {
     const pid_t pid = fork();
     if (pid < 0)
-        return true; // cannot tell: let eglfs try
+        return 0;
     if (pid == 0) {
-        alarm(30);
+        alarm(120);
         void *gbm = dlopen("libgbm.so.1", RTLD_NOW | RTLD_LOCAL);
         void *egl = dlopen("libEGL.so.1", RTLD_NOW | RTLD_LOCAL);
         if (!gbm || !egl)
-            _exit(1);
+            _exit(2);
         using CreateDevice = void *(*)(int);
-        using GetDisplay = void *(*)(void *);
+        using GetPlatformDisplay = void *(*)(unsigned, void *, const intptr_t *);
         using Initialize = unsigned (*)(void *, int *, int *);
         auto create = reinterpret_cast<CreateDevice>(dlsym(gbm, "gbm_create_device"));
-        auto getDisplay = reinterpret_cast<GetDisplay>(dlsym(egl, "eglGetDisplay"));
+        auto getDisplay =
+            reinterpret_cast<GetPlatformDisplay>(dlsym(egl, "eglGetPlatformDisplay"));
         auto initialize = reinterpret_cast<Initialize>(dlsym(egl, "eglInitialize"));
+        if (!create || !getDisplay || !initialize)
+            _exit(3);
         const int fd = open(card, O_RDWR | O_CLOEXEC);
-        if (!create || !getDisplay || !initialize || fd < 0)
-            _exit(1);
-        void *device = create(fd);
-        void *display = device ? getDisplay(device) : nullptr;
+        void *device = fd >= 0 ? create(fd) : nullptr;
+        if (!device)
+            _exit(4);
+        const unsigned platformGbm = 0x31D7; // EGL_PLATFORM_GBM_KHR
+        void *display = getDisplay(platformGbm, device, nullptr);
+        if (!display)
+            _exit(5);
         int major = 0, minor = 0;
-        _exit(display && initialize(display, &major, &minor) ? 0 : 1);
+        _exit(initialize(display, &major, &minor) ? 0 : 6);
     }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 }
 
 PlatformProbe
@@ -78,11 +87,18 @@ PlatformProbe::eglfsWorks()
     if (!QFile::exists(plugin))
         return false;
     glob_t g = {};
-    bool ok = false;
+    int reason = 4;
     if (glob("/dev/dri/card[0-9]*", 0, nullptr, &g) == 0 && g.gl_pathc > 0)
-        ok = eglWorksOn(g.gl_pathv[0]); // eglfs_kms opens the first card too
+        reason = eglProbe(g.gl_pathv[0]); // eglfs_kms opens the first card too
     globfree(&g);
-    return ok;
+    if (reason != 0) {
+        static const char *const why[] = {"", "", "libEGL or libgbm does not load",
+                                          "no EGL 1.5 or GBM entry points", "no GBM device",
+                                          "no EGL display on GBM", "eglInitialize failed"};
+        fprintf(stderr, "sdvm-greeter: eglfs cannot start: %s\n",
+                reason < 7 ? why[reason] : "probe failed");
+    }
+    return reason == 0;
 }
 
 PlatformChoice
