@@ -2,14 +2,14 @@
 #   make check   installs what it needs, builds (with ASan/UBSan) and runs every test
 #   make demo    installs what it needs, builds and runs the lab-in-a-box
 # Other targets: deps, build, check-quick (check without the long tiers fresh and terminal),
-# bench, clean.
+# check-terminal (the terminal VM tier alone), bench, clean.
 BUILD_DIR ?= build/release
 CHECK_DIR ?= build/check
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps build check check-quick bench demo clean
+.PHONY: all deps build check check-quick check-terminal bench demo clean
 
 all: build
 
@@ -30,6 +30,12 @@ check: deps
 # Everything but the long tiers (fresh Debian roots, the booted terminal VM): for local work.
 check-quick: CTEST_FLAGS += -LE "fresh|terminal"
 check-quick: check
+
+# The terminal VM tier alone (tests/terminal; with the .debs, the bed and the tiny guest it
+# needs as ctest fixtures).
+check-terminal: CMAKE_FLAGS += -DSDVM_TERMINAL_TESTS=ON
+check-terminal: CTEST_FLAGS += -L terminal
+check-terminal: check
 
 # The lab-in-a-box (demo/run). LOGIN=user@realm PASSWORD=... runs one scripted login.
 demo: build
