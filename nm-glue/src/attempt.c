@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "private.h"
 #include "sdvm/log.h"
 
@@ -218,11 +219,6 @@ agent_registered(GObject *agent, GParamSpec *pspec, gpointer data)
     attempt_begin(a);
 }
 
-struct nm_check {
-    sdvm_nm *nm;
-    uint64_t id;
-};
-
 static gboolean
 nm_wait_over(gpointer data)
 {
@@ -233,20 +229,16 @@ nm_wait_over(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* key: the attempt's id (a later attempt may be running by the time the answer comes). */
 static void
-nm_owner_checked(GObject *source, GAsyncResult *res, gpointer data)
+nm_owner_checked(gpointer owner, const char *key, GObject *source, GAsyncResult *res)
 {
-    struct nm_check *check = data;
+    sdvm_nm *nm = owner;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-    sdvm_nm *nm = check->nm;
-    uint64_t id = check->id;
-    g_free(check);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
     struct attempt *a = nm->attempt;
-    if (!a || a->id != id || a->ended)
+    if (!a || a->id != g_ascii_strtoull(key, NULL, 10) || a->ended)
         return;
     a->checking_nm = false;
     a->nm_checked = true;
@@ -267,13 +259,13 @@ ask_bus_for_nm(struct attempt *a)
 {
     sdvm_nm *nm = a->nm;
     a->checking_nm = true;
-    struct nm_check *check = g_new0(struct nm_check, 1);
-    check->nm = nm;
-    check->id = a->id;
+    char key[24];
+    g_snprintf(key, sizeof(key), "%" PRIu64, a->id);
     g_dbus_connection_call(nm_client_get_dbus_connection(nm->client), "org.freedesktop.DBus",
                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
                            g_variant_new("(s)", NM_DBUS_SERVICE), G_VARIANT_TYPE("(s)"),
-                           G_DBUS_CALL_FLAGS_NONE, 2000, nm->cancellable, nm_owner_checked, check);
+                           G_DBUS_CALL_FLAGS_NONE, 2000, nm->cancellable, sdvm_answer_ready,
+                           sdvm_answer_new(nm_owner_checked, nm, key, nm->cancellable));
 }
 
 /* NetworkManager just (re)started and has not taken our agent yet: wait for it to. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "answer.h"
 #include "private.h"
 #include "sdvm/log.h"
 
@@ -26,13 +27,11 @@ uuid_in_use(sdvm_nm *nm, const char *uuid)
 }
 
 static void
-stale_deleted(GObject *source, GAsyncResult *res, gpointer data)
+stale_deleted(gpointer owner, const char *key, GObject *source, GAsyncResult *res)
 {
-    sdvm_nm *nm = data;
+    sdvm_nm *nm = owner;
     g_autoptr(GError) error = NULL;
     bool ok = nm_remote_connection_delete_finish(NM_REMOTE_CONNECTION(source), res, &error);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
     if (!ok)
         log_warningf("cannot delete a leftover sdvm connection: %s", error->message);
     if (nm->logout_running) {
@@ -56,8 +55,9 @@ delete_marked(sdvm_nm *nm, bool for_logout)
                   nm_connection_get_id(c), nm_connection_get_uuid(c));
         if (for_logout)
             nm->logout_pending++;
-        nm_remote_connection_delete_async(NM_REMOTE_CONNECTION(c), nm->cancellable, stale_deleted,
-                                          nm);
+        nm_remote_connection_delete_async(
+            NM_REMOTE_CONNECTION(c), nm->cancellable, sdvm_answer_ready,
+            sdvm_answer_new(stale_deleted, nm, NULL, nm->cancellable));
         n++;
     }
     return n;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "answer.h"
 #include "sdvm/log.h"
 
 #define WPAS_NAME "fi.w1.wpa_supplicant1"
@@ -133,44 +134,35 @@ resolved(sdvm_supp *s, struct iface *i, const char *ifname)
     }
 }
 
-struct resolve_ctx {
-    sdvm_supp *s;
-    char *path;
-};
-
 static void
-resolve_done(GObject *source, GAsyncResult *res, gpointer data)
+resolve_done(gpointer owner, const char *path, GObject *source, GAsyncResult *res)
 {
-    struct resolve_ctx *rc = data;
+    sdvm_supp *s = owner;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        struct iface *i = g_hash_table_lookup(rc->s->by_path, rc->path);
-        if (i && reply) {
-            g_autoptr(GVariant) v = NULL;
-            g_variant_get(reply, "(v)", &v);
-            if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
-                resolved(rc->s, i, g_variant_get_string(v, NULL));
-        } else if (i) {
-            log_debugf("wpa_supplicant %s: no Ifname: %s", rc->path, error->message);
-            g_hash_table_remove(rc->s->by_path, rc->path);
-        }
+    struct iface *i = g_hash_table_lookup(s->by_path, path);
+    if (!i)
+        return;
+    if (!reply) {
+        log_debugf("wpa_supplicant %s: no Ifname: %s", path, error->message);
+        g_hash_table_remove(s->by_path, path);
+        return;
     }
-    g_free(rc->path);
-    g_free(rc);
+    g_autoptr(GVariant) v = NULL;
+    g_variant_get(reply, "(v)", &v);
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+        resolved(s, i, g_variant_get_string(v, NULL));
 }
 
 static void
 resolve(sdvm_supp *s, const char *path)
 {
-    struct resolve_ctx *rc = g_new0(struct resolve_ctx, 1);
-    rc->s = s;
-    rc->path = g_strdup(path);
     g_dbus_connection_call(s->bus, WPAS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
                            g_variant_new("(ss)", WPAS_IFACE, "Ifname"), G_VARIANT_TYPE("(v)"),
                            G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, s->cancellable,
-                           resolve_done, rc);
+                           sdvm_answer_ready,
+                           sdvm_answer_new(resolve_done, s, path, s->cancellable));
 }
 
 static void
@@ -280,61 +272,45 @@ sdvm_supp_free(sdvm_supp *s)
     g_free(s);
 }
 
-struct lookup_ctx {
-    sdvm_supp *s;
-    char *ifname;
-};
-
 static void
-state_done(GObject *source, GAsyncResult *res, gpointer data)
+state_done(gpointer owner, const char *ifname, GObject *source, GAsyncResult *res)
 {
-    struct lookup_ctx *lc = data;
+    sdvm_supp *s = owner;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-    if (reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        struct iface *i = iface_by_name(lc->s, lc->ifname);
-        g_autoptr(GVariant) v = NULL;
-        g_variant_get(reply, "(v)", &v);
-        if (i && !i->state && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
-            set_state(lc->s, i, g_variant_get_string(v, NULL));
-    }
-    g_free(lc->ifname);
-    g_free(lc);
+    struct iface *i = iface_by_name(s, ifname);
+    if (!reply || !i || i->state)
+        return;
+    g_autoptr(GVariant) v = NULL;
+    g_variant_get(reply, "(v)", &v);
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+        set_state(s, i, g_variant_get_string(v, NULL));
 }
 
 static void
-lookup_done(GObject *source, GAsyncResult *res, gpointer data)
+lookup_done(gpointer owner, const char *ifname, GObject *source, GAsyncResult *res)
 {
-    struct lookup_ctx *lc = data;
+    sdvm_supp *s = owner;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        g_free(lc->ifname);
-        g_free(lc);
-        return;
-    }
     if (!reply) {
         /* Not there yet: NetworkManager creates it when it activates; InterfaceAdded tells. */
-        log_debugf("wpa_supplicant has no interface %s yet: %s", lc->ifname, error->message);
-        g_free(lc->ifname);
-        g_free(lc);
+        log_debugf("wpa_supplicant has no interface %s yet: %s", ifname, error->message);
         return;
     }
     const char *path;
     g_variant_get(reply, "(&o)", &path);
-    struct iface *i = iface_get(lc->s, path);
-    resolved(lc->s, i, lc->ifname);
-    if (i->state) {
-        g_free(lc->ifname);
-        g_free(lc);
+    struct iface *i = iface_get(s, path);
+    resolved(s, i, ifname);
+    if (i->state)
         return;
-    }
-    g_dbus_connection_call(lc->s->bus, WPAS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+    g_dbus_connection_call(s->bus, WPAS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
                            g_variant_new("(ss)", WPAS_IFACE, "State"), G_VARIANT_TYPE("(v)"),
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, lc->s->cancellable,
-                           state_done, lc);
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, s->cancellable,
+                           sdvm_answer_ready,
+                           sdvm_answer_new(state_done, s, ifname, s->cancellable));
 }
 
 void
@@ -342,13 +318,10 @@ sdvm_supp_lookup(sdvm_supp *s, const char *ifname)
 {
     if (iface_by_name(s, ifname))
         return;
-    struct lookup_ctx *lc = g_new0(struct lookup_ctx, 1);
-    lc->s = s;
-    lc->ifname = g_strdup(ifname);
-    g_dbus_connection_call(s->bus, WPAS_NAME, WPAS_PATH, WPAS_NAME, "GetInterface",
-                           g_variant_new("(s)", ifname), G_VARIANT_TYPE("(o)"),
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, s->cancellable,
-                           lookup_done, lc);
+    g_dbus_connection_call(
+        s->bus, WPAS_NAME, WPAS_PATH, WPAS_NAME, "GetInterface", g_variant_new("(s)", ifname),
+        G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, s->cancellable,
+        sdvm_answer_ready, sdvm_answer_new(lookup_done, s, ifname, s->cancellable));
 }
 
 const char *
