@@ -82,7 +82,7 @@ attempt_fail(struct attempt *a, enum sdvm_failure f, const char *detail)
     sdvm_nm *nm = a->nm;
     a->ended = true;
     log_infof("attempt %" PRIu64 " failed after %.3f s: %s: %s", a->id, since(a),
-              sdvm_failure_to_string(f), detail);
+              sdvm_failure_to_string(f), detail ? detail : "before it began");
     event_failure(nm, a->id, f, detail);
     if (nm->attempt == a)
         nm->attempt = NULL;
@@ -147,6 +147,12 @@ attempt_new(sdvm_nm *nm, const struct sdvm_auth_profile *profile, const char *na
     a->id = ++nm->last_id;
     nm->attempt = a;
     *id = a->id;
+    if (nm->logout_running) {
+        /* The last session's connections are still going: this login's must not meet them. */
+        a->waiting_logout = true;
+        log_debugf("attempt %" PRIu64 ": waits for the last session's logout", a->id);
+        return 0;
+    }
     attempt_start(a);
     return 0;
 }
@@ -155,6 +161,9 @@ void
 attempt_start(struct attempt *a)
 {
     sdvm_nm *nm = a->nm;
+    /* A login that waited for a logout starts now: its timeouts count from here. */
+    a->waiting_logout = false;
+    a->t0 = g_get_monotonic_time();
     /* What needs no NetworkManager is decided now: nothing leaves the machine for an
      * insecure or unusable profile. */
     g_autofree char *detail = NULL;
@@ -175,7 +184,7 @@ void
 attempt_maybe_begin(sdvm_nm *nm)
 {
     struct attempt *a = nm->attempt;
-    if (!a || a->begun || a->ended || a->checking_nm)
+    if (!a || a->waiting_logout || a->begun || a->ended || a->checking_nm)
         return;
     if (client_ready(nm)) {
         attempt_begin(a);

@@ -89,6 +89,9 @@ logout_finish(sdvm_nm *nm)
     nm->logout_running = false;
     log_infof("logout: %u connection(s) removed", nm->logout_removed);
     event_logged_out(nm, nm->logout_removed, nm->logout_error);
+    /* A login asked for meanwhile starts now; its events follow logged_out. */
+    if (nm->attempt && nm->attempt->waiting_logout)
+        attempt_start(nm->attempt);
 }
 
 void

@@ -385,7 +385,7 @@ sdvm_nm_login(sdvm_nm *nm, const struct sdvm_auth_profile *profile, const char *
 {
     if (!nm || !profile || !nai || !*nai || !password || !*password || !attempt)
         return -EINVAL;
-    if (nm->attempt || nm->logged_in || nm->logout_running)
+    if (nm->attempt || nm->logged_in)
         return -EBUSY;
     WITH_CONTEXT(nm);
     return attempt_new(nm, profile, nai, password, attempt);
@@ -400,7 +400,8 @@ sdvm_nm_cancel(sdvm_nm *nm, uint64_t attempt)
     if (!a || a->id != attempt || a->ended)
         return 0;
     WITH_CONTEXT(nm);
-    attempt_fail(a, SDVM_FAILURE_CANCELLED, "the login was cancelled");
+    /* One that waited for a logout never began: nothing to say but CANCELLED. */
+    attempt_fail(a, SDVM_FAILURE_CANCELLED, a->waiting_logout ? NULL : "the login was cancelled");
     return 0;
 }
 

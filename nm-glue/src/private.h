@@ -83,6 +83,7 @@ struct attempt {
     char *password; /* locked memory, wiped when the attempt ends (attempt_wipe_password) */
     size_t password_size;
     GPtrArray *links;
+    bool waiting_logout; /* asked for while a logout ran: starts when logged_out is queued */
     bool begun;
     bool ended;
     bool eap_started_sent;
@@ -118,7 +119,7 @@ struct sdvm_nm {
     sdvm_supp *supp;
 
     uint64_t last_id;
-    struct attempt *attempt; /* running, or the logged-in one */
+    struct attempt *attempt; /* running (or waiting for the logout), or the logged-in one */
     bool logged_in;
     GPtrArray *orphans; /* links of ended attempts still being removed */
 
@@ -184,14 +185,16 @@ void client_start(sdvm_nm *nm);
 
 /* ---- attempt.c ---------------------------------------------------------------------- */
 
-/* A new attempt (nm->attempt), its password in locked memory, started. 0 or -ENOMEM. */
+/* A new attempt (nm->attempt), its password in locked memory. It waits for a running logout
+ * (logout_finish() starts it) or starts now. 0 or -ENOMEM. */
 int attempt_new(sdvm_nm *nm, const struct sdvm_auth_profile *profile, const char *nai,
                 const char *password, uint64_t *id);
 /* Refusals that need no network, the timers, then the network part. */
 void attempt_start(struct attempt *a);
 /* Begin the network part when NetworkManager's client and the agent are there. */
 void attempt_maybe_begin(sdvm_nm *nm);
-/* Queue the failure, free the attempt (its links become orphans). */
+/* Queue the failure, free the attempt (its links become orphans). detail is NULL only for
+ * the cancel of an attempt that waited for a logout (it never began). */
 void attempt_fail(struct attempt *a, enum sdvm_failure f, const char *detail);
 /* Free (without an event): links become orphans, the password is wiped. NULL is accepted. */
 void attempt_free(struct attempt *a);

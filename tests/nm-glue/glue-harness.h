@@ -22,8 +22,10 @@ struct GlueEvents {
     bool ok = false;
     sdvm_failure failure = SDVM_FAILURE_NONE;
     std::string detail, ifname, subject, eap_ifname;
+    bool detail_null = false; // failure's detail was NULL (a cancelled login that never began)
     double t_done = -1, t_eap = -1, t_cert = -1;
     bool logged_out = false;
+    int logged_out_at = -1; // how many of `order` had arrived before logged_out
     unsigned removed = 0;
     int logout_error = 0;
 };
@@ -161,7 +163,8 @@ class Glue
         g->ev.done = true;
         g->ev.ok = false;
         g->ev.failure = f;
-        g->ev.detail = detail;
+        g->ev.detail = detail ? detail : "";
+        g->ev.detail_null = !detail;
         g->ev.t_done = g->now();
         if (a != g->attempt)
             g->ev.detail += " [event for another attempt]";
@@ -171,6 +174,7 @@ class Glue
     {
         Glue *g = self(ud);
         g->ev.logged_out = true;
+        g->ev.logged_out_at = (int)g->ev.order.size();
         g->ev.removed = removed;
         g->ev.logout_error = error;
     }

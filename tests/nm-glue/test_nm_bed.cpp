@@ -561,6 +561,55 @@ TEST_F(TwoPorts, WrongPasswordEndsBoth)
         << "one failure for the attempt, nothing after it";
 }
 
+// sdvmd starts the next login while the last session's logout is still deleting its
+// connection: the login waits for the logout, then succeeds on the same port.
+TEST_F(Bed, LoginWaitsForTheLogout)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    ASSERT_EQ(0, sdvm_nm_logout(g.nm));
+    Profile pb(SDVM_EAP_TTLS, SDVM_INNER_PAP, "uni-b.test");
+    ASSERT_EQ(0, g.start(pb.get(), bob.c_str(), bob_pw.c_str())) << "a login during a logout waits";
+    EXPECT_TRUE(g.ev.order.empty()) << "no event from inside an nm-glue call";
+    ASSERT_TRUE(g.wait_done()) << "no outcome in time";
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_TRUE(g.ev.logged_out);
+    EXPECT_EQ(0, g.ev.logged_out_at) << "the login began only after the logout";
+    EXPECT_EQ(1u, g.ev.removed) << "the first session's connection";
+    std::vector<std::string> want = {"started", "eap-started", "cert-accepted", "success"};
+    EXPECT_EQ(want, g.ev.order);
+    printf("    %s after a logout: success after %.3f s\n", bob.c_str(), g.ev.t_done);
+    auto conns = connections();
+    EXPECT_EQ(std::vector<std::string>{"sdvm-login lab0:lab0"}, conns) << join(conns);
+    ASSERT_TRUE(g.logout());
+}
+
+// Cancelled while it waits for the logout: CANCELLED with no detail, nothing sent for it, and
+// the next login works.
+TEST_F(Bed, LoginCancelledWhileWaitingForTheLogout)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    ASSERT_EQ(0, sdvm_nm_logout(g.nm));
+    ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt));
+    ASSERT_TRUE(g.wait_done(5));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure));
+    EXPECT_TRUE(g.ev.detail_null) << g.ev.detail;
+    ASSERT_TRUE(g.run_until([&] { return g.ev.logged_out; }, 10));
+    EXPECT_EQ(1u, g.ev.removed);
+    g.idle(0.5);
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order) << "the login never began";
+    EXPECT_TRUE(connections().empty()) << join(connections());
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    ASSERT_TRUE(g.logout());
+}
+
 TEST_F(Bed, LogoutWithoutLogin)
 {
     Glue g;

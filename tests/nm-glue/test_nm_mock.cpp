@@ -465,6 +465,51 @@ TEST_F(Mock, Misuse)
     sdvm_nm_free(nullptr);
 }
 
+// Right after sdvm_nm_new() the client is still connecting, so a logout then is still running
+// when the next call comes: a login waits for it (as it waits for the client), begins after
+// logged_out and fails for its own reason.
+TEST_F(Mock, LoginWaitsForTheLogout)
+{
+    start_nm();
+    Glue g;
+    ASSERT_EQ(0, g.err);
+    Profile p;
+    ASSERT_EQ(0, sdvm_nm_logout(g.nm));
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret")) << "a login during a logout waits";
+    uint64_t id = 0;
+    EXPECT_EQ(-EBUSY, sdvm_nm_login(g.nm, &p.p, "alice@uni-a.test", "secret", &id));
+    EXPECT_EQ(-EBUSY, sdvm_nm_logout(g.nm));
+    ASSERT_TRUE(g.wait_done(10));
+    EXPECT_TRUE(g.ev.logged_out);
+    EXPECT_EQ(0, g.ev.logged_out_at) << "the login began only after the logout";
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order);
+}
+
+// Cancelled while it waits: CANCELLED with no detail (it never began), then the logout's
+// logged_out, and nothing of the login after that.
+TEST_F(Mock, LoginCancelledWhileWaitingForTheLogout)
+{
+    start_nm();
+    Glue g;
+    ASSERT_EQ(0, g.err);
+    Profile p;
+    ASSERT_EQ(0, sdvm_nm_logout(g.nm));
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt));
+    EXPECT_TRUE(g.ev.order.empty()) << "no event from inside an nm-glue call";
+    ASSERT_TRUE(g.wait_done(5));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_CANCELLED), failure_name(g.ev.failure));
+    EXPECT_TRUE(g.ev.detail_null) << g.ev.detail;
+    EXPECT_EQ(0, sdvm_nm_cancel(g.nm, g.attempt)) << "idempotent";
+    ASSERT_TRUE(g.run_until([&] { return g.ev.logged_out; }, 5));
+    g.idle(0.3);
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order) << "the login never began";
+    // The next login is an ordinary one.
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+}
+
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
 TEST(NoBus, NetworkManagerUnreachable)
 {

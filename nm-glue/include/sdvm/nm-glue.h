@@ -83,7 +83,8 @@ struct sdvm_nm_listener {
      * link stays up until sdvm_nm_logout(). */
     void (*success)(sdvm_nm *nm, uint64_t attempt, const char *ifname, void *userdata);
     /* The attempt failed; every connection it made is being removed. detail is one English
-     * sentence for logs (it never contains the password). */
+     * sentence for logs (it never contains the password); NULL only for CANCELLED of an
+     * attempt that was still waiting for a logout (it never began: nothing else to say). */
     void (*failure)(sdvm_nm *nm, uint64_t attempt, enum sdvm_failure failure, const char *detail,
                     void *userdata);
     /* sdvm_nm_logout() finished: `removed` connections were deleted; error is 0 or -errno
@@ -108,10 +109,17 @@ void sdvm_nm_free(sdvm_nm *nm);
 
 /*
  * Start a login. The password is copied into locked memory and wiped (explicit_bzero) when
- * the attempt ends. The outcome always arrives as an event, including refusals that need no
- * network (INSECURE_PROFILE, REALM_UNSUPPORTED). 0 and *attempt set; -EINVAL (NULL or empty
- * argument); -EBUSY (an attempt is running or a login is up: cancel or log out first);
- * -ENOMEM.
+ * the attempt ends; nm-glue is its only keeper, the caller may wipe its own copy at once. The
+ * outcome always arrives as an event, including refusals that need no network
+ * (INSECURE_PROFILE, REALM_UNSUPPORTED).
+ *
+ * A login started while sdvm_nm_logout() runs waits for it, as one started right after
+ * sdvm_nm_new() waits for the client and agent: it begins once logged_out has been queued
+ * (its events come after logged_out, its timeouts count from then). Cancelling it meanwhile
+ * ends it with CANCELLED and a NULL detail.
+ *
+ * 0 and *attempt set; -EINVAL (NULL or empty argument); -EBUSY (an attempt is running or
+ * waiting, or a login is up: cancel or log out first); -ENOMEM.
  */
 int sdvm_nm_login(sdvm_nm *nm, const struct sdvm_auth_profile *profile, const char *nai,
                   const char *password, uint64_t *attempt);
@@ -122,7 +130,8 @@ int sdvm_nm_cancel(sdvm_nm *nm, uint64_t attempt);
 
 /* Tear down and delete every connection nm-glue made (the logged-in link, leftovers of
  * cancelled attempts, and any marked as ours by an earlier sdvmd); cancels a running attempt.
- * logged_out follows. 0, or -EBUSY when a logout is already running. */
+ * logged_out follows; a login may be started meanwhile (it waits). 0, or -EBUSY when a logout
+ * is already running. */
 int sdvm_nm_logout(sdvm_nm *nm);
 
 /* true between a success event and sdvm_nm_logout(). */
