@@ -35,11 +35,7 @@ int cat_write_atomic(const char *path, const void *data, size_t len, unsigned mo
 /* Read a whole file, refusing more than max bytes. */
 int cat_read_file(const char *path, size_t max, char **data, size_t *len);
 
-/* ----- the compiled database (db.c) ----- */
-
-#define CAT_DB_MAGIC "SDVMCATD"
-#define CAT_DB_VERSION 1u
-#define CAT_DB_MAX_FILE (256u * 1024u * 1024u)
+/* ----- the compiled database: its reader (db-read.c; the format is db-format.h) ----- */
 
 enum cat_db_flags {
     CAT_DB_HINT = 1,   /* InnerIdentityHint: no sub-realms */
