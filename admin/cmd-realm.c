@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "admin.h"
-#include "sdvm/cat.h"
 #include "sdvm/nai.h"
+#include "sdvm/realms.h"
 
 static void
 print_phase1(uint32_t flags)

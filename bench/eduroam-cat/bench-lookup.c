@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sdvm/cat.h"
+#include "sdvm/realms.h"
 
 static double
 now_ns(void)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Internal helpers shared by the eduroam-cat sources. */
+/*
+ * Internal helpers shared by the eduroam-cat sources of both libraries: cert.c and util.c
+ * (in sdvm-realms, used by the builder too) and the database reader the lookup uses. The
+ * database's file format, which the reader and the writer share, is db-format.h.
+ */
 #ifndef SDVM_CAT_PRIVATE_H
 #define SDVM_CAT_PRIVATE_H
 
@@ -8,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sdvm/cat.h"
+#include "sdvm-failure.h"
+#include "sdvm/auth-profile.h"
+#include "sdvm/cat-cert.h"
 
 /* base64 with embedded whitespace; -EBADMSG when not base64. */
 int cat_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);

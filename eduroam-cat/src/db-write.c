@@ -17,6 +17,8 @@
 #include <dirent.h>
 #include <zlib.h>
 
+#include "sdvm/cat.h"
+
 #define STR_MAX 4000u /* longer strings are cut: they are names and reasons */
 
 /* ===================================================================== builder */

@@ -23,6 +23,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "sdvm/cat.h"
 #include "sdvm/log.h"
 
 struct parse_state {

@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include "sdvm/log.h"
+#include "sdvm/realms.h"
 
 struct local_realm {
     char *key;

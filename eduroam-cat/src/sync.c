@@ -27,6 +27,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "sdvm/cat.h"
+
 #define LIST_MAX (64u * 1024u * 1024u)
 
 struct fetch {

@@ -16,6 +16,7 @@
 
 #include "sdvm/cat.h"
 #include "sdvm/log.h"
+#include "sdvm/realms.h"
 
 enum { EXIT_USAGE = 2, EXIT_INCOMPLETE = 3 };
 

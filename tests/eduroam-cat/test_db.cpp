@@ -13,6 +13,7 @@
 
 extern "C" {
 #include "sdvm/cat.h"
+#include "sdvm/realms.h"
 }
 
 #include "cat-test-util.h"

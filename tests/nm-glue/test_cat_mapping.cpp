@@ -12,6 +12,7 @@
 extern "C" {
 #include "builder.h"
 #include "sdvm/cat.h"
+#include "sdvm/realms.h"
 }
 
 namespace {

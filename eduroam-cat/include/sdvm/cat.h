@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * eduroam CAT data: the eap-config parser (a neutral model, no NetworkManager types), the
- * compiled realm database and the realm lookup that sdvmd uses.
+ * eduroam CAT data, the offline builder (library sdvm-cat-build, linked by the sdvm-cat
+ * tool): the eap-config parser (a neutral model, no NetworkManager types), the compiled realm
+ * database's writer and the CAT sync. The terminal never links this: it only reads the
+ * database, through sdvm/realms.h.
  *
  *   sdvm_cat_parse()       eap-config XML  -> struct sdvm_cat_document (providers, methods)
- *   sdvm_cat_db_build()    many documents  -> one zlib-compressed realm database file
- *   sdvm_realms_open()     realms.d + db   -> an opaque lookup handle
- *   sdvm_realms_lookup()   realm           -> struct sdvm_auth_profile, or a numbered failure
+ *   sdvm_cat_db_builder_*() many documents -> one zlib-compressed realm database file
+ *   sdvm_cat_sync()        the CAT API     -> eap-config files -> the database
  *
  * Sync calls return 0 or -errno; a human-readable explanation goes to *error (malloc'd,
  * caller frees) when the caller passes a non-NULL pointer.
@@ -21,6 +22,7 @@
 
 #include "sdvm-failure.h"
 #include "sdvm/auth-profile.h"
+#include "sdvm/cat-cert.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,15 +40,6 @@ enum sdvm_cat_eap_type {
     SDVM_CAT_EAP_MSCHAPV2 = 26,
     SDVM_CAT_EAP_FAST = 43,
     SDVM_CAT_EAP_PWD = 52,
-};
-
-/* One X.509 certificate from ServerSideCredential/CA, decoded and checked with OpenSSL. */
-struct sdvm_cat_cert {
-    unsigned char *der;
-    size_t der_len;
-    unsigned char sha256[32];
-    char *subject; /* one-line RFC 2253 subject, for reports */
-    bool is_ca;    /* X509_check_ca() > 0 */
 };
 
 /* One AuthenticationMethod, in the file's (preference) order. */
@@ -105,12 +98,7 @@ int sdvm_cat_parse(const char *data, size_t len, struct sdvm_cat_document **out,
 int sdvm_cat_parse_file(const char *path, struct sdvm_cat_document **out, char **error);
 void sdvm_cat_document_free(struct sdvm_cat_document *doc);
 
-/* PEM text of one certificate (malloc'd), or NULL on allocation failure. */
-char *sdvm_cat_cert_to_pem(const unsigned char *der, size_t der_len);
-/* "AB:CD:..." of the SHA-256 (96 chars + NUL). */
-void sdvm_cat_fingerprint(const unsigned char sha256[32], char out[97]);
-
-/* ----- the realm database ----- */
+/* ----- building the realm database (the terminal reads it through sdvm/realms.h) ----- */
 
 /* One line of a build report: what happened to a file or a provider. */
 typedef void (*sdvm_cat_report_fn)(const char *source, bool kept, const char *what,
@@ -139,53 +127,6 @@ size_t sdvm_cat_db_builder_cert_count(const struct sdvm_cat_db_builder *b);
 /* Build from every *.eap-config / *.xml file of a directory (sorted by name). */
 int sdvm_cat_db_build_dir(const char *dir, const char *out_path, sdvm_cat_report_fn report,
                           void *userdata, char **error);
-
-/* ----- lookup ----- */
-
-typedef struct sdvm_realms sdvm_realms;
-
-/*
- * Open the realm sources. realms_dir (admin-written *.conf, may be NULL or missing) and
- * db_path (may be NULL or missing: realms.d only). ca_dir is where CA bundles are written
- * (content-addressed, mode 0644); NULL means never write one (ca_bundle_path stays NULL,
- * for tools that only explain). Returns -EINVAL for a bad realms.d file, -EBADMSG for a
- * corrupt database; *error says which file and why.
- */
-int sdvm_realms_open(const char *realms_dir, const char *db_path, const char *ca_dir,
-                     sdvm_realms **out, char **error);
-void sdvm_realms_free(sdvm_realms *r);
-
-size_t sdvm_realms_db_count(const sdvm_realms *r);    /* realm keys in the database */
-size_t sdvm_realms_local_count(const sdvm_realms *r); /* realms from realms.d */
-
-/*
- * Find the profile for a realm (case-insensitive): at each level from the realm itself up to
- * its two-label parent, realms.d first, then the database; a parent matches only if its
- * profile allows sub-realms. On success returns SDVM_FAILURE_NONE and a new profile (caller
- * frees with sdvm_auth_profile_free), with the CA bundle written to ca_dir. Otherwise
- * UNKNOWN_REALM, REALM_UNSUPPORTED, INSECURE_PROFILE, CONFIG or INTERNAL, and *detail
- * (malloc'd, may be NULL) says why.
- */
-enum sdvm_failure sdvm_realms_lookup(sdvm_realms *r, const char *realm,
-                                     struct sdvm_auth_profile **out, char **detail);
-
-/* Everything a lookup decided, for `sdvm-admin realm` and `sdvm-cat show`. */
-struct sdvm_realm_explain {
-    enum sdvm_failure failure;
-    char *detail;                    /* why not, or notes (e.g. "matched parent realm") */
-    char *matched_key;               /* the realm key that matched */
-    bool from_parent;                /* matched a parent realm, not the realm itself */
-    struct sdvm_auth_profile *profile; /* NULL unless failure == NONE */
-    bool cat_compat;                 /* inner EAP-MSCHAPv2 is the alternative to try */
-    char **ca_fingerprints;          /* NULL-terminated SHA-256 fingerprints of the bundle */
-    char **ca_subjects;              /* same order */
-    char *inner_suffix;
-    bool inner_hint;
-    time_t valid_until;
-};
-
-int sdvm_realms_explain(sdvm_realms *r, const char *realm, struct sdvm_realm_explain **out);
-void sdvm_realm_explain_free(struct sdvm_realm_explain *e);
 
 /* ----- sync (sdvm-cat sync) ----- */
 
