@@ -80,4 +80,53 @@ int64_t cat_db_created(const struct cat_db *db);
 /* Lists are little-endian u32 words; read them through this, never by dereference. */
 uint32_t cat_db_word(const uint32_t *list, uint32_t i);
 
+/* ----- realms.d (realms-local.c) ----- */
+
+/* One [Realm] group of a realms.d file; has_* says which keys it set (the rest come from the
+ * CAT database when FromCat=true). */
+struct cat_local_realm {
+    char *key;
+    char *source;   /* "realms.d/uni-a.conf" */
+    bool from_cat;  /* an override of the CAT database's profile for the same realm */
+    bool sub_realms;
+    bool has_method, has_inner, has_anon, has_ca, has_servers, has_exact, has_phase1,
+        has_insecure;
+    enum sdvm_eap_method eap;
+    enum sdvm_inner_method inner;
+    char *anon;     /* NULL with has_anon: explicitly none */
+    struct sdvm_cat_cert *certs;
+    size_t n_certs;
+    char **server_names;
+    bool exact;
+    uint32_t phase1;
+    bool allow_insecure;
+    char *display, *email, *phone, *url;
+    char *bundle_path; /* memo: CA bundle written for the local certs */
+};
+
+/*
+ * Append every realm of dir's *.conf files (sorted by name; a missing dir has none) to
+ * *locals, then sort them by key. -EINVAL (*error names the file, section and key) for a bad
+ * file or a realm defined twice. On failure too, the caller frees what was appended with
+ * cat_local_clear() on each entry and free(*locals).
+ */
+int cat_local_load_dir(const char *dir, struct cat_local_realm **locals, size_t *n_locals,
+                       char **error);
+void cat_local_clear(struct cat_local_realm *l);
+
+/* ----- CA bundles (ca-bundle.c) ----- */
+
+/* The certificates a resolved profile trusts, as (der, len, sha256, subject) tuples. */
+struct cat_certref {
+    const unsigned char *der;
+    size_t len;
+    const unsigned char *sha256;
+    const char *subject;
+};
+
+/* Write (once) the PEM bundle of certs to ca_dir/<sha256 of the bundle>.pem; *path_out is
+ * its path (malloc'd). A file already there with our owner, mode and size is kept. */
+int cat_bundle_write(const char *ca_dir, const struct cat_certref *certs, size_t n,
+                     char **path_out);
+
 #endif
