@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Internal: what a disk store backend provides. store.c does the common work (paths, space
- * rule, eviction, temporary name + fsync + rename); a backend only knows how to write a new
- * disk, check an existing one and say how many bytes a disk holds of its own.
+ * Internal: what a disk store backend provides. store.c, store-scan.c and store-evict.c do
+ * the common work (paths, listing, space rule, eviction, temporary name + fsync + rename); a
+ * backend only knows how to write a new disk, check an existing one and say how many bytes a
+ * disk holds of its own.
  *
  * A ZFS zvol backend would set `files = false` and provide list/remove/create over datasets
- * (zfs clone, the br.ufscar:lastlogin property of the thesis); store.c then skips its
+ * (zfs clone, the br.ufscar:lastlogin property of the thesis); the store then skips its
  * file-based paths. Not built yet: sdvm_store_new() refuses Backend=zvol with -EOPNOTSUPP.
  */
 #ifndef SDVM_STORE_BACKEND_H
