@@ -7,7 +7,8 @@
 #ifndef SDVM_DAEMON_NET_H
 #define SDVM_DAEMON_NET_H
 
-#include "sdvm.h"
+#include "sdvm-failure.h"
+#include "sdvm-types.h"
 #include "sdvm/auth-profile.h"
 
 typedef struct sdvmd_net sdvmd_net;

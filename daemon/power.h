@@ -10,7 +10,7 @@
 
 #include <gio/gio.h>
 
-#include "sdvm.h"
+#include "sdvm-types.h"
 
 typedef struct sdvmd_power sdvmd_power;
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdvm.h"
+#include "sdvm-types.h"
 
 /* ---- little-endian helpers ---------------------------------------------------------- */
 

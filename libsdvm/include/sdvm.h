@@ -24,33 +24,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The vocabulary every part of SDVM shares (vocab/): failure reasons, log levels, login
+ * stages and power actions. Installed beside this header. */
 #include "sdvm-failure.h"
 #include "sdvm-log.h"
+#include "sdvm-types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct sdvm_ctx sdvm_ctx;
-
-/* Progress of one login, reported in this order (some may be skipped). */
-enum sdvm_stage {
-    SDVM_STAGE_CHECKING_REALM = 1,   /* looking the realm up (realms.d, CAT database) */
-    SDVM_STAGE_CONNECTING_WIRED = 2, /* 802.1X on the ethernet port(s) */
-    SDVM_STAGE_CONNECTING_WIFI = 3,  /* 802.1X on Wi-Fi (configured SSID) */
-    SDVM_STAGE_AUTHENTICATING = 4,   /* EAP exchange with the home RADIUS server */
-    SDVM_STAGE_PREPARING_DISK = 5,   /* space rule, eviction, the user's overlay */
-    SDVM_STAGE_STARTING = 6,         /* about to hand the terminal to the guest */
-};
-
-/* Power actions; sdvm_power_available() returns a mask of these. */
-enum sdvm_power_action {
-    SDVM_POWER_OFF = 1u << 0,
-    SDVM_POWER_REBOOT = 1u << 1,
-    SDVM_POWER_SUSPEND = 1u << 2,
-    SDVM_POWER_HIBERNATE = 1u << 3,
-    SDVM_POWER_HYBRID_SLEEP = 1u << 4,
-};
 
 /* One bootable image of the catalog. Strings are never NULL except where noted. */
 struct sdvm_image {

@@ -6,6 +6,7 @@
 #include "private.h"
 
 #include "sdvm/ipc.h"
+#include "sdvm/log-line.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,38 +55,18 @@ env_get(const char *name)
     return (v && *v) ? v : NULL;
 }
 
-static const char *
-short_path(const char *file)
-{
-    const char *last = strrchr(file, '/');
-    if (!last)
-        return file;
-    const char *p = last;
-    while (p > file && p[-1] != '/')
-        p--;
-    return p;
-}
-
 void
 ctx_logf(const sdvm_ctx *ctx, enum sdvm_log_level level, const char *file, int line,
          const char *fmt, ...)
 {
-    sdvm_log_fn fn = ctx ? ctx->log_fn : default_log_fn;
-    enum sdvm_log_level threshold = ctx ? ctx->log_level : default_log_level;
-    void *userdata = ctx ? ctx->log_userdata : default_log_userdata;
-    if (!fn || level == SDVM_LOG_SILENT || level > threshold)
-        return;
-    char msg[1024];
-    int n = snprintf(msg, sizeof(msg), "[%s:%d] ", short_path(file), line);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(msg)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    fn(level, msg, userdata);
+    va_list ap;
+    va_start(ap, fmt);
+    if (ctx)
+        sdvm_log_line(ctx->log_fn, ctx->log_userdata, ctx->log_level, level, file, line, fmt, ap);
+    else
+        sdvm_log_line(default_log_fn, default_log_userdata, default_log_level, level, file, line,
+                      fmt, ap);
+    va_end(ap);
 }
 
 /* ---- image lists -------------------------------------------------------------------- */

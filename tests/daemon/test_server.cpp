@@ -15,7 +15,7 @@
 #include <vector>
 
 extern "C" {
-#include "sdvm.h"
+#include "sdvm-types.h"
 #include "server.h"
 }
 

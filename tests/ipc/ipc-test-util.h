@@ -8,7 +8,7 @@
 #include <vector>
 
 extern "C" {
-#include "sdvm.h"
+#include "sdvm-types.h"
 #include "sdvm/ipc.h"
 }
 

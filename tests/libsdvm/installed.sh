@@ -19,7 +19,7 @@ pc=$(find "$work/root" -name sdvm.pc)
 pcdir=$(dirname "$pc")
 prefix=$(cd "$pcdir/../.." && pwd)
 case "$pcdir" in */lib/*/pkgconfig) prefix=$(cd "$pcdir/../../.." && pwd) ;; esac
-for f in sdvm.h sdvm-failure.h sdvm-log.h; do
+for f in sdvm.h sdvm-failure.h sdvm-log.h sdvm-types.h; do
     [ -f "$prefix/include/sdvm/$f" ] || { echo "missing include/sdvm/$f" >&2; exit 1; }
 done
 libdir=$(dirname "$(find "$work/root" -name 'libsdvm.so.0' | head -n 1)")

@@ -13,7 +13,7 @@
 #include <vector>
 
 extern "C" {
-#include "sdvm.h"
+#include "sdvm-types.h"
 #include "sdvm/ipc.h"
 }
 

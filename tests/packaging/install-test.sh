@@ -75,7 +75,8 @@ for f in /usr/sbin/sdvmd /usr/sbin/sdvm-admin /usr/bin/sdvm-cat /usr/bin/sdvm-gr
     /usr/share/man/man5/sdvm.conf.5.gz /usr/share/man/man7/sdvm-ipc.7.gz \
     /usr/share/man/man8/run-guest.8.gz /usr/share/man/man8/sdvm-admin.8.gz \
     /usr/share/man/man1/sdvm-cat.1.gz /usr/share/man/man1/sdvm-greeter.1.gz \
-    /usr/include/sdvm/sdvm.h /usr/lib/x86_64-linux-gnu/pkgconfig/sdvm.pc \
+    /usr/include/sdvm/sdvm.h /usr/include/sdvm/sdvm-types.h \
+    /usr/lib/x86_64-linux-gnu/pkgconfig/sdvm.pc \
     /usr/share/sdvm/themes/sdvm/Main.qml; do
     expect "$f"
 done

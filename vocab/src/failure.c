@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The names of enum sdvm_failure. sdvm_failure_to_string() and sdvm_failure_describe() are
+ * part of libsdvm's ABI, and libsdvm links this very object file (vocab/CMakeLists.txt):
+ * default visibility lets its version script export them. Linked from the static
+ * sdvm-vocab into an executable, the visibility changes nothing.
+ */
 #include "sdvm-failure.h"
 
 #include <stddef.h>
+
+#define VOCAB_EXPORT __attribute__((visibility("default")))
 
 struct failure_name {
     enum sdvm_failure failure;
@@ -65,14 +73,14 @@ find(enum sdvm_failure failure)
     return NULL;
 }
 
-const char *
+VOCAB_EXPORT const char *
 sdvm_failure_to_string(enum sdvm_failure failure)
 {
     const struct failure_name *f = find(failure);
     return f ? f->id : "UNKNOWN";
 }
 
-const char *
+VOCAB_EXPORT const char *
 sdvm_failure_describe(enum sdvm_failure failure)
 {
     const struct failure_name *f = find(failure);

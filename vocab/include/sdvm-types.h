@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sdvm-types.h: the stages of a login and the power actions, as numbers.
+ *
+ * Part of the ABI (sdvm.h includes it) and of the wire protocol (sdvm-ipc(7) carries them
+ * as u32), so sdvmd, the ipc codec and every client agree without linking libsdvm. The
+ * numbers never change; new values are appended.
+ */
+#ifndef SDVM_TYPES_H
+#define SDVM_TYPES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Progress of one login, reported in this order (some may be skipped). */
+enum sdvm_stage {
+    SDVM_STAGE_CHECKING_REALM = 1,   /* looking the realm up (realms.d, CAT database) */
+    SDVM_STAGE_CONNECTING_WIRED = 2, /* 802.1X on the ethernet port(s) */
+    SDVM_STAGE_CONNECTING_WIFI = 3,  /* 802.1X on Wi-Fi (configured SSID) */
+    SDVM_STAGE_AUTHENTICATING = 4,   /* EAP exchange with the home RADIUS server */
+    SDVM_STAGE_PREPARING_DISK = 5,   /* space rule, eviction, the user's overlay */
+    SDVM_STAGE_STARTING = 6,         /* about to hand the terminal to the guest */
+};
+
+/* Power actions; sdvm_power_available() returns a mask of these. */
+enum sdvm_power_action {
+    SDVM_POWER_OFF = 1u << 0,
+    SDVM_POWER_REBOOT = 1u << 1,
+    SDVM_POWER_SUSPEND = 1u << 2,
+    SDVM_POWER_HIBERNATE = 1u << 3,
+    SDVM_POWER_HYBRID_SLEEP = 1u << 4,
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SDVM_TYPES_H */
