@@ -197,17 +197,17 @@ read_password(const char *nai, char *buf, size_t size)
 static const char *
 default_image(sdvm_ctx *ctx)
 {
-    const struct sdvm_image *im;
+    const struct sdvm_image *const *im;
     size_t n;
     if (sdvm_images(ctx, &im, &n) < 0)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (im[i].is_default)
-            return im[i].id;
+        if (im[i]->is_default)
+            return im[i]->id;
     for (size_t i = 0; i < n; i++)
-        if (im[i].available)
-            return im[i].id;
-    return n ? im[0].id : NULL;
+        if (im[i]->available)
+            return im[i]->id;
+    return n ? im[0]->id : NULL;
 }
 
 static int64_t

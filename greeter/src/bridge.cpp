@@ -109,7 +109,7 @@ SdvmBridge::reloadImages()
     m_images.clear();
     if (!m_ctx)
         return;
-    const struct sdvm_image *images = nullptr;
+    const struct sdvm_image *const *images = nullptr;
     size_t count = 0;
     int r = sdvm_images(m_ctx, &images, &count);
     if (r < 0) {
@@ -118,14 +118,15 @@ SdvmBridge::reloadImages()
     }
     m_images.reserve(static_cast<int>(count));
     for (size_t i = 0; i < count; i++) {
+        const struct sdvm_image *im = images[i];
         ImageInfo info;
-        info.id = str(images[i].id);
-        info.name = str(images[i].name);
-        info.osType = str(images[i].os_type);
-        info.comment = str(images[i].comment);
-        info.isDefault = images[i].is_default != 0;
-        info.available = images[i].available != 0;
-        info.unavailableReason = str(images[i].unavailable_reason);
+        info.id = str(im->id);
+        info.name = str(im->name);
+        info.osType = str(im->os_type);
+        info.comment = str(im->comment);
+        info.isDefault = im->is_default != 0;
+        info.available = im->available != 0;
+        info.unavailableReason = str(im->unavailable_reason);
         m_images.append(info);
     }
 }

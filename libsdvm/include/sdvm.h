@@ -17,6 +17,11 @@
  * network. The fake's script is documented in sdvm-ipc(7).
  *
  * Thread safety: a context is used from one thread at a time.
+ *
+ * Growing: every struct the library hands out or takes can grow at its end. The listener and
+ * struct sdvm_outcome carry a leading size; images come as pointers (with a size of their
+ * own). A client built against an older header keeps working with a newer library. What
+ * changed before SDVM_0 shipped, and why: libsdvm/README.md, "The ABI's history".
  */
 #ifndef SDVM_H
 #define SDVM_H
@@ -36,8 +41,16 @@ extern "C" {
 
 typedef struct sdvm_ctx sdvm_ctx;
 
-/* One bootable image of the catalog. Strings are never NULL except where noted. */
+/*
+ * One bootable image of the catalog. Strings are never NULL except where noted.
+ * sdvm_images() hands out pointers to these, never an array of them: an array's stride is
+ * the client's sizeof, frozen into every binary, so no field could ever be added. With
+ * pointers, fields are appended at the end and an older client reads the prefix it knows;
+ * size lets a newer client check that the library it runs with fills a field it wants to
+ * read (offsetof(struct sdvm_image, field) < size), as with struct sdvm_outcome.
+ */
 struct sdvm_image {
+    size_t size;                    /* sizeof(struct sdvm_image) as the library knows it */
     const char *id;                 /* [A-Za-z0-9._-]+, what sdvm_login_start() takes */
     const char *name;               /* display name */
     const char *os_type;            /* "windows", "linux", ... (icons, guest options) */
@@ -63,13 +76,15 @@ struct sdvm_outcome {
  * Callbacks. Each op ends with exactly one of finished() (failure) or launching() (success:
  * the greeter must now release the display and exit; the daemon starts the guest).
  * The listener may grow: set size = sizeof(struct sdvm_listener); callbacks past the size
- * given are treated as NULL. progress, message, finished and launching are required.
+ * given are treated as NULL. progress, finished and launching are required; message,
+ * images_changed and disconnected are optional (NULL: the event is dropped).
  */
 struct sdvm_listener {
     size_t size;
     void (*progress)(sdvm_ctx *ctx, uint64_t op, enum sdvm_stage stage, void *userdata);
-    /* Information (is_error = 0) or error text to show the person, e.g. "Wi-Fi not found".
-     * op 0: a message about the terminal rather than a login ("Shutting down at 18:00"). */
+    /* Optional: information (is_error = 0) or error text to show the person, e.g. "Wi-Fi
+     * not found". op 0: a message about the terminal rather than a login ("Shutting down at
+     * 18:00"). The outcome of a login never depends on it: finished() carries the reason. */
     void (*message)(sdvm_ctx *ctx, uint64_t op, int is_error, const char *text, void *userdata);
     void (*finished)(sdvm_ctx *ctx, uint64_t op, const struct sdvm_outcome *outcome,
                      void *userdata);
@@ -109,8 +124,18 @@ int sdvm_get_fd(sdvm_ctx *ctx);
  */
 int sdvm_dispatch(sdvm_ctx *ctx, int timeout_ms);
 
-/* The image catalog; the array is owned by the context until images_changed or free. */
-int sdvm_images(sdvm_ctx *ctx, const struct sdvm_image **images, size_t *count);
+/*
+ * The image catalog: *images is an array of *count pointers followed by a NULL (never NULL
+ * itself, also for an empty catalog). The array and the images are owned by the context and
+ * stay valid until images_changed() is delivered or the context is freed.
+ *
+ *     const struct sdvm_image *const *images;
+ *     size_t n;
+ *     sdvm_images(ctx, &images, &n);
+ *     for (size_t i = 0; i < n; i++)
+ *         show(images[i]->name, images[i]->available);
+ */
+int sdvm_images(sdvm_ctx *ctx, const struct sdvm_image *const **images, size_t *count);
 
 /*
  * Start a login. The password is copied and the copy wiped once sent; the caller should

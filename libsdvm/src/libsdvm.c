@@ -87,24 +87,38 @@ image_list_clear(struct image_list *list)
     for (size_t i = 0; i < list->count; i++)
         image_free_strings(&list->items[i]);
     free(list->items);
+    free(list->ptrs);
     list->items = NULL;
+    list->ptrs = NULL;
     list->count = 0;
+}
+
+void
+image_list_move(struct image_list *to, struct image_list *from)
+{
+    image_list_clear(to);
+    *to = *from;
+    *from = (struct image_list){0};
 }
 
 int
 image_list_set(struct image_list *list, const struct sdvm_image *items, size_t count)
 {
     struct image_list n = {0};
-    if (count) {
+    n.ptrs = calloc(count + 1, sizeof(*n.ptrs)); /* never NULL, even for no image */
+    if (count)
         n.items = calloc(count, sizeof(*n.items));
-        if (!n.items)
-            return -ENOMEM;
+    if (!n.ptrs || (count && !n.items)) {
+        image_list_clear(&n);
+        return -ENOMEM;
     }
     bool ok = true;
     for (size_t i = 0; i < count; i++) {
         const struct sdvm_image *s = &items[i];
         struct sdvm_image *d = &n.items[i];
+        n.ptrs[i] = d;
         n.count = i + 1;
+        d->size = sizeof(*d);
         d->id = dup_or_null(s->id ? s->id : "", &ok);
         d->name = dup_or_null(s->name ? s->name : (s->id ? s->id : ""), &ok);
         d->os_type = dup_or_null(s->os_type ? s->os_type : "", &ok);
@@ -121,8 +135,7 @@ image_list_set(struct image_list *list, const struct sdvm_image *items, size_t c
         image_list_clear(&n);
         return -ENOMEM;
     }
-    image_list_clear(list);
-    *list = n;
+    image_list_move(list, &n);
     return 0;
 }
 
@@ -276,9 +289,7 @@ ctx_queue_images_changed(sdvm_ctx *ctx, struct image_list *images, bool has_powe
             return -ENOMEM;
         }
     }
-    ev->images = *images;
-    images->items = NULL;
-    images->count = 0;
+    image_list_move(&ev->images, images);
     ev->has_power_mask = has_power_mask;
     ev->power_mask = power_mask;
     queue_push(ctx, ev);
@@ -361,8 +372,8 @@ sdvm_ctx_new(const struct sdvm_listener *listener, void *userdata, sdvm_ctx **ou
     struct sdvm_listener l = {0};
     memcpy(&l, listener, listener->size < sizeof(l) ? listener->size : sizeof(l));
     l.size = sizeof(l);
-    if (!l.progress || !l.message || !l.finished || !l.launching) {
-        lib_errorf(NULL, "sdvm_ctx_new: progress, message, finished and launching are required");
+    if (!l.progress || !l.finished || !l.launching) {
+        lib_errorf(NULL, "sdvm_ctx_new: progress, finished and launching are required");
         return -EINVAL;
     }
 
@@ -543,6 +554,8 @@ deliver(sdvm_ctx *ctx, struct event *ev)
         l->progress(ctx, ev->op, ev->stage, ctx->userdata);
         return 1;
     case EVENT_MESSAGE:
+        if (!l->message)
+            return 0; /* optional: a client that shows no messages */
         l->message(ctx, ev->op, ev->is_error, ev->text, ctx->userdata);
         return 1;
     case EVENT_FINISHED: {
@@ -569,10 +582,7 @@ deliver(sdvm_ctx *ctx, struct event *ev)
         return 1;
     case EVENT_IMAGES_CHANGED:
         /* The old array stays valid until this very moment, as sdvm.h promises. */
-        image_list_clear(&ctx->images);
-        ctx->images = ev->images;
-        ev->images.items = NULL;
-        ev->images.count = 0;
+        image_list_move(&ctx->images, &ev->images);
         if (ev->has_power_mask)
             ctx->power_mask = ev->power_mask;
         if (ev->hostname) {
@@ -649,11 +659,12 @@ sdvm_dispatch(sdvm_ctx *ctx, int timeout_ms)
 }
 
 SDVM_EXPORT int
-sdvm_images(sdvm_ctx *ctx, const struct sdvm_image **images, size_t *count)
+sdvm_images(sdvm_ctx *ctx, const struct sdvm_image *const **images, size_t *count)
 {
+    static const struct sdvm_image *const none[] = {NULL};
     if (!ctx || !images || !count)
         return -EINVAL;
-    *images = ctx->images.items;
+    *images = ctx->images.ptrs ? (const struct sdvm_image *const *)ctx->images.ptrs : none;
     *count = ctx->images.count;
     return 0;
 }

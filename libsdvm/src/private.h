@@ -20,14 +20,24 @@
 
 #define SDVM_EXPORT __attribute__((visibility("default")))
 
-/* The image catalog as the context keeps it: every string owned by the list. */
+/*
+ * The image catalog as the context keeps it: every string owned by the list. items is this
+ * library's own array (its stride is never seen outside); ptrs is what sdvm_images() hands
+ * out: count pointers into items, then NULL.
+ */
 struct image_list {
     struct sdvm_image *items;
+    const struct sdvm_image **ptrs;
     size_t count;
 };
 
 void image_list_clear(struct image_list *list);
-/* Deep copy of count images; strings may be NULL only where sdvm_image allows it. */
+/* Moves *from into *to (cleared first); *from is left empty. */
+void image_list_move(struct image_list *to, struct image_list *from);
+/*
+ * Deep copy of count images (a backend's own array: size is ignored and set to
+ * sizeof(struct sdvm_image)); strings may be NULL only where sdvm_image allows it.
+ */
 int image_list_set(struct image_list *list, const struct sdvm_image *items, size_t count);
 
 enum event_kind {

@@ -285,7 +285,7 @@ TEST(Daemon, ReloadAnnouncesNewImages)
     ASSERT_EQ(0, h.reload());
     ASSERT_TRUE(rec.wait_for(1, 5000));
     EXPECT_EQ("IMAGES-CHANGED", rec.lines()[0].kind);
-    const sdvm_image *images = nullptr;
+    const sdvm_image *const *images = nullptr;
     size_t n = 0;
     ASSERT_EQ(0, sdvm_images(rec.ctx(), &images, &n));
     EXPECT_EQ(2u, n);

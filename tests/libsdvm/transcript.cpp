@@ -639,11 +639,22 @@ class Runner {
             return check_result(cmd, sdvm_power(ctx, a), error);
         }
         if (k == "IMAGES") {
-            const struct sdvm_image *im = nullptr;
+            const struct sdvm_image *const *im = nullptr;
             size_t count = 0;
             int r = sdvm_images(ctx, &im, &count);
             if (!check_result(cmd, r, error))
                 return false;
+            // sdvm.h's promises, whichever backend: count pointers then NULL, each image
+            // stamped with the size the library knows.
+            if (r == 0 && (!im || im[count] != nullptr)) {
+                *error = "sdvm_images(): the pointer array is not NULL-terminated";
+                return false;
+            }
+            for (size_t i = 0; r == 0 && i < count; i++)
+                if (!im[i] || im[i]->size != sizeof(struct sdvm_image)) {
+                    *error = "sdvm_images(): image " + std::to_string(i) + " has no valid size";
+                    return false;
+                }
             Line head;
             head.kind = "IMAGES";
             head.core = {{"count", std::to_string(count)}};
@@ -651,14 +662,14 @@ class Runner {
             for (size_t i = 0; i < count; i++) {
                 Line l;
                 l.kind = "IMAGE";
-                l.core = {{"id", im[i].id},
-                          {"default", im[i].is_default ? "1" : "0"},
-                          {"available", im[i].available ? "1" : "0"}};
-                l.extra = {{"name", im[i].name},
-                           {"os", im[i].os_type},
-                           {"comment", im[i].comment ? im[i].comment : "(null)"}};
-                if (im[i].unavailable_reason)
-                    l.extra.emplace_back("reason", im[i].unavailable_reason);
+                l.core = {{"id", im[i]->id},
+                          {"default", im[i]->is_default ? "1" : "0"},
+                          {"available", im[i]->available ? "1" : "0"}};
+                l.extra = {{"name", im[i]->name},
+                           {"os", im[i]->os_type},
+                           {"comment", im[i]->comment ? im[i]->comment : "(null)"}};
+                if (im[i]->unavailable_reason)
+                    l.extra.emplace_back("reason", im[i]->unavailable_reason);
                 rec_.add(l);
             }
             return true;
