@@ -106,8 +106,13 @@ sdvm_admin_cmd_realm(struct sdvm_admin *adm, int argc, char **argv)
         printf("inner:          %s%s\n", sdvm_inner_method_to_string(p->inner),
                e->cat_compat ? " (CAT's TTLS encoding; eap-mschapv2 is the alternative)" : "");
         printf("identity:       %s\n", sdvm_nai_input(nai));
-        printf("outer identity: %s\n",
-               p->anonymous_identity ? p->anonymous_identity : "(none: the login itself)");
+        if (p->anonymous_identity)
+            printf("outer identity: %s\n", p->anonymous_identity);
+        else
+            printf("outer identity: none: the full login goes out in clear, outside the"
+                   " tunnel, as CAT's installers do (AnonymousIdentity= in realms.d sets one)\n");
+        if (e->outer_note)
+            printf("outer note:     %s\n", e->outer_note);
         if (e->ca_fingerprints && e->ca_fingerprints[0]) {
             for (size_t i = 0; e->ca_fingerprints[i]; i++)
                 printf("ca sha256:      %s\n                %s\n", e->ca_fingerprints[i],

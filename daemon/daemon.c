@@ -444,6 +444,9 @@ begin_login(sdvmd *d, struct login *l, const char *nai, const char *password)
         free(detail);
         return;
     }
+    if (detail) /* a note of the lookup (the CAT outer identity was replaced) */
+        log_infof("realm %s: %s", sdvm_nai_realm(l->nai), detail);
+    free(detail);
 
     l->phase = PHASE_NETWORK;
     r = d->net->ops->start(d->net, l->profile, sdvm_nai_normalized(l->nai), password);

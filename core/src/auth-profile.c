@@ -2,7 +2,9 @@
 #include "sdvm/auth-profile.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 struct sdvm_auth_profile *
 sdvm_auth_profile_new(void)
@@ -121,4 +123,78 @@ sdvm_inner_method_to_string(enum sdvm_inner_method inner)
         break;
     }
     return "none";
+}
+
+/* ----- the server-validation rule (auth-profile.h) ----- */
+
+const char *
+sdvm_server_name_strip(const char *name)
+{
+    return strncasecmp(name, "DNS:", 4) == 0 ? name + 4 : name;
+}
+
+static bool
+host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.';
+}
+
+const char *
+sdvm_server_name_problem(const char *name)
+{
+    name = sdvm_server_name_strip(name);
+    size_t len = strlen(name);
+    if (len == 0)
+        return "is empty";
+    if (len > 253)
+        return "is longer than 253 octets";
+    if (strchr(name, '*'))
+        return "has a '*': NetworkManager matches names literally, so no certificate would"
+               " match (give the domain, e.g. x.org for *.x.org)";
+    for (const char *p = name; *p; p++)
+        if (!host_char(*p))
+            return "has characters a host name cannot have";
+    if (name[0] == '.' || name[len - 1] == '.' || strstr(name, ".."))
+        return "has an empty label";
+    if (!strchr(name, '.'))
+        return "is a single label, which would accept a certificate for any name under it";
+    return NULL;
+}
+
+enum sdvm_failure
+sdvm_auth_profile_check_server(const struct sdvm_auth_profile *p, bool has_ca, char **detail)
+{
+    *detail = NULL;
+    if (p->eap != SDVM_EAP_TTLS && p->eap != SDVM_EAP_PEAP)
+        return SDVM_FAILURE_NONE;
+    const char *realm = p->realm ? p->realm : "(unnamed)";
+    int rc = 0;
+    for (char **n = p->server_names; n && *n; n++) {
+        const char *why = sdvm_server_name_problem(*n);
+        if (why) {
+            rc = asprintf(detail, "realm %s: the server name \"%.100s\" %s, so the RADIUS"
+                          " server could not be verified and nothing would be sent", realm,
+                          *n, why);
+            if (rc < 0)
+                *detail = NULL;
+            return SDVM_FAILURE_INSECURE_PROFILE;
+        }
+    }
+    if (p->allow_insecure)
+        return SDVM_FAILURE_NONE; /* the administrator's explicit exception (realms.d) */
+    bool has_names = p->server_names && p->server_names[0];
+    if (!has_ca || !has_names) {
+        rc = asprintf(detail, "realm %s has %s: its RADIUS server could not be verified, so"
+                      " nothing would be sent (set %s in realms.d, or AllowInsecure=true)",
+                      realm, !has_ca && !has_names ? "no CA certificate and no server name"
+                             : !has_ca             ? "no CA certificate"
+                                                   : "a CA but no server name (any certificate"
+                                                     " from that CA would pass)",
+                      !has_ca ? "CaFile=" : "ServerNames=");
+        if (rc < 0)
+            *detail = NULL;
+        return SDVM_FAILURE_INSECURE_PROFILE;
+    }
+    return SDVM_FAILURE_NONE;
 }

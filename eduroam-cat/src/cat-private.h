@@ -35,6 +35,12 @@ int cat_fail(char **error, int rc, const char *fmt, ...) __attribute__((format(p
  */
 char *cat_realm_key(const char *realm);
 
+/*
+ * True when key (a lower-case realm key) is a public suffix on Debian's list (psl.c): no
+ * institution owns it, so it is neither a provider's realm nor a parent to match.
+ */
+bool cat_is_public_suffix(const char *key);
+
 /* Write data to path atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int cat_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 

@@ -105,6 +105,7 @@ struct bprofile {
 struct brealm {
     uint32_t key;     /* string offset */
     uint32_t profile;
+    bool own;         /* the key is the profile's own ID (not only its InnerIdentitySuffix) */
 };
 
 struct sdvm_cat_db_builder {
@@ -398,10 +399,17 @@ add_profile(struct sdvm_cat_db_builder *b, const char *source, const struct sdvm
     return 0;
 }
 
-/* Index key → profile; returns 1 when the key was new or replaced, 0 when kept as it was. */
+/*
+ * Index key → profile; returns 1 when the key was new or replaced, 0 when kept as it was.
+ * own: key is the provider's own ID (else its InnerIdentitySuffix, a sub-realm of the ID).
+ * Who owns a realm (M1 of the 2026-12 review): the profile whose own ID it is beats a suffix
+ * claim; between equals the first file (in name order) is kept and the other reported as a
+ * conflict; a usable profile never replaces an unusable one of another file (an institution
+ * whose own profile is EAP-TLS only must not be taken over by someone else's TTLS profile).
+ */
 static int
-index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bool usable,
-            const char *source, sdvm_cat_report_fn fn, void *userdata)
+index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bool own,
+            bool usable, const char *source, sdvm_cat_report_fn fn, void *userdata)
 {
     if (b->realm_table.used * 2 >= b->realm_table.cap &&
         table_grow(&b->realm_table, realm_hash, b) < 0)
@@ -414,15 +422,31 @@ index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bo
             return 0;
         const struct bprofile *old = &b->profiles[r->profile];
         const char *old_source = (const char *)b->strings.data + old->str[0];
-        if (!old->failure || !usable) {
-            report(fn, userdata, source, false, "realm %s: already defined by %s; that one is"
-                   " kept", key, old_source);
-            return 0;
+        const char *old_id = (const char *)b->strings.data + old->str[1];
+        if (!strcmp(old_source, source)) {
+            /* One file, several providers (one per network): the same institution. */
+            if (!old->failure || !usable || r->own != own)
+                return 0;
+            r->profile = profile;
+            return 1;
         }
-        report(fn, userdata, source, true, "realm %s: replaces the unusable profile from %s",
-               key, old_source);
-        r->profile = profile;
-        return 1;
+        if (own && !r->own) {
+            report(fn, userdata, source, true, "realm %s: CONFLICT: it is this provider's own"
+                   " ID; %s's claim through InnerIdentitySuffix (provider %s) is dropped", key,
+                   old_source, old_id);
+            report(fn, userdata, old_source, false, "realm %s: CONFLICT: claimed through"
+                   " InnerIdentitySuffix, but it is the own ID of a provider in %s, which is"
+                   " used instead", key, source);
+            r->profile = profile;
+            r->own = true;
+            return 1;
+        }
+        report(fn, userdata, source, false, "realm %s: CONFLICT: %s%s already %s it%s; that"
+               " one is kept, this one is not used for %s", key, old_source,
+               r->own ? "" : " (through InnerIdentitySuffix)",
+               r->own ? "defines" : "claims", own ? "" : " (this one only through"
+               " InnerIdentitySuffix)", key);
+        return 0;
     }
     if (b->n_realms == b->cap_realms) {
         size_t cap = b->cap_realms ? b->cap_realms * 2 : 256;
@@ -439,10 +463,19 @@ index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bo
         return -ENOMEM;
     b->realms[b->n_realms].key = koff;
     b->realms[b->n_realms].profile = profile;
+    b->realms[b->n_realms].own = own;
     b->realm_table.slots[slot] = (uint32_t)b->n_realms + 1;
     b->realm_table.used++;
     b->n_realms++;
     return 1;
+}
+
+/* True when sub is key itself or a sub-realm of it ("cs.uni.edu" of "uni.edu"). */
+static bool
+is_same_or_sub_realm(const char *sub, const char *key)
+{
+    size_t ls = strlen(sub), lk = strlen(key);
+    return !strcmp(sub, key) || (ls > lk && sub[ls - lk - 1] == '.' && !strcmp(sub + ls - lk, key));
 }
 
 int
@@ -461,6 +494,12 @@ sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
                    " (needs two labels, no spaces or '@'); skipped", i + 1, p->id);
             continue;
         }
+        if (keys[0] && cat_is_public_suffix(keys[0])) {
+            report(fn, userdata, source, false, "provider %zu: REFUSED: ID %s is a public"
+                   " suffix, which no institution owns; skipped", i + 1, keys[0]);
+            free(keys[0]);
+            continue;
+        }
         const char *suffix = m ? m->inner_suffix : (p->n_methods ? p->methods[0].inner_suffix
                                                                  : NULL);
         if (suffix) {
@@ -469,14 +508,27 @@ sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
                 free(keys[0]);
                 return -ENOMEM;
             }
-            if (keys[0] && keys[1] && !strcmp(keys[0], keys[1])) {
+            /* The suffix is a realm only when it is the ID or a sub-realm of it: a provider
+             * cannot claim another institution's realm, nor a public suffix. */
+            const char *refused = NULL;
+            if (keys[1] && !keys[0])
+                refused = "the provider has no realm ID to check it against";
+            else if (keys[1] && cat_is_public_suffix(keys[1]))
+                refused = "it is a public suffix";
+            else if (keys[1] && !is_same_or_sub_realm(keys[1], keys[0]))
+                refused = "it is neither the provider's ID nor a sub-realm of it";
+            if (refused)
+                report(fn, userdata, source, false, "provider %zu (%s): REFUSED:"
+                       " InnerIdentitySuffix %s is not indexed: %s", i + 1,
+                       keys[0] ? keys[0] : "undefined", keys[1], refused);
+            if (refused || (keys[0] && keys[1] && !strcmp(keys[0], keys[1]))) {
                 free(keys[1]);
                 keys[1] = NULL;
             }
         }
         if (!keys[0] && !keys[1]) {
-            report(fn, userdata, source, false, "provider %zu: ID \"undefined\" and no"
-                   " InnerIdentitySuffix: cannot be found by realm; skipped", i + 1);
+            report(fn, userdata, source, false, "provider %zu: ID \"undefined\": cannot be"
+                   " found by realm; skipped", i + 1);
             continue;
         }
         /* Several providers of one file (one per network) usually repeat the same realm. */
@@ -505,8 +557,8 @@ sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
         for (int k = 0; k < 2; k++) {
             if (!keys[k])
                 continue;
-            rc = index_realm(b, keys[k], profile, p->failure == SDVM_FAILURE_NONE, source, fn,
-                             userdata);
+            rc = index_realm(b, keys[k], profile, k == 0, p->failure == SDVM_FAILURE_NONE,
+                             source, fn, userdata);
             if (rc < 0) {
                 free(keys[0]);
                 free(keys[1]);

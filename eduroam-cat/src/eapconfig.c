@@ -493,9 +493,25 @@ parse_method(struct parse_state *st, struct sdvm_cat_provider *p, size_t mi,
                          eap_name(m->eap_type), inner, listed, bad);
         return;
     }
-    if (m->n_server_ids == 0)
-        warn(st, p, "method %zu: no ServerID, so any server certificate from the CA is"
-             " accepted", mi + 1);
+    /* M2 of the 2026-12 review: with a CA and no server name, any certificate from that CA
+     * (often a public web root) would pass. The name rule is core's, the one nm-glue applies
+     * at login, so what `sdvm-cat build` keeps is what a login can use. */
+    const char *inner = sdvm_inner_method_to_string(m->inner);
+    if (m->n_server_ids == 0) {
+        set_unusable(st, m, SDVM_FAILURE_INSECURE_PROFILE,
+                     "%s/%s lists a CA but no ServerID, so any certificate from that CA would"
+                     " be accepted", eap_name(m->eap_type), inner);
+        return;
+    }
+    for (size_t i = 0; i < m->n_server_ids; i++) {
+        const char *why = sdvm_server_name_problem(m->server_ids[i]);
+        if (why) {
+            set_unusable(st, m, SDVM_FAILURE_INSECURE_PROFILE,
+                         "%s/%s: ServerID \"%.80s\" %s", eap_name(m->eap_type), inner,
+                         m->server_ids[i], why);
+            return;
+        }
+    }
     m->failure = SDVM_FAILURE_NONE;
 }
 

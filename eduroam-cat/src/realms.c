@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "sdvm/log.h"
@@ -125,9 +126,16 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
 {
     memset(res, 0, sizeof(*res));
     res->db_index = -1;
-    const char *skipped = NULL, *skipped_source = NULL;
+    const char *skipped = NULL, *skipped_source = NULL, *public_suffix = NULL;
     for (const char *k = key; k && strchr(k, '.'); k = strchr(k, '.') + 1) {
         bool parent = k != key;
+        /* M1: a public suffix (ac.uk) is nobody's realm, so never a parent to match, and a
+         * database entry for one (a database older than this rule) is not used either. */
+        bool psl = cat_is_public_suffix(k);
+        if (psl && parent) {
+            public_suffix = k;
+            break;
+        }
         struct cat_local_realm *l = find_local(r, k);
         if (l && (!parent || l->sub_realms)) {
             res->matched = k;
@@ -153,7 +161,7 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
             skipped = k;
             skipped_source = l->source;
         }
-        long idx = r->db ? cat_db_find(r->db, k) : -1;
+        long idx = r->db && !psl ? cat_db_find(r->db, k) : -1;
         if (idx >= 0) {
             struct cat_db_profile p;
             if (cat_db_profile(r->db, (uint32_t)idx, &p) < 0) {
@@ -182,7 +190,16 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
         }
     }
     res->failure = SDVM_FAILURE_UNKNOWN_REALM;
-    if (skipped)
+    if (skipped && public_suffix)
+        res->detail = cat_strdupf("%s is in neither realms.d nor the CAT database; its parent"
+                                  " realm %s (%s) does not accept sub-realms, and %s is a public"
+                                  " suffix, which no institution owns", key, skipped,
+                                  skipped_source ? skipped_source : "?", public_suffix);
+    else if (public_suffix)
+        res->detail = cat_strdupf("%s is in neither realms.d%s; its parent %s is a public"
+                                  " suffix, which no institution owns, so it is not looked up",
+                                  key, r->db ? " nor the CAT database" : "", public_suffix);
+    else if (skipped)
         res->detail = cat_strdupf("%s is in neither realms.d nor the CAT database; its parent"
                                   " realm %s (%s) does not accept sub-realms", key, skipped,
                                   skipped_source ? skipped_source : "?");
@@ -240,6 +257,65 @@ dup_into(char **dst, const char *src)
  * Build the neutral profile of a resolved realm (res->failure == NONE). Writes the CA bundle
  * when write is set and a CaDir was given.
  */
+/*
+ * The realm of an outer identity ("anonymous@uni.edu" -> "uni.edu"; "@uni.edu" too), or NULL
+ * when it has none. Points into identity.
+ */
+static const char *
+outer_realm(const char *identity)
+{
+    const char *at = strrchr(identity, '@');
+    return at && at[1] ? at + 1 : NULL;
+}
+
+/* True when realm (any case) is login (a lower-case key) or a parent of it. */
+static bool
+is_login_or_parent(const char *realm, const char *login)
+{
+    size_t lr = strlen(realm), ll = strlen(login);
+    if (lr > ll || !strchr(realm, '.'))
+        return false;
+    if (strcasecmp(login + ll - lr, realm) != 0)
+        return false;
+    return lr == ll || login[ll - lr - 1] == '.';
+}
+
+/*
+ * M1: the outer identity routes the EAP conversation through the federation, so CAT data
+ * must not send a login to another institution's RADIUS server (anonymous@evil.example for
+ * a login @uni.edu). Its realm must be the login's realm or a parent of it; else "@" + the
+ * login's realm (RFC 7542's anonymous form) goes out instead, and *note says so. realms.d's
+ * AnonymousIdentity is the administrator's and is kept as written.
+ */
+static int
+check_outer_identity(struct sdvm_auth_profile *p, const char *key, bool from_local,
+                     char **note)
+{
+    if (!p->anonymous_identity || from_local)
+        return 0;
+    const char *realm = outer_realm(p->anonymous_identity);
+    if (realm && is_login_or_parent(realm, key))
+        return 0;
+    char *fixed = cat_strdupf("@%s", key);
+    char *why = cat_strdupf("the CAT profile's outer identity %.100s %s, so %s is sent"
+                            " instead", p->anonymous_identity,
+                            realm ? "belongs to another realm" : "has no realm", fixed);
+    if (!fixed || !why) {
+        free(fixed);
+        free(why);
+        return -ENOMEM;
+    }
+    free(p->anonymous_identity);
+    p->anonymous_identity = fixed;
+    if (note) {
+        free(*note);
+        *note = why;
+    } else {
+        free(why);
+    }
+    return 0;
+}
+
 static enum sdvm_failure
 make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
              struct sdvm_auth_profile **out, char **detail)
@@ -315,20 +391,25 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
                 rc |= dup_into(dst[i], src[i]);
             }
     }
+    char *note = NULL;
+    if (rc == 0)
+        rc = check_outer_identity(p, key, l && l->has_anon, &note);
     if (rc) {
+        free(note);
         sdvm_auth_profile_free(p);
         return SDVM_FAILURE_INTERNAL;
     }
 
-    /* Certificates: realms.d's if it lists any, else the database's. */
+    /* Certificates: realms.d's if it lists any, else the database's. Then the one
+     * server-validation rule (core's, the one nm-glue applies at login). */
     bool local_ca = l && l->has_ca;
     size_t n_certs = local_ca ? l->n_certs : d ? d->n_certs : 0;
-    bool needs_ca = p->eap == SDVM_EAP_TTLS || p->eap == SDVM_EAP_PEAP;
-    if (needs_ca && n_certs == 0 && !p->allow_insecure) {
+    char *why = NULL;
+    if (sdvm_auth_profile_check_server(p, n_certs > 0, &why) != SDVM_FAILURE_NONE) {
         if (detail)
-            *detail = cat_strdupf("%s (%s) has no CA certificate, so the RADIUS server could"
-                                  " not be verified (set CaFile=, or AllowInsecure=true)",
-                                  res->matched, p->source);
+            *detail = cat_strdupf("%s (%s)", why ? why : "no server validation", p->source);
+        free(why);
+        free(note);
         sdvm_auth_profile_free(p);
         return SDVM_FAILURE_INSECURE_PROFILE;
     }
@@ -339,6 +420,7 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
             /* First use of this CA set by this handle: build the bundle, write it once. */
             size_t n = 0;
             if (collect_certs(r, res, &certs, &n) < 0) {
+                free(note);
                 sdvm_auth_profile_free(p);
                 if (detail)
                     *detail = cat_strdupf("%s: the CAT database's certificate section is"
@@ -348,6 +430,7 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
             int wrc = cat_bundle_write(r->ca_dir, certs, n, memo);
             if (wrc < 0) {
                 free(certs);
+                free(note);
                 sdvm_auth_profile_free(p);
                 if (detail)
                     *detail = cat_strdupf("cannot write the CA bundle for %s to %s: %s",
@@ -357,11 +440,17 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
         }
         if (!(p->ca_bundle_path = strdup(*memo))) {
             free(certs);
+            free(note);
             sdvm_auth_profile_free(p);
             return SDVM_FAILURE_INTERNAL;
         }
     }
     free(certs);
+    /* On success *detail carries the note (or stays NULL): sdvmd logs it. */
+    if (detail)
+        *detail = note;
+    else
+        free(note);
     *out = p;
     return SDVM_FAILURE_NONE;
 }
@@ -433,7 +522,12 @@ sdvm_realms_explain(sdvm_realms *r, const char *realm, struct sdvm_realm_explain
             e->inner_suffix = strdup(res.dbp.inner_suffix);
     }
     if (e->failure == SDVM_FAILURE_NONE) {
-        e->failure = make_profile(r, &res, key, true, &e->profile, &e->detail);
+        char *d = NULL;
+        e->failure = make_profile(r, &res, key, true, &e->profile, &d);
+        if (e->failure == SDVM_FAILURE_NONE)
+            e->outer_note = d;
+        else
+            e->detail = d;
         struct cat_certref *certs = NULL;
         size_t n = 0;
         if (e->failure == SDVM_FAILURE_NONE && collect_certs(r, &res, &certs, &n) == 0 && n) {
@@ -472,5 +566,6 @@ sdvm_realm_explain_free(struct sdvm_realm_explain *e)
             free(*s);
     free(e->ca_subjects);
     free(e->inner_suffix);
+    free(e->outer_note);
     free(e);
 }

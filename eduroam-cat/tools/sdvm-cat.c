@@ -289,8 +289,11 @@ cmd_lookup(int argc, char **argv)
                e->from_parent ? " (parent realm)" : "", p->source,
                sdvm_eap_method_to_string(p->eap), sdvm_inner_method_to_string(p->inner),
                e->cat_compat ? " (or eap-mschapv2: CAT compat encoding)" : "");
-        printf("outer id:  %s\n", p->anonymous_identity ? p->anonymous_identity
-                                                        : "(none: the full user name)");
+        printf("outer id:  %s\n", p->anonymous_identity
+                                       ? p->anonymous_identity
+                                       : "(none: the full user name goes out in clear)");
+        if (e->outer_note)
+            printf("note:      %s\n", e->outer_note);
         for (size_t i = 0; e->ca_fingerprints && e->ca_fingerprints[i]; i++)
             printf("CA:        %s\n           %s\n", e->ca_fingerprints[i], e->ca_subjects[i]);
         for (size_t i = 0; p->server_names && p->server_names[i]; i++)

@@ -49,36 +49,17 @@ sdvm_nm_known_phase1_flags(guint32 v)
     return 0;
 }
 
-/* A server name as CAT data may carry it ("DNS:radius.example.org") without the prefix. */
-static const char *
-strip_dns_prefix(const char *name)
-{
-    return g_ascii_strncasecmp(name, "DNS:", 4) == 0 ? name + 4 : name;
-}
-
-/* Host-name characters only: anything else (';' above all) could widen the match list. */
-static bool
-valid_server_name(const char *name)
-{
-    if (!*name || strlen(name) > 253 || name[0] == '.' || name[strlen(name) - 1] == '.')
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.')
-            return false;
-    return !strstr(name, "..");
-}
-
 /* The profile's server names without prefix, lower case, in order, without duplicates. */
 static GPtrArray *
 server_names(const struct sdvm_auth_profile *p, char **detail)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     for (char **n = p->server_names; n && *n; n++) {
-        const char *name = strip_dns_prefix(*n);
-        if (!valid_server_name(name)) {
-            *detail = g_strdup_printf("the realm's server name \"%s\" is not a host name, so the "
-                                      "RADIUS server could not be verified",
-                                      *n);
+        /* sdvm_auth_profile_check_server() (core) refused bad names before this runs. */
+        const char *name = sdvm_server_name_strip(*n);
+        if (sdvm_server_name_problem(name)) {
+            *detail = g_strdup_printf("the realm's server name \"%s\" %s", *n,
+                                      sdvm_server_name_problem(name));
             g_ptr_array_unref(names);
             return NULL;
         }
@@ -197,13 +178,11 @@ sdvm_nm_check_profile(const struct sdvm_auth_profile *p, guint32 v, char **detai
     /* EAP-pwd authenticates both sides from the password itself; TTLS and PEAP without a CA
      * would hand the password to any server that answers. */
     if (p->eap != SDVM_EAP_PWD) {
+        /* The one server-validation rule (core), the same sdvm-cat and sdvm-admin show. */
         bool has_ca = p->ca_bundle_path && *p->ca_bundle_path;
-        if (!has_ca && !p->allow_insecure) {
-            *detail = g_strdup_printf("realm %s has no CA certificate: its RADIUS server could "
-                                      "not be verified, so nothing was sent",
-                                      realm);
-            return SDVM_FAILURE_INSECURE_PROFILE;
-        }
+        enum sdvm_failure sf = sdvm_auth_profile_check_server(p, has_ca, detail);
+        if (sf != SDVM_FAILURE_NONE)
+            return sf;
         if (has_ca && !g_path_is_absolute(p->ca_bundle_path)) {
             *detail = g_strdup_printf("realm %s: CA bundle path %s is not absolute", realm,
                                       p->ca_bundle_path);

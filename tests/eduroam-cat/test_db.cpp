@@ -60,7 +60,7 @@ TEST(Database, BuildReportsEveryFile)
     EXPECT_TRUE(r.has("eap-tls-only.eap-config", true, "REALM_UNSUPPORTED"));
     EXPECT_TRUE(r.has("no-ca.eap-config", true, "INSECURE_PROFILE"));
     EXPECT_TRUE(r.has("undefined-id.eap-config", false, "undefined"));
-    EXPECT_TRUE(r.has("uni-a-second-profile.eap-config", false, "already defined by"));
+    EXPECT_TRUE(r.has("uni-a-second-profile.eap-config", false, "CONFLICT"));
     EXPECT_TRUE(r.has("malformed-truncated.eap-config", false, "Premature end"));
     EXPECT_TRUE(r.has("malformed-billion-laughs.eap-config", false, "DOCTYPE"));
     EXPECT_TRUE(r.has("malformed-wrong-root.xml", false, "<plist>"));
@@ -301,40 +301,70 @@ provider_xml(const std::string &id, int eap, bool with_ca, const std::string &su
     return x;
 }
 
-TEST(Database, SuffixIndexAndUsableProfileReplacesUnusable)
+// Who owns a realm (review M1): an InnerIdentitySuffix is indexed only as the ID or a
+// sub-realm of it; a usable profile from another file never replaces an unusable one; a
+// realm's own ID beats another provider's suffix claim.
+TEST(Database, RealmOwnershipRules)
 {
     TempDir tmp;
     sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
     Report r;
-    // No realm in ID, but an InnerIdentitySuffix: found by the suffix.
-    sdvm_cat_document *d1 = parse_text(provider_xml("undefined", 25, true, "Suffix-Only.test"));
-    // First an insecure profile for dup.test, then a usable one from another file.
-    sdvm_cat_document *d2 = parse_text(provider_xml("dup.test", 25, false, ""));
-    sdvm_cat_document *d3 = parse_text(provider_xml("DUP.test", 25, true, ""));
-    ASSERT_TRUE(d1 && d2 && d3);
-    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "one", d1, Report::fn, &r));
-    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "two", d2, Report::fn, &r));
-    ASSERT_EQ(0, sdvm_cat_db_builder_add(b, "three", d3, Report::fn, &r));
-    EXPECT_TRUE(r.has("three", true, "replaces the unusable profile from two"));
+    const std::pair<const char *, std::string> docs[] = {
+        // No realm in ID: its InnerIdentitySuffix cannot be checked against it.
+        {"one", provider_xml("undefined", 25, true, "Suffix-Only.test")},
+        // First an insecure profile for dup.test, then a usable one from another file.
+        {"two", provider_xml("dup.test", 25, false, "")},
+        {"three", provider_xml("DUP.test", 25, true, "")},
+        // A suffix that is another institution's realm, and one that is a sub-realm.
+        {"four", provider_xml("evil.test", 25, true, "victim.test")},
+        {"five", provider_xml("big.test", 25, true, "med.big.test")},
+        {"six", provider_xml("med.big.test", 25, true, "")},
+        // Public suffixes: as ID (ac.uk), as a sub-realm suffix (a private-section entry).
+        {"seven", provider_xml("ac.uk", 25, true, "")},
+        {"eight", provider_xml("amazonaws.com", 25, true, "s3.amazonaws.com")},
+    };
+    std::vector<sdvm_cat_document *> parsed;
+    for (auto &d : docs) {
+        parsed.push_back(parse_text(d.second));
+        ASSERT_NE(nullptr, parsed.back());
+        ASSERT_EQ(0, sdvm_cat_db_builder_add(b, d.first, parsed.back(), Report::fn, &r));
+    }
+    EXPECT_TRUE(r.has("one", false, "no realm ID to check it against"));
+    EXPECT_TRUE(r.has("three", false, "CONFLICT: two already defines it"));
+    EXPECT_TRUE(r.has("four", false, "InnerIdentitySuffix victim.test is not indexed"));
+    EXPECT_TRUE(r.has("six", true, "CONFLICT: it is this provider's own ID"));
+    EXPECT_TRUE(r.has("five", false, "CONFLICT: claimed through InnerIdentitySuffix"));
+    EXPECT_TRUE(r.has("seven", false, "ID ac.uk is a public suffix"));
+    EXPECT_TRUE(r.has("eight", false, "s3.amazonaws.com is not indexed: it is a public suffix"));
     std::string out = tmp / "x.db";
     ASSERT_EQ(0, sdvm_cat_db_builder_write(b, out.c_str(), nullptr));
     sdvm_cat_db_builder_free(b);
-    sdvm_cat_document_free(d1);
-    sdvm_cat_document_free(d2);
-    sdvm_cat_document_free(d3);
+    for (auto *d : parsed)
+        sdvm_cat_document_free(d);
 
     Realms realms(nullptr, out.c_str(), nullptr);
     ASSERT_EQ(0, realms.rc) << realms.error;
-    sdvm_auth_profile *p = nullptr;
-    char *detail = nullptr;
-    EXPECT_EQ(SDVM_FAILURE_NONE, sdvm_realms_lookup(realms.r, "suffix-only.test", &p, &detail));
-    sdvm_auth_profile_free(p);
-    p = nullptr;
-    EXPECT_EQ(SDVM_FAILURE_NONE, sdvm_realms_lookup(realms.r, "dup.test", &p, &detail));
-    ASSERT_NE(nullptr, p);
-    EXPECT_STREQ("cat-db:three", p->source);
-    sdvm_auth_profile_free(p);
-    free(detail);
+    auto lookup = [&](const char *realm, std::string *source) {
+        sdvm_auth_profile *p = nullptr;
+        char *detail = nullptr;
+        sdvm_failure f = sdvm_realms_lookup(realms.r, realm, &p, &detail);
+        if (source)
+            *source = p ? p->source : (detail ? detail : "");
+        sdvm_auth_profile_free(p);
+        free(detail);
+        return f;
+    };
+    std::string source;
+    EXPECT_EQ(SDVM_FAILURE_UNKNOWN_REALM, lookup("suffix-only.test", nullptr));
+    EXPECT_EQ(SDVM_FAILURE_INSECURE_PROFILE, lookup("dup.test", &source)) << source;
+    EXPECT_NE(std::string::npos, source.find("two")) << source;
+    EXPECT_EQ(SDVM_FAILURE_UNKNOWN_REALM, lookup("victim.test", nullptr));
+    EXPECT_EQ(SDVM_FAILURE_NONE, lookup("med.big.test", &source));
+    EXPECT_EQ("cat-db:six", source);
+    EXPECT_EQ(SDVM_FAILURE_UNKNOWN_REALM, lookup("otheruni.ac.uk", &source));
+    EXPECT_NE(std::string::npos, source.find("ac.uk is a public suffix")) << source;
+    EXPECT_EQ(SDVM_FAILURE_UNKNOWN_REALM, lookup("bucket.s3.amazonaws.com", nullptr));
+    EXPECT_EQ(SDVM_FAILURE_NONE, lookup("amazonaws.com", nullptr));
 }
 
 } // namespace

@@ -204,7 +204,8 @@ TEST(Lookup, MostSpecificRealmWinsAcrossSources)
 {
     Env e;
     e.conf("lab.conf", "[Realm]\nName=lab.uni-d.test\nMethod=ttls\nInner=pap\nSubRealms=false\n"
-                       "CaFile=" + fixture("certs/test-ca-local.pem") + "\n");
+                       "ServerNames=radius.lab.uni-d.test\nCaFile=" +
+                           fixture("certs/test-ca-local.pem") + "\n");
     Handle h(e);
     ASSERT_EQ(0, h.rc) << h.error;
     Result lab(h.r, "lab.uni-d.test");
@@ -251,7 +252,8 @@ TEST(Lookup, LocalRealmWithoutCa)
     Env e;
     e.conf("a.conf", "[Realm]\nName=open.test\nMethod=ttls\nInner=pap\n");
     e.conf("b.conf", "[Realm one]\nName=allowed.test\nMethod=peap\nAllowInsecure=true\n"
-                     "[Realm two]\nName=inline.test\nMethod=ttls\nInner=mschapv2\nCaCert=" +
+                     "[Realm two]\nName=inline.test\nMethod=ttls\nInner=mschapv2\n"
+                     "ServerNames=radius.inline.test\nCaCert=" +
                          slurp(fixture("certs/test-ca-local.b64")) + "\n");
     Handle h(e);
     ASSERT_EQ(0, h.rc) << h.error;
@@ -464,6 +466,92 @@ TEST(Explain, SaysWhatALoginWouldUse)
     EXPECT_EQ(SDVM_FAILURE_REALM_UNSUPPORTED, x->failure);
     EXPECT_EQ(nullptr, x->profile);
     sdvm_realm_explain_free(x);
+}
+
+// Review M1/M2: a public suffix is never a parent; the server-validation rule is core's (the
+// one nm-glue applies at login), for realms.d as for CAT data.
+TEST(Lookup, PublicSuffixIsNeverAParent)
+{
+    Env e;
+    e.conf("a.conf", "[Realm]\nName=ac.uk\nSubRealms=true\nMethod=pwd\n");
+    Handle h(e);
+    ASSERT_EQ(0, h.rc) << h.error;
+    Result x(h.r, "otheruni.ac.uk");
+    EXPECT_EQ(SDVM_FAILURE_UNKNOWN_REALM, x.f);
+    EXPECT_NE(std::string::npos, x.detail.find("ac.uk is a public suffix")) << x.detail;
+}
+
+TEST(Lookup, ServerNamesFollowTheLoginRule)
+{
+    Env e;
+    std::string ca = "CaFile=" + fixture("certs/test-ca-local.pem") + "\n";
+    e.conf("a.conf", "[Realm 1]\nName=wild.test\nMethod=peap\nServerNames=*.wild.test\n" + ca +
+                         "[Realm 2]\nName=single.test\nMethod=peap\nServerNames=test\n" + ca +
+                         "[Realm 3]\nName=none.test\nMethod=peap\n" + ca +
+                         "[Realm 4]\nName=ok.test\nMethod=peap\nServerNames=DNS:radius.ok.test\n" +
+                         ca);
+    Handle h(e);
+    ASSERT_EQ(0, h.rc) << h.error;
+    Result wild(h.r, "wild.test");
+    EXPECT_EQ(SDVM_FAILURE_INSECURE_PROFILE, wild.f);
+    EXPECT_NE(std::string::npos, wild.detail.find("has a '*'")) << wild.detail;
+    Result single(h.r, "single.test");
+    EXPECT_EQ(SDVM_FAILURE_INSECURE_PROFILE, single.f);
+    EXPECT_NE(std::string::npos, single.detail.find("single label")) << single.detail;
+    Result none(h.r, "none.test");
+    EXPECT_EQ(SDVM_FAILURE_INSECURE_PROFILE, none.f);
+    EXPECT_NE(std::string::npos, none.detail.find("a CA but no server name")) << none.detail;
+    Result ok(h.r, "ok.test");
+    EXPECT_EQ(SDVM_FAILURE_NONE, ok.f) << ok.detail;
+    // The same verdicts from the shared rule itself.
+    EXPECT_NE(nullptr, sdvm_server_name_problem("*.x.org"));
+    EXPECT_NE(nullptr, sdvm_server_name_problem("org"));
+    EXPECT_NE(nullptr, sdvm_server_name_problem("a;b.org"));
+    EXPECT_EQ(nullptr, sdvm_server_name_problem("DNS:radius.x.org"));
+}
+
+// Review M1: the outer identity routes the login; CAT data cannot send it elsewhere.
+TEST(Lookup, OuterIdentityStaysInTheLoginsRealm)
+{
+    Env e;
+    // uni-a.test's CAT profile says anonymous@uni-a.test: fine for uni-a.test and below.
+    Handle h(e);
+    Result own(h.r, "uni-a.test");
+    ASSERT_EQ(SDVM_FAILURE_NONE, own.f) << own.detail;
+    EXPECT_STREQ("anonymous@uni-a.test", own.p->anonymous_identity);
+    EXPECT_EQ("", own.detail);
+    Result sub(h.r, "cs.uni-a.test");
+    ASSERT_EQ(SDVM_FAILURE_NONE, sub.f) << sub.detail;
+    EXPECT_STREQ("anonymous@uni-a.test", sub.p->anonymous_identity);
+
+    TempDir tmp;
+    std::string dir = tmp / "cat";
+    mkdir(dir.c_str(), 0755);
+    spit(dir + "/x.eap-config",
+         "<EAPIdentityProviderList><EAPIdentityProvider ID='uni.test' namespace='n'>"
+         "<AuthenticationMethods><AuthenticationMethod><EAPMethod><Type>25</Type></EAPMethod>"
+         "<ServerSideCredential><CA format='X.509' encoding='base64'>" +
+             slurp(fixture("certs/test-ca-uni-a.b64")) +
+             "</CA><ServerID>radius.uni.test</ServerID></ServerSideCredential>"
+             "<ClientSideCredential><OuterIdentity>anonymous@evil.test</OuterIdentity>"
+             "</ClientSideCredential></AuthenticationMethod></AuthenticationMethods>"
+             "</EAPIdentityProvider></EAPIdentityProviderList>");
+    std::string db = tmp / "x.db";
+    ASSERT_EQ(0, sdvm_cat_db_build_dir(dir.c_str(), db.c_str(), nullptr, nullptr, nullptr));
+    sdvm_realms *r = nullptr;
+    ASSERT_EQ(0, sdvm_realms_open(nullptr, db.c_str(), nullptr, &r, nullptr));
+    Result foreign(r, "Dept.Uni.test");
+    ASSERT_EQ(SDVM_FAILURE_NONE, foreign.f) << foreign.detail;
+    EXPECT_STREQ("@dept.uni.test", foreign.p->anonymous_identity);
+    EXPECT_NE(std::string::npos, foreign.detail.find("anonymous@evil.test")) << foreign.detail;
+    sdvm_realm_explain *x = nullptr;
+    ASSERT_EQ(0, sdvm_realms_explain(r, "uni.test", &x));
+    ASSERT_EQ(SDVM_FAILURE_NONE, x->failure);
+    EXPECT_STREQ("@uni.test", x->profile->anonymous_identity);
+    ASSERT_NE(nullptr, x->outer_note);
+    EXPECT_NE(nullptr, strstr(x->outer_note, "belongs to another realm"));
+    sdvm_realm_explain_free(x);
+    sdvm_realms_free(r);
 }
 
 } // namespace

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sdvm-failure.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -69,6 +71,31 @@ struct sdvm_auth_profile *sdvm_auth_profile_new(void);
 struct sdvm_auth_profile *sdvm_auth_profile_copy(const struct sdvm_auth_profile *profile);
 /* NULL is accepted. */
 void sdvm_auth_profile_free(struct sdvm_auth_profile *profile);
+
+/*
+ * The server-validation rule: one place, used by the realm lookup (sdvm-cat lookup,
+ * sdvm-admin realm, sdvmd's lookup), by sdvm-cat build's report and by nm-glue before it
+ * builds a connection, so that what the tools show is what a login does.
+ *
+ * sdvm_server_name_strip(): a name without CAT's optional "DNS:" prefix.
+ * sdvm_server_name_problem(): NULL when name (prefix allowed) is a host name nm-glue can put
+ * in domain-suffix-match/domain-match: host-name characters only (a ';' would widen the
+ * match list, a '*' is not a wildcard there), no empty label, at most 253 octets, and at
+ * least two labels (a single label, "edu", would be a suffix match for a whole top-level
+ * domain). Else a static phrase saying why ("has a '*'...").
+ */
+const char *sdvm_server_name_strip(const char *name);
+const char *sdvm_server_name_problem(const char *name);
+
+/*
+ * The profile's server validation (EAP-pwd needs none: it authenticates both ends from the
+ * password): TTLS and PEAP need a CA (has_ca: the caller knows whether it has certificates or
+ * a bundle path) and at least one server name, unless allow_insecure; every listed name must
+ * pass sdvm_server_name_problem(), allow_insecure or not. Returns SDVM_FAILURE_NONE, or
+ * SDVM_FAILURE_INSECURE_PROFILE with *detail (malloc'd) naming the realm and the reason.
+ */
+enum sdvm_failure sdvm_auth_profile_check_server(const struct sdvm_auth_profile *profile,
+                                                 bool has_ca, char **detail);
 
 const char *sdvm_eap_method_to_string(enum sdvm_eap_method method);   /* "ttls", "peap" */
 const char *sdvm_inner_method_to_string(enum sdvm_inner_method inner); /* "pap", "eap-mschapv2" */

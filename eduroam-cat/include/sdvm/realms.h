@@ -44,9 +44,16 @@ size_t sdvm_realms_local_count(const sdvm_realms *r); /* realms from realms.d */
  * Find the profile for a realm (case-insensitive): at each level from the realm itself up to
  * its two-label parent, realms.d first, then the database; a parent matches only if its
  * profile allows sub-realms. On success returns SDVM_FAILURE_NONE and a new profile (caller
- * frees with sdvm_auth_profile_free), with the CA bundle written to ca_dir. Otherwise
+ * frees with sdvm_auth_profile_free), with the CA bundle written to ca_dir, and *detail
+ * is NULL or a note for the log (the CAT profile's outer identity was replaced). Otherwise
  * UNKNOWN_REALM, REALM_UNSUPPORTED, INSECURE_PROFILE, CONFIG or INTERNAL, and *detail
  * (malloc'd, may be NULL) says why.
+ *
+ * Whose profile a realm gets (sdvm-cat(1), "HOW A REALM IS FOUND"): a public suffix
+ * (libpsl: ac.uk, edu.br) is never matched as a parent; a CAT outer identity whose realm is
+ * not the login's realm or a parent of it is replaced by "@" + the login's realm; a TTLS or
+ * PEAP profile needs a CA and a server name that nm-glue accepts (core's
+ * sdvm_auth_profile_check_server()), else INSECURE_PROFILE.
  */
 enum sdvm_failure sdvm_realms_lookup(sdvm_realms *r, const char *realm,
                                      struct sdvm_auth_profile **out, char **detail);
@@ -63,6 +70,7 @@ struct sdvm_realm_explain {
     char **ca_subjects;              /* same order */
     char *inner_suffix;
     bool inner_hint;
+    char *outer_note;                /* set when the CAT outer identity was replaced: why */
     time_t valid_until;
 };
 
