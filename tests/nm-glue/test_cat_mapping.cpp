@@ -152,3 +152,74 @@ TEST_F(CatToNetworkManager, UnusableFixturesNeverReachNetworkManager)
         free(detail);
     }
 }
+
+// Who owns a realm (issue 13 §2, review M1/M2): tests/eduroam-cat/realm-claims through the
+// build, the lookup as sdvmd does it and nm-glue's settings. The tools' side of the same
+// fixtures is tests/eduroam-cat/test-realm-claims.sh.
+TEST(RealmClaims, OnlyTheRealmsOwnProfileReachesNetworkManager)
+{
+    char *dir = g_dir_make_tmp("sdvm-cat-claims-XXXXXX", nullptr);
+    std::string db = std::string(dir) + "/realms.db";
+    std::string fixtures = std::string(SDVM_SOURCE_DIR) + "/tests/eduroam-cat/realm-claims";
+    char *error = nullptr;
+    ASSERT_EQ(0, sdvm_cat_db_build_dir(fixtures.c_str(), db.c_str(), nullptr, nullptr, &error))
+        << (error ? error : "");
+    sdvm_realms *realms = nullptr;
+    ASSERT_EQ(0, sdvm_realms_open(nullptr, db.c_str(), (std::string(dir) + "/ca").c_str(),
+                                  &realms, &error))
+        << (error ? error : "");
+    struct {
+        const char *realm;
+        sdvm_failure failure;
+        const char *anonymous; // anonymous-identity, "" = none (the NAI goes out in clear)
+        const char *suffix;    // domain-suffix-match
+    } cases[] = {
+        {"otheruni.ac.uk", SDVM_FAILURE_UNKNOWN_REALM, nullptr, nullptr},
+        {"smallu.edu.br", SDVM_FAILURE_UNKNOWN_REALM, nullptr, nullptr},
+        {"tlsonly.test", SDVM_FAILURE_REALM_UNSUPPORTED, nullptr, nullptr},
+        {"noserver.test", SDVM_FAILURE_INSECURE_PROFILE, nullptr, nullptr},
+        {"wildcard.test", SDVM_FAILURE_INSECURE_PROFILE, nullptr, nullptr},
+        {"single.test", SDVM_FAILURE_INSECURE_PROFILE, nullptr, nullptr},
+        {"med.bigu.test", SDVM_FAILURE_NONE, "anonymous@med.bigu.test", "radius.med.bigu.test"},
+        {"lab.bigu.test", SDVM_FAILURE_NONE, "anonymous@bigu.test", "radius.bigu.test"},
+        {"outer.test", SDVM_FAILURE_NONE, "@outer.test", "radius.outer.test"},
+        {"plain.test", SDVM_FAILURE_NONE, "", "radius.plain.test"},
+    };
+    for (auto &c : cases) {
+        SCOPED_TRACE(c.realm);
+        sdvm_auth_profile *profile = nullptr;
+        char *detail = nullptr;
+        EXPECT_EQ(c.failure, sdvm_realms_lookup(realms, c.realm, &profile, &detail))
+            << (detail ? detail : "");
+        free(detail);
+        detail = nullptr;
+        if (c.failure != SDVM_FAILURE_NONE || !profile) {
+            EXPECT_EQ(nullptr, profile);
+            sdvm_auth_profile_free(profile);
+            continue;
+        }
+        std::string nai = std::string("someone@") + c.realm;
+        sdvm_nm_build b = {};
+        b.profile = profile;
+        b.nai = nai.c_str();
+        b.type = SDVM_NM_LINK_WIFI;
+        b.ifname = "wlan0";
+        b.ssid = "eduroam";
+        b.route_metric = 600;
+        b.configure_ip = true;
+        b.nm_version = sdvm_nm_parse_version("1.42.4");
+        NMConnection *conn = nullptr;
+        ASSERT_EQ(SDVM_FAILURE_NONE, sdvm_nm_build_connection(&b, &conn, &detail))
+            << (detail ? detail : "");
+        NMSetting8021x *x = nm_connection_get_setting_802_1x(conn);
+        EXPECT_EQ(c.anonymous, setting_string(x, NM_SETTING_802_1X_ANONYMOUS_IDENTITY));
+        EXPECT_EQ(c.suffix, setting_string(x, NM_SETTING_802_1X_DOMAIN_SUFFIX_MATCH));
+        EXPECT_EQ(nai, nm_setting_802_1x_get_identity(x));
+        g_object_unref(conn);
+        sdvm_auth_profile_free(profile);
+    }
+    sdvm_realms_free(realms);
+    std::string cmd = std::string("rm -rf '") + dir + "'";
+    (void)!system(cmd.c_str());
+    g_free(dir);
+}
