@@ -41,6 +41,7 @@ struct login {
     struct sdvm_auth_profile *profile;
     enum phase phase;
     bool cancelled;
+    bool throttle_counted; /* sdvmd_throttle_begin() ran: end it with the outcome */
     gint64 started_at;
 };
 
@@ -211,8 +212,12 @@ static void
 fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
 {
     struct login *l = d->login;
-    sdvmd_throttle_record(d->throttle, failure, now_ms());
-    uint32_t wait_s = sdvmd_throttle_wait_s(d->throttle, now_ms());
+    if (l->throttle_counted)
+        sdvmd_throttle_end(d->throttle, l->user_id, failure, now_ms());
+    l->throttle_counted = false;
+    uint32_t wait_s = failure == SDVM_FAILURE_THROTTLED
+                          ? 0
+                          : sdvmd_throttle_wait_s(d->throttle, l->user_id, now_ms());
     log_infof("login failed: nai=%s user=%s image=%s reason=%s after %" G_GUINT64_FORMAT
               " ms%s%s",
               nai_for_log(l), l->user_id[0] ? l->user_id : "-", l->image_id,
@@ -363,15 +368,11 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
         return;
     }
     gint64 authenticated_at = g_get_monotonic_time();
-    sdvmd_throttle_record(d->throttle, SDVM_FAILURE_NONE, now_ms());
+    sdvmd_throttle_end(d->throttle, l->user_id, SDVM_FAILURE_NONE, now_ms());
+    l->throttle_counted = false;
 
-    /* Authenticated: now the user id and the user's own disk. */
+    /* Authenticated: now the user's own disk (the user id was computed in begin_login). */
     send_progress(d, SDVM_STAGE_PREPARING_DISK);
-    if (sdvm_user_id(l->nai, l->user_id) < 0) {
-        d->net->ops->logout(d->net);
-        fail_login(d, SDVM_FAILURE_INTERNAL, "cannot compute the user id");
-        return;
-    }
     struct sdvm_store_result result = {0};
     char *store_detail = NULL;
     gint64 disk_start = g_get_monotonic_time();
@@ -413,10 +414,28 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
 static void
 begin_login(sdvmd *d, struct login *l, const char *nai, const char *password)
 {
-    send_progress(d, SDVM_STAGE_CHECKING_REALM);
-
     enum sdvm_nai_reject reject = SDVM_NAI_VALID;
     int r = sdvm_nai_parse(nai, strlen(nai), 0, &l->nai, &reject);
+    /* The user id keys the login's throttle counter (so the throttle keeps no NAI). A
+     * throttled login gets its answer before anything else happens. */
+    if (r == 0 && sdvm_user_id(l->nai, l->user_id) < 0) {
+        fail_login(d, SDVM_FAILURE_INTERNAL, "cannot compute the user id");
+        return;
+    }
+    uint32_t wait_s = sdvmd_throttle_wait_s(d->throttle, l->user_id, now_ms());
+    if (wait_s > 0) {
+        log_infof("login refused: throttled for %u s (%u failures of this login, %u on this"
+                  " terminal)", wait_s, sdvmd_throttle_failures(d->throttle, l->user_id),
+                  sdvmd_throttle_terminal_failures(d->throttle));
+        if (l->client)
+            send_finished(l->client, l->op, SDVM_FAILURE_THROTTLED, "too many failed logins",
+                          wait_s, NULL);
+        d->login = NULL;
+        login_free(l);
+        return;
+    }
+
+    send_progress(d, SDVM_STAGE_CHECKING_REALM);
     if (r < 0) {
         fail_login(d, SDVM_FAILURE_INVALID_NAI, sdvm_nai_reject_describe(reject));
         return;
@@ -449,6 +468,10 @@ begin_login(sdvmd *d, struct login *l, const char *nai, const char *password)
     free(detail);
 
     l->phase = PHASE_NETWORK;
+    /* Counted now, not at the verdict: an attempt cancelled or abandoned before it is a
+     * guess too (review L2). */
+    sdvmd_throttle_begin(d->throttle, l->user_id, now_ms());
+    l->throttle_counted = true;
     r = d->net->ops->start(d->net, l->profile, sdvm_nai_normalized(l->nai), password);
     if (r < 0) {
         char text[96];
@@ -465,14 +488,6 @@ on_login(sdvmd_client *client, uint64_t op, const char *nai, const char *passwor
     if (d->login) {
         log_infof("login refused: another login or session is in progress");
         send_finished(client, op, SDVM_FAILURE_BUSY, "another login is in progress", 0, NULL);
-        return;
-    }
-    uint32_t wait_s = sdvmd_throttle_wait_s(d->throttle, now_ms());
-    if (wait_s > 0) {
-        log_infof("login refused: throttled for %u s after %u failures", wait_s,
-                  sdvmd_throttle_failures(d->throttle));
-        send_finished(client, op, SDVM_FAILURE_THROTTLED, "too many failed logins", wait_s,
-                      NULL);
         return;
     }
     struct login *l = g_new0(struct login, 1);
@@ -724,10 +739,9 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
             sdvm_store_free(d->store);
             d->store = store;
         }
-        sdvmd_throttle_free(d->throttle);
-        d->throttle = sdvmd_throttle_new(config->login.throttle_after,
-                                         config->login.throttle_base_s,
-                                         config->login.throttle_max_s);
+        /* The counts survive a reload (a nightly CAT database install is a SIGHUP). */
+        sdvmd_throttle_configure(d->throttle, config->login.throttle_after,
+                                 config->login.throttle_base_s, config->login.throttle_max_s);
         sdvmd_power_set_allowed(d->power, config->greeter.power_actions);
         if (d->greeter)
             sdvmd_greeter_reconfigure(d->greeter, config); /* for its next start */

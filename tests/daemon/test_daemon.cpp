@@ -189,6 +189,47 @@ EXPECT FINISHED op=3 failure=THROTTLED retry-after=30
     EXPECT_EQ(2, h.stats().starts) << "a throttled login must not reach the network";
 }
 
+// Review L2: an attempt counts when it reaches the network, so cancelling before the verdict
+// (a success comes faster than a reject) is no way around the throttle; the count is per
+// login and survives a reload (SIGHUP, e.g. each nightly CAT database install).
+TEST(Daemon, ThrottleCountsCancelsPerLoginAcrossAReload)
+{
+    HarnessOptions o;
+    o.step_ms = 500; // time to cancel between the stages
+    o.extra_config = "[Login]\nThrottleAfter=2\nThrottleBaseSeconds=30\nThrottleMaxSeconds=60\n";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=right image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+CANCEL op=1
+EXPECT FINISHED op=1 failure=CANCELLED retry-after=0
+LOGIN nai=alice@uni-a.test password=right image=tiny op=2
+EXPECT PROGRESS op=2 stage=CHECKING_REALM
+EXPECT PROGRESS op=2 stage=CONNECTING_WIRED
+CANCEL op=2
+EXPECT FINISHED op=2 failure=CANCELLED retry-after=30
+)",
+                                    daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    ASSERT_EQ(0, h.reload());
+    r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=right image=tiny op=1
+EXPECT FINISHED op=1 failure=THROTTLED
+LOGIN nai=bob@uni-a.test password=wrong image=tiny op=2
+EXPECT PROGRESS op=2 stage=CHECKING_REALM
+EXPECT PROGRESS op=2 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=2 stage=AUTHENTICATING
+EXPECT FINISHED op=2 failure=BAD_CREDENTIALS retry-after=0
+)",
+                     daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    EXPECT_EQ(3, h.stats().starts) << "only the throttled login stays off the network";
+}
+
 TEST(Daemon, InputAndCatalogFailuresNeverReachTheNetwork)
 {
     DaemonHarness h;
