@@ -18,6 +18,7 @@ struct sdvmd_client {
     struct ucred cred;
     guint watch;
     GIOCondition watching;
+    guint hello_timer; /* until HELLO (review L1) */
     bool said_hello;
     bool closing;
 };
@@ -29,6 +30,7 @@ struct sdvmd_server {
     uid_t *allowed;
     size_t n_allowed;
     unsigned max_clients;
+    unsigned hello_timeout_ms;
     GPtrArray *clients;
     guint reap_idle;
     GPtrArray *dead; /* clients to free from an idle callback, never from their own handler */
@@ -74,6 +76,10 @@ drop_client(sdvmd_client *c)
     sdvmd_server *s = c->server;
     if (!g_ptr_array_remove(s->clients, c))
         return;
+    if (c->hello_timer) {
+        g_source_remove(c->hello_timer);
+        c->hello_timer = 0;
+    }
     if (c->watch) {
         g_source_remove(c->watch);
         c->watch = 0;
@@ -115,6 +121,10 @@ handle(sdvmd_client *c, const struct sdvm_ipc_msg *msg)
             return;
         }
         c->said_hello = true;
+        if (c->hello_timer) {
+            g_source_remove(c->hello_timer);
+            c->hello_timer = 0;
+        }
         log_debugf("client pid %d uid %u: hello (%s)", (int)c->cred.pid, (unsigned)c->cred.uid,
                    msg->software ? msg->software : "unknown software");
         s->handlers.hello(c, s->userdata);
@@ -199,6 +209,15 @@ on_client_io(gint fd, GIOCondition cond, gpointer data)
 }
 
 static gboolean
+on_hello_timeout(gpointer data)
+{
+    sdvmd_client *c = data;
+    c->hello_timer = 0;
+    reject(c, SDVM_FAILURE_PROTOCOL, "no HELLO in time");
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_accept(gint fd, GIOCondition cond, gpointer data)
 {
     sdvmd_server *s = data;
@@ -223,7 +242,11 @@ on_accept(gint fd, GIOCondition cond, gpointer data)
             sdvm_ipc_conn_close(&tmp);
             continue;
         }
-        if (s->clients->len >= s->max_clients) {
+        /* The last slot is root's: sdvm-admin gets in even when the greeter's user (whose
+         * processes run theme code) holds every other one. */
+        unsigned limit = cred.uid == 0 || s->max_clients < 2 ? s->max_clients
+                                                             : s->max_clients - 1;
+        if (s->clients->len >= limit) {
             log_warningf("refused a client (pid %d): %u clients already", (int)cred.pid,
                          s->clients->len);
             close(cfd);
@@ -234,6 +257,7 @@ on_accept(gint fd, GIOCondition cond, gpointer data)
         c->cred = cred;
         sdvm_ipc_conn_init(&c->conn, cfd, SDVM_IPC_SIDE_SERVER);
         g_ptr_array_add(s->clients, c);
+        c->hello_timer = g_timeout_add(s->hello_timeout_ms, on_hello_timeout, c);
         watch_client(c);
         log_debugf("client connected: pid %d uid %u", (int)cred.pid, (unsigned)cred.uid);
     }
@@ -261,6 +285,7 @@ sdvmd_server_new(const struct sdvmd_server_params *p, const struct sdvmd_server_
     s->allowed = g_memdup2(p->allowed_uids, p->n_allowed_uids * sizeof(uid_t));
     s->n_allowed = p->n_allowed_uids;
     s->max_clients = p->max_clients ? p->max_clients : 8;
+    s->hello_timeout_ms = p->hello_timeout_ms ? p->hello_timeout_ms : SDVMD_HELLO_TIMEOUT_MS;
     s->clients = g_ptr_array_new();
     s->dead = g_ptr_array_new();
     s->handlers = *h;
@@ -273,6 +298,8 @@ sdvmd_server_new(const struct sdvmd_server_params *p, const struct sdvmd_server_
 static void
 free_client_now(sdvmd_client *c)
 {
+    if (c->hello_timer)
+        g_source_remove(c->hello_timer);
     if (c->watch)
         g_source_remove(c->watch);
     sdvm_ipc_conn_close(&c->conn);

@@ -35,8 +35,13 @@ struct sdvmd_server_params {
     const uid_t *allowed_uids;/* besides root */
     size_t n_allowed_uids;
     gid_t socket_gid;         /* group of the socket file (mode 0660); (gid_t)-1 = keep */
-    unsigned max_clients;     /* further connections are refused */
+    unsigned max_clients;     /* further connections are refused; the last slot is root's */
+    unsigned hello_timeout_ms;/* a client silent this long after connecting is dropped, so
+                                 max_clients silent connections cannot lock everyone out;
+                                 0 = SDVMD_HELLO_TIMEOUT_MS */
 };
+
+#define SDVMD_HELLO_TIMEOUT_MS 5000u
 
 /* 0 and *out, or -errno (socket, bind, permissions). */
 int sdvmd_server_new(const struct sdvmd_server_params *params,

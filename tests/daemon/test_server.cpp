@@ -305,3 +305,41 @@ TEST_F(Server, StrangersAreRefused)
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
     EXPECT_TRUE(seen.lines.empty()) << "a stranger reached a handler";
 }
+
+// Review L1: connections that never say HELLO are dropped after the hello timeout, so as
+// many of them as there are slots cannot keep the next greeter or sdvm-admin out.
+TEST_F(Server, SilentClientsAreDroppedAfterTheHelloTimeout)
+{
+    sdvmd_server_free(server);
+    sdvmd_server_params p = {};
+    p.path = path.c_str();
+    p.socket_gid = (gid_t)-1;
+    p.max_clients = 4;
+    p.hello_timeout_ms = 200;
+    ASSERT_EQ(0, sdvmd_server_new(&p, &kHandlers, &seen, &server));
+    std::vector<sdvm_ipc_conn> silent(4);
+    for (auto &c : silent)
+        sdvm_ipc_conn_init(&c, connect_client(), SDVM_IPC_SIDE_CLIENT);
+    ASSERT_TRUE(spin([&] { return sdvmd_server_client_count(server) == 4; }));
+    // Each gets an error and a closed connection once its time is up.
+    for (auto &c : silent) {
+        sdvm_ipc_msg ev = {};
+        ASSERT_EQ(1, next_event(&c, &ev));
+        EXPECT_EQ(SDVM_IPC_EV_ERROR, ev.type);
+        EXPECT_NE(nullptr, strstr(ev.text, "no HELLO")) << ev.text;
+        sdvm_ipc_msg_clear(&ev);
+        sdvm_ipc_conn_close(&c);
+    }
+    ASSERT_TRUE(spin([&] { return sdvmd_server_client_count(server) == 0; }));
+    // A client that says hello in time stays.
+    sdvm_ipc_conn conn;
+    sdvm_ipc_conn_init(&conn, connect_client(), SDVM_IPC_SIDE_CLIENT);
+    send(&conn, hello());
+    sdvm_ipc_msg ev = {};
+    ASSERT_EQ(1, next_event(&conn, &ev));
+    EXPECT_EQ(SDVM_IPC_EV_HELLO, ev.type);
+    sdvm_ipc_msg_clear(&ev);
+    spin([] { return false; }, 400); // past the timeout
+    EXPECT_EQ(1u, sdvmd_server_client_count(server));
+    sdvm_ipc_conn_close(&conn);
+}
