@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "greeterapp.h"
@@ -43,6 +44,10 @@ splitList(const QString &value)
 int
 main(int argc, char *argv[])
 {
+    // No core dump may hold a password typed here (review M5): not dumpable from the start
+    // (this also keeps other processes of the greeter's user from ptrace-attaching). Again
+    // after the privilege drop, which resets the flag to fs.suid_dumpable.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "The SDVM login screen: runs SDDM themes; logs in through libsdvm."));
@@ -110,6 +115,7 @@ main(int argc, char *argv[])
         fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(error));
         return ExitPrivileges;
     }
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     scrubEnvironment(test);
 
     PlatformProbe probe = PlatformProbe::system();

@@ -14,6 +14,37 @@ Q_LOGGING_CATEGORY(lcProxy, "sdvm.greeter.login", QtInfoMsg)
 
 namespace sdvm {
 
+namespace {
+
+// Review L4: what was typed in the user field reaches the journal only when it has the shape
+// of a NAI (name@realm.tld: one '@', no spaces or control characters, a realm of two labels
+// or more of letters, digits and '-'). A password typed there by mistake (common) does not.
+bool
+looksLikeNai(const QString &user)
+{
+    if (user.size() > 253)
+        return false;
+    const qsizetype at = user.indexOf(QLatin1Char('@'));
+    if (at <= 0 || at != user.lastIndexOf(QLatin1Char('@')))
+        return false;
+    for (qsizetype i = 0; i < at; i++)
+        if (user.at(i).isSpace() || user.at(i).category() == QChar::Other_Control)
+            return false;
+    const QStringList labels = user.mid(at + 1).split(QLatin1Char('.'));
+    if (labels.size() < 2)
+        return false;
+    for (const QString &label : labels) {
+        if (label.isEmpty() || label.startsWith(QLatin1Char('-')) || label.endsWith(QLatin1Char('-')))
+            return false;
+        for (QChar c : label)
+            if (c.unicode() > 0x7f || !(c.isLetterOrNumber() || c == QLatin1Char('-')))
+                return false;
+    }
+    return true;
+}
+
+} // namespace
+
 GreeterProxy::GreeterProxy(SdvmBridge *bridge, SessionModel *sessions, StatusController *status,
                            QObject *parent)
     : QObject(parent), m_bridge(bridge), m_sessions(sessions), m_status(status)
@@ -138,7 +169,11 @@ GreeterProxy::login(const QString &userIn, const QString &password, const int se
     QByteArray secret = password.toUtf8();
     m_user = user;
     m_status->setBusy(m_sessions->imageName(row));
-    qCInfo(lcProxy, "login for %s with image %s", qPrintable(user), qPrintable(image));
+    if (looksLikeNai(user))
+        qCInfo(lcProxy, "login for %s with image %s", qPrintable(user), qPrintable(image));
+    else
+        qCInfo(lcProxy, "login with image %s; the user field is not a user@realm name (not"
+               " logged: it may be a password)", qPrintable(image));
     const int r = m_bridge->login(user, secret, image); // wipes secret
     if (r < 0) {
         Outcome o;

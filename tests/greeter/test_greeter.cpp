@@ -4,6 +4,8 @@
 // translation, translations, the status layer's words, throttling, the SDDM contract's shape.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <QDir>
 #include <QKeyEvent>
 #include <QMetaProperty>
@@ -443,6 +445,48 @@ TEST(Status, UnknownRealmAndEmptyUser)
     ASSERT_TRUE(failed.wait(5000));
     EXPECT_EQ(h.app->status()->failure(), static_cast<int>(SDVM_FAILURE_UNKNOWN_REALM));
     EXPECT_TRUE(h.app->status()->reason().contains(QStringLiteral("unknown.test")));
+}
+
+// Review L4: a password typed into the user field (common) never reaches the log.
+namespace {
+QStringList *g_logged = nullptr;
+void
+capture(QtMsgType, const QMessageLogContext &, const QString &msg)
+{
+    if (g_logged)
+        g_logged->append(msg);
+}
+} // namespace
+
+TEST(Status, UserFieldIsLoggedOnlyWhenItIsANai)
+{
+    Harness h(QStringLiteral("maui"));
+    ASSERT_TRUE(h.start());
+    QStringList logged;
+    struct Capture {
+        QtMessageHandler previous;
+        explicit Capture(QStringList *to) : previous((g_logged = to, qInstallMessageHandler(capture))) {}
+        ~Capture()
+        {
+            qInstallMessageHandler(previous);
+            g_logged = nullptr;
+        }
+    };
+    std::optional<Capture> guard(std::in_place, &logged);
+    for (const QString &typed : {QStringLiteral("Hunter2-Secret!"), QStringLiteral("p@ss word")}) {
+        QSignalSpy failed(h.app->proxy(), &GreeterProxy::loginFailed);
+        h.app->proxy()->login(typed, QStringLiteral("pw"), 0);
+        ASSERT_TRUE(failed.size() > 0 || failed.wait(5000)) << qPrintable(typed);
+        QTest::qWait(50);
+    }
+    h.app->proxy()->login(QStringLiteral("zoe@unknown.test"), QStringLiteral("pw"), 0);
+    QTest::qWait(100);
+    guard.reset();
+    const QString all = logged.join(QLatin1Char('\n'));
+    EXPECT_FALSE(all.contains(QStringLiteral("Hunter2"))) << qPrintable(all);
+    EXPECT_FALSE(all.contains(QStringLiteral("p@ss"))) << qPrintable(all);
+    EXPECT_TRUE(all.contains(QStringLiteral("not logged"))) << qPrintable(all);
+    EXPECT_TRUE(all.contains(QStringLiteral("login for zoe@unknown.test"))) << qPrintable(all);
 }
 
 // --- keyboard ---------------------------------------------------------------------------------
