@@ -102,6 +102,15 @@ GreeterApp::start()
     });
     connect(m_proxy, &GreeterProxy::loginSucceeded, this, &GreeterApp::finishAfterLogin,
             Qt::QueuedConnection);
+    // Review M5: the password of a failed attempt lives on in the JavaScript strings the theme
+    // passed to sddm.login(). Qt cannot wipe those; a collection right after the attempt
+    // gives them back at once instead of whenever the next one runs (queued: never from
+    // inside the theme's own call).
+    connect(m_proxy, &GreeterProxy::loginFailed, this, [this]() {
+        for (View *v : std::as_const(m_views))
+            if (v->window && v->window->engine())
+                v->window->engine()->collectGarbage();
+    }, Qt::QueuedConnection);
     if (m_bridge->connectBackend() < 0) {
         m_status->setConnected(false);
         m_reconnect.start();

@@ -33,8 +33,10 @@ password_keep(struct attempt *a, const char *password)
     a->password = aligned_alloc((size_t)page, a->password_size);
     if (!a->password)
         return false;
-    /* Not swapped out (best effort: RLIMIT_MEMLOCK may forbid it). */
+    /* Not swapped out (best effort: RLIMIT_MEMLOCK may forbid it), and never in a core dump
+     * even where sdvmd's own PR_SET_DUMPABLE and LimitCORE=0 are lifted (review M5). */
     (void)mlock(a->password, a->password_size);
+    (void)madvise(a->password, a->password_size, MADV_DONTDUMP);
     memcpy(a->password, password, n);
     return true;
 }
@@ -47,6 +49,7 @@ attempt_wipe_password(struct attempt *a)
     if (a->nm->agent)
         sdvm_nm_agent_forget(a->nm->agent);
     explicit_bzero(a->password, a->password_size);
+    (void)madvise(a->password, a->password_size, MADV_DODUMP); /* back to malloc as it came */
     munlock(a->password, a->password_size);
     free(a->password);
     a->password = NULL;
