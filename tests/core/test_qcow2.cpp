@@ -34,25 +34,110 @@ WriteOverlay(const std::string &path, uint64_t size, const std::string &backing)
     return r;
 }
 
-// Reads one field of `qemu-img info --output=json` crudely but sufficiently.
-std::string
-JsonField(const std::string &json, const std::string &key)
+// The end of the JSON value that starts at v (one past it).
+size_t
+JsonValueEnd(const std::string &json, size_t v)
 {
-    auto k = json.find("\"" + key + "\":");
-    if (k == std::string::npos)
-        return "";
-    auto v = k + key.size() + 3;
-    while (v < json.size() && json[v] == ' ')
-        v++;
-    if (json[v] == '"') {
-        auto end = json.find('"', v + 1);
-        return json.substr(v + 1, end - v - 1);
+    int depth = 0;
+    for (size_t i = v; i < json.size(); i++) {
+        const char c = json[i];
+        if (c == '"') {
+            i++;
+            while (i < json.size() && json[i] != '"')
+                i += json[i] == '\\' ? 2 : 1;
+            if (depth == 0)
+                return i + 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i; // a number or literal ended by its container
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n')) {
+            return i;
+        }
     }
-    auto end = json.find_first_of(",\n}", v);
-    return json.substr(v, end - v);
+    return json.size();
+}
+
+// One field of `qemu-img info --output=json` by its path ("format-specific/data/corrupt"),
+// each name looked up among its object's own fields only: QEMU 10 (Debian 13) puts a
+// "children" block first, whose file node has a "virtual-size" of its own (the file's length),
+// so the first "virtual-size" in the text is not the image's. Strings come back unquoted.
+std::string
+JsonField(const std::string &json, const std::string &path)
+{
+    std::string obj = json;
+    size_t from = 0;
+    while (from <= path.size()) {
+        size_t slash = path.find('/', from);
+        if (slash == std::string::npos)
+            slash = path.size();
+        const std::string quoted = "\"" + path.substr(from, slash - from) + "\"";
+        const size_t open = obj.find('{');
+        if (open == std::string::npos)
+            return "";
+        std::string value;
+        // Walk the object's members: "name": value, ...
+        size_t i = obj.find_first_not_of(" \t\n", open + 1);
+        while (i != std::string::npos && obj[i] == '"') {
+            const size_t nameEnd = JsonValueEnd(obj, i);
+            const size_t v = obj.find_first_not_of(" \t\n:", nameEnd);
+            if (v == std::string::npos)
+                return "";
+            const size_t vEnd = JsonValueEnd(obj, v);
+            if (obj.compare(i, nameEnd - i, quoted) == 0) {
+                value = obj.substr(v, vEnd - v);
+                break;
+            }
+            i = obj.find_first_not_of(" \t\n,", vEnd);
+        }
+        if (value.empty())
+            return "";
+        obj = value;
+        from = slash + 1;
+    }
+    if (obj.size() >= 2 && obj.front() == '"')
+        return obj.substr(1, obj.size() - 2);
+    return obj;
 }
 
 } // namespace
+
+// QEMU 10's layout (children first, each with its own "virtual-size") and QEMU 7's (none).
+TEST(Qcow2Json, ReadsFieldsByPathNotFirstMatch)
+{
+    const std::string qemu10 = R"({
+    "children": [
+        {
+            "name": "file",
+            "info": {
+                "children": [
+                ],
+                "virtual-size": 197120,
+                "filename": "user.qcow2",
+                "format": "file"
+            }
+        }
+    ],
+    "virtual-size": 5497558138880,
+    "filename": "user.qcow2",
+    "format": "qcow2",
+    "backing-filename": "/tmp/x/base \"q\".qcow2",
+    "format-specific": {"type": "qcow2", "data": {"compat": "1.1", "corrupt": false}},
+    "dirty-flag": false
+})";
+    EXPECT_EQ("5497558138880", JsonField(qemu10, "virtual-size"));
+    EXPECT_EQ("qcow2", JsonField(qemu10, "format"));
+    EXPECT_EQ("false", JsonField(qemu10, "format-specific/data/corrupt"));
+    EXPECT_EQ("", JsonField(qemu10, "corrupt"));
+    EXPECT_EQ("", JsonField(qemu10, "name"));
+    EXPECT_EQ("false", JsonField(qemu10, "dirty-flag"));
+    const std::string qemu7 = "{\n    \"virtual-size\": 1073741824,\n    \"format\": \"qcow2\"\n}";
+    EXPECT_EQ("1073741824", JsonField(qemu7, "virtual-size"));
+    EXPECT_EQ("qcow2", JsonField(qemu7, "format"));
+}
 
 class Qcow2 : public ::testing::Test {
   protected:
@@ -86,7 +171,7 @@ TEST_F(Qcow2, OverlayPassesQemuImg)
         EXPECT_EQ(base, JsonField(js.output, "full-backing-filename"));
         EXPECT_EQ("qcow2", JsonField(js.output, "backing-filename-format"));
         EXPECT_EQ(std::to_string(size), JsonField(js.output, "virtual-size"));
-        EXPECT_EQ("false", JsonField(js.output, "corrupt"));
+        EXPECT_EQ("false", JsonField(js.output, "format-specific/data/corrupt"));
 
         auto cmp = Sh("qemu-img compare -f qcow2 -F qcow2 " + ov + " " + base);
         EXPECT_EQ(0, cmp.status) << cmp.output;
