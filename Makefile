@@ -1,4 +1,4 @@
-# SDVM. On a fresh Debian 12 machine, as root:
+# SDVM. On a fresh Debian 12 or Debian 13 machine, as root:
 #   make check   installs what it needs, builds (with ASan/UBSan) and runs every test
 #   make demo    installs what it needs, builds and runs the lab-in-a-box
 # Other targets: deps, build, check-quick (check without the long tiers fresh and terminal),

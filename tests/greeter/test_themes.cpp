@@ -58,6 +58,8 @@ const ThemeCase kThemes[] = {
     // No user-name field: the status layer asks for it; Return hands over to the password.
     {"maui", false, {Qt::Key_Return}, {Qt::Key_Return}, "windows-11"},
     {"debian-maui", false, {Qt::Key_Return}, {Qt::Key_Return}, "windows-11"},
+    // Plasma 6's own theme (Debian 13: sddm-theme-breeze, Qt 6.8 and Plasma's QML modules).
+    {"breeze", true, {Qt::Key_Tab}, {Qt::Key_Return}, "windows-11"},
 };
 
 const ThemeCase &
@@ -251,7 +253,7 @@ TEST_P(Theme, ScriptedLoginFailsWithReasonThenSucceeds)
 
 INSTANTIATE_TEST_SUITE_P(Greeter, Theme,
                          ::testing::Values("sdvm", "maldives", "elarun", "debian-elarun", "maya",
-                                           "maui", "debian-maui"),
+                                           "maui", "debian-maui", "breeze"),
                          [](const ::testing::TestParamInfo<std::string> &info) {
                              std::string n = info.param;
                              for (char &c : n)
