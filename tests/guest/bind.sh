@@ -18,12 +18,12 @@ if [ "${1:-}" != inner ]; then
     mkdir -p "$tmp/huge"
     if [ "$(id -u)" = 0 ] &&
         unshare -m mount -t hugetlbfs -o pagesize=2M sdvm-test "$tmp/huge" 2> /dev/null; then
-        unshare -m sh -c '
+        unshare -m -n sh -c '
             mount -t hugetlbfs -o pagesize=2M sdvm-test "$1/huge" &&
             exec umockdev-run -d "$2" -- sh "$3" inner "$1/huge"' \
             sh "$tmp" "$TREES/optiplex-7010.umockdev" "$0" || rc=$?
     else
-        umockdev-run -d "$TREES/optiplex-7010.umockdev" -- sh "$0" inner "" || rc=$?
+        unshare -n umockdev-run -d "$TREES/optiplex-7010.umockdev" -- sh "$0" inner "" || rc=$?
     fi
     exit "$rc"
 fi
@@ -33,6 +33,23 @@ S=$UMOCKDEV_DIR/sys
 FK=$tmp/fk
 mkdir -p "$FK"
 # lib.sh made a fresh $tmp for this (inner) process; the outer one removes its own.
+# The stub runs as QEMU's unprivileged user (run-guest(8)): it reads the device tree and
+# writes what it saw to $Q; the fake kernel's $FK takes its "refuse" note.
+command -v nft > /dev/null 2>&1 || { echo "nft missing (nftables, packaging/deps/guest.list)"; exit 1; }
+Q=$tmp/q
+mkdir -p "$Q"
+chmod 1777 "$Q" "$FK"
+chmod 0711 "$tmp"
+chmod -R a+rX "$UMOCKDEV_DIR"
+d=$UMOCKDEV_DIR
+while [ "$d" != / ]; do d=$(dirname "$d"); chmod a+x "$d"; done
+if id sdvm-qemu > /dev/null 2>&1; then export SDVM_QEMU_USER=sdvm-qemu; else export SDVM_QEMU_USER=nobody; fi
+# /dev/vfio/<group> of the table's devices (the fake kernel's: root's until run-guest hands them over).
+export SDVM_VFIO_DIR="$tmp/vfio"
+mkdir -p "$SDVM_VFIO_DIR"
+for a in 0000:00:02.0 0000:00:1d.0 0000:00:1a.0 0000:00:14.0 0000:00:1b.0; do
+    : > "$SDVM_VFIO_DIR/$(basename "$(readlink "$UMOCKDEV_DIR/sys/bus/pci/devices/$a/iommu_group")")"
+done
 
 # --- the fake kernel ----------------------------------------------------------------------
 ADDRS="0000:00:02.0 0000:00:1d.0 0000:00:1a.0 0000:00:14.0 0000:00:1b.0"
@@ -105,12 +122,15 @@ trap stop_all EXIT
 mkdir -p "$tmp/bin"
 cat > "$tmp/bin/sdvm-guest" << STUB
 #!/bin/sh
-printf '%s\n' "\$@" > "$tmp/qemu.argv"
+printf '%s\n' "\$@" > "$Q/qemu.argv"
 for a in $ADDRS; do
     l=\$(readlink "/sys/bus/pci/devices/\$a/driver" 2> /dev/null || true)
     echo "\$a \${l##*/}"
-done > "$tmp/qemu.drivers"
-cat /sys/class/vtconsole/vtcon1/bind > "$tmp/qemu.vtcon1"
+done > "$Q/qemu.drivers"
+cat /sys/class/vtconsole/vtcon1/bind > "$Q/qemu.vtcon1"
+id -u > "$Q/qemu.uid"
+ulimit -l > "$Q/qemu.memlock"
+stat -c '%n %u' "$SDVM_VFIO_DIR"/* > "$Q/qemu.vfio"
 case \${STUB_MODE:-exit0} in
 exit0) exit 0 ;;
 exit1) echo "stub: could not start" >&2; exit 1 ;;
@@ -148,7 +168,7 @@ all_home() {
 }
 seen_by_qemu_on() {
     for a in $ADDRS; do
-        grep -qx "$a $1" "$tmp/qemu.drivers" || { echo "# QEMU saw:"; sed 's/^/#   /' "$tmp/qemu.drivers"; return 1; }
+        grep -qx "$a $1" "$Q/qemu.drivers" || { echo "# QEMU saw:"; sed 's/^/#   /' "$Q/qemu.drivers"; return 1; }
     done
 }
 pool_is() { [ "$(cat "$pool/nr_hugepages")" = "$1" ]; }
@@ -157,7 +177,7 @@ pool_is() { [ "$(cat "$pool/nr_hugepages")" = "$1" ]; }
 run() {
     name=$1
     shift
-    rm -f "$tmp/qemu.argv" "$tmp/qemu.drivers"
+    rm -f "$Q/qemu.argv" "$Q/qemu.drivers"
     : > "$FK/log"
     rc=0
     env "$@" "$RUN_GUEST" > "$tmp/$name.out" 2>&1 || rc=$?
@@ -173,17 +193,29 @@ fi
 run normal
 check "normal: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "normal: QEMU ran with every table device on vfio-pci" seen_by_qemu_on vfio-pci
+check "normal: QEMU ran as $SDVM_QEMU_USER" [ "$(cat "$Q/qemu.uid")" = "$(id -u "$SDVM_QEMU_USER")" ]
+check "normal: QEMU owned the /dev/vfio groups of its devices" \
+    [ "$(awk '{ print $2 }' "$Q/qemu.vfio" | sort -u)" = "$(id -u "$SDVM_QEMU_USER")" ]
+check "normal: the groups are root's again afterwards" \
+    [ "$(stat -c %u "$SDVM_VFIO_DIR"/* | sort -u)" = 0 ]
+# VFIO pins all guest RAM (several GiB here): the limit is raised, and bounded.
+memlock=$(cat "$Q/qemu.memlock")
+if ! prlimit --memlock=8589934592 true 2> /dev/null; then
+    ok "# SKIP normal: RLIMIT_MEMLOCK (this root has no CAP_SYS_RESOURCE to raise it)"
+else check "normal: QEMU's RLIMIT_MEMLOCK covers the pinned guest RAM ($memlock KiB)" \
+    test "$memlock" != unlimited -a "${memlock%%[!0-9]*}0" -gt 10485760
+fi
 check "normal: each device was unbound from its host driver first" \
     contains "$FK/log" "unbind 0000:00:02.0 i915"
 check "normal: afterwards every device is back on its host driver, override cleared" all_home
 check "normal: the undo journal is gone" [ ! -e "$SDVM_RUN_DIR/undo" ]
-check "normal: the frame buffer console was unbound while QEMU ran" [ "$(cat "$tmp/qemu.vtcon1")" = 0 ]
+check "normal: the frame buffer console was unbound while QEMU ran" [ "$(cat "$Q/qemu.vtcon1")" = 0 ]
 check "normal: ... and bound again afterwards" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 1 ]
 check "normal: the dummy console was left alone" [ "$(cat "$S/class/vtconsole/vtcon0/bind")" = 0 ]
 check "normal: nothing else was unbound" \
     sh -c '! grep -v -e "0000:00:02.0" -e "0000:00:1d.0" -e "0000:00:1a.0" -e "0000:00:14.0" -e "0000:00:1b.0" "$1" | grep -q unbind' sh "$FK/log"
 if [ -n "$huge" ]; then
-    check "normal: QEMU got the hugetlbfs mount" contains "$tmp/qemu.argv" "$huge"
+    check "normal: QEMU got the hugetlbfs mount" contains "$Q/qemu.argv" "$huge"
     check "normal: hugepage pool released (back to 0)" pool_is 0
 else
     ok "normal: hugepages # SKIP needs root for a private hugetlbfs mount"
@@ -216,11 +248,11 @@ check "next start: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "next start: all devices home" all_home
 
 # --- 5. run-guest itself killed while QEMU runs ----------------------------------------------
-rm -f "$tmp/qemu.argv"
+rm -f "$Q/qemu.argv"
 STUB_MODE=hold "$RUN_GUEST" > "$tmp/crashed.out" 2>&1 &
 rg=$!
 i=0
-while { [ ! -s "$tmp/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
+while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
     sleep 0.05
     i=$((i + 1))
 done
@@ -262,7 +294,7 @@ if [ -n "$huge" ]; then
     run fallback
     check "pool too small, preferred: runs anyway (exit $rc)" [ "$rc" = 0 ]
     check "  ... loudly" contains "$tmp/fallback.out" "WARNING: running the guest on ordinary memory"
-    check "  ... without -mem-path" lacks "$tmp/qemu.argv" "-mem-path"
+    check "  ... without -mem-path" lacks "$Q/qemu.argv" "-mem-path"
     check "  ... pool back to 0" pool_is 0
     echo 100000 > "$FK/max-pages"
 else

@@ -9,7 +9,7 @@ command -v umockdev-run > /dev/null || { echo "umockdev-run missing (package umo
 
 session_env
 fake_proc
-unset QEMU SDVM_ACCEL SDVM_MACHINE SDVM_GUEST_MEMORY_MIB SDVM_HOST_RESERVE_MIB 2> /dev/null || true
+unset QEMU SDVM_ACCEL SDVM_MACHINE SDVM_GUEST_MEMORY_MIB SDVM_HOST_RESERVE_MIB SDVM_QEMU_USER SDVM_VFIO_DIR 2> /dev/null || true
 
 # dry TREE OUT [ENV=VALUE...]: run-guest --dry-run in the tree; prints the exit code.
 dry() {
@@ -45,14 +45,15 @@ done
 qemu-img create -q -f qcow2 "$tmp/real.qcow2" 64M
 for model in optiplex-7010 optiplex-9020 optiplex-7040; do
     sed -e "s|^vfio-pci-nohotplug,host=[^,]*,|pci-testdev,|" -e 's|^kvm$|tcg|' -e 's|^host$|max|' \
-        -e 's|^[0-9]*M$|256M|' -e "s|file=$SDVM_DISK,|file=$tmp/real.qcow2,|" \
+        -e 's|^[0-9]*M$|256M|' \
         -e '/^-mem-path$/,/^-mem-prealloc$/d' "$tmp/$model.argv" > "$tmp/$model.validate"
     set --
     while IFS= read -r a; do set -- "$@" "$a"; done < "$tmp/$model.validate"
     shift # the QEMU binary
     rc=0
     printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
-        timeout 60 qemu-system-x86_64 "$@" -S -qmp stdio > "$tmp/$model.qmp" 2>&1 || rc=$?
+        timeout 60 qemu-system-x86_64 "$@" -S -qmp stdio > "$tmp/$model.qmp" 2>&1 \
+            3<> "$tmp/real.qcow2" 4< "$tmp/real.qcow2" || rc=$?
     check "$model: QEMU accepts the argv (vfio swapped for pci-testdev; rc $rc)" [ "$rc" = 0 ]
     [ "$rc" = 0 ] || sed 's/^/#   /' "$tmp/$model.qmp"
 done
@@ -76,8 +77,17 @@ check "optiplex-7010: hugepage-backed 6910 MiB (8 GB host keeps 1024 MiB)" \
     contains "$tmp/7010.line" "-mem-path /dev/hugepages -mem-prealloc -m 6910M "
 check "optiplex-7010: windows guest keeps local time" \
     contains "$tmp/7010.line" "-rtc base=localtime,clock=vm "
-check "optiplex-7010: virtio-scsi disk on the overlay, qcow2" \
-    contains "$tmp/7010.line" "-drive if=none,id=disk0,file=$SDVM_DISK,format=qcow2,"
+check "optiplex-7010: virtio-scsi disk on the overlay (fds 3 and 4), qcow2" \
+    contains "$tmp/7010.line" "-add-fd fd=3,set=1 -add-fd fd=4,set=1 -device virtio-scsi-pci,id=scsi0 -drive if=none,id=disk0,file=/dev/fdset/1,format=qcow2,"
+check "optiplex-7010: QEMU's seccomp sandbox, everything denied" \
+    contains "$tmp/7010.line" "-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny "
+out=$tmp/optiplex-7010.out
+check "optiplex-7010: QEMU runs unprivileged (host action)" \
+    contains "$out" "action run QEMU as a child, as sdvm-qemu with no capabilities and no_new_privs"
+check "optiplex-7010: the guest is walled off from the host (host action)" \
+    contains "$out" "action reject packets from sdvm-qemu to this host's addresses"
+check "optiplex-7010: QEMU gets the IOMMU groups of its devices (host action)" \
+    contains "$out" "action chown /dev/vfio/1 to sdvm-qemu"
 check "optiplex-7010: virtio-net with user networking" contains "$tmp/7010.line" "-netdev user,id=net0 -device virtio-net-pci,netdev=net0,mac=52:54:00:"
 out=$tmp/optiplex-7010.out
 check "dry run lists each host device read" \
@@ -202,7 +212,7 @@ check "user id with a path: CONFIG (84), got $rc" [ "$rc" = 84 ]
 # A disk name that starts with '-' reaches QEMU as ./name.
 (cd "$tmp" && : > ./-x.qcow2 && env SDVM_DISK=-x.qcow2 SDVM_MACHINE=generic SDVM_ACCEL=tcg \
     "$RUN_GUEST" --dry-run > "$tmp/dash.out" 2>&1) || true
-check "disk name starting with '-' is passed as ./-x.qcow2" contains "$tmp/dash.out" "file=./-x.qcow2,format=qcow2"
+check "disk name starting with '-' is opened as ./-x.qcow2" contains "$tmp/dash.out" "disk ./-x.qcow2"
 
 # The generic profile: no passthrough, TCG override swaps -cpu host for max.
 rc=0
