@@ -14,7 +14,7 @@ guest_env "$ov" "$tmp/serial.log"
 
 start=$(now_ms)
 rc=0
-"$RUN_GUEST" > "$tmp/run-guest.out" 2>&1 &
+unshare -n "$RUN_GUEST" > "$tmp/run-guest.out" 2>&1 &
 pid=$!
 # A guest that never powers off must not hang the suite: stop it through run-guest (by PID).
 # The watchdog polls, so it ends with run-guest and holds no pipe of ctest's.

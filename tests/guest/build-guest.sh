@@ -14,11 +14,13 @@
 #   40    BASE-IMAGE-DATA (written into the base only)
 #   48    the guest writes "SDVM-GUEST-MARK <boot_id>" here
 #   56    when it starts with "HHHH" the guest holds (does not power off) after writing
+#   60    when it starts with "PROBE <port>;" the guest first tries a TCP connection to the
+#         host through slirp (10.0.2.2:<port>, which slirp maps to the host's loopback)
 set -eu
 
 out=${1:?usage: build-guest.sh OUTDIR}
 # Bump when the recipe changes so cached images are rebuilt.
-recipe=5
+recipe=6
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 if [ -f "$out/base.qcow2" ] && [ "$(cat "$out/recipe" 2> /dev/null)" = "$recipe" ]; then
@@ -75,7 +77,7 @@ depmod -b "$kroot" "$kver"
 ir=$work/initramfs
 mkdir -p "$ir/bin" "$ir/dev" "$ir/proc" "$ir/sys" "$ir/modules"
 cp "$busybox" "$ir/bin/busybox"
-for applet in sh mount insmod sleep dd sync echo cat poweroff head grep printf; do
+for applet in sh mount insmod sleep dd sync echo cat poweroff head grep printf ifconfig nc; do
     ln -s busybox "$ir/bin/$applet"
 done
 # Load order from modprobe's own dependency resolution; modules are xz-compressed in the
@@ -120,6 +122,19 @@ sync
 echo 3 > /proc/sys/vm/drop_caches
 back=$(dd if=/dev/sda bs=1M skip=48 count=1 2> /dev/null | head -c 52)
 echo "SDVM-GUEST: wrote: $back"
+probe=$(dd if=/dev/sda bs=1M skip=60 count=1 2> /dev/null | head -c 12)
+case $probe in
+"PROBE "*";"*)
+    port=${probe#PROBE }
+    port=${port%%;*}
+    ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up
+    if echo SDVM-GUEST-PROBE | nc -w 5 10.0.2.2 "$port" > /dev/null 2>&1; then
+        echo "SDVM-GUEST: probe 10.0.2.2:$port connected"
+    else
+        echo "SDVM-GUEST: probe 10.0.2.2:$port failed"
+    fi
+    ;;
+esac
 hold=$(dd if=/dev/sda bs=1M skip=56 count=1 2> /dev/null | head -c 4)
 if [ "$hold" = HHHH ]; then
     echo "SDVM-GUEST: holding"

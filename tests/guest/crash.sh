@@ -25,7 +25,7 @@ start_held() {
     ov=$(make_overlay "$1" hold)
     guest_env "$ov" "$tmp/$1.serial"
     : > "$tmp/devices.log"
-    "$RUN_GUEST" > "$tmp/$1.out" 2>&1 &
+    unshare -n "$RUN_GUEST" > "$tmp/$1.out" 2>&1 &
     rg_pid=$!
     qemu_pid=''
     if wait_for "$tmp/$1.serial" "SDVM-GUEST: holding" 150; then
@@ -110,7 +110,7 @@ check "run-guest killed: its QEMU is still running (orphaned)" kill -0 "$orphan"
 ov=$(make_overlay next)
 guest_env "$ov" "$tmp/next.serial"
 rc=0
-"$RUN_GUEST" > "$tmp/next.out" 2>&1 || rc=$?
+unshare -n "$RUN_GUEST" > "$tmp/next.out" 2>&1 || rc=$?
 sed 's/^/# run-guest: /' "$tmp/next.out"
 check "next run-guest stops the orphaned QEMU first" \
     contains "$tmp/next.out" "stopping the guest left by a previous run-guest (QEMU pid $orphan)"

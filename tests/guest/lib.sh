@@ -119,7 +119,12 @@ store_setup() {
         exit 1
     }
     mkdir -p "$tmp/store/images" "$tmp/store/users/$USER_ID"
+    # As packaging/systemd/sdvm.tmpfiles: QEMU's user reads the bases, never the users' disks.
+    chmod 0711 "$tmp"
+    chmod 0755 "$tmp/store" "$tmp/store/images"
+    chmod 0700 "$tmp/store/users"
     cp "$GUEST_IMAGE_DIR/base.qcow2" "$tmp/store/images/testguest.qcow2"
+    chmod 0644 "$tmp/store/images/testguest.qcow2"
     cp "$GUEST_IMAGE_DIR/base.ini" "$tmp/store/images/testguest.ini"
     BASE=$tmp/store/images/testguest.qcow2
 }
@@ -155,6 +160,12 @@ guest_env() {
     export SDVM_OS_TYPE=linux
     export SDVM_DISK="$1"
     export SDVM_GUEST_SERIAL="$2"
+    # QEMU's own user (packaging/systemd/sdvm.sysusers) if installed, else nobody.
+    if id sdvm-qemu > /dev/null 2>&1; then
+        export SDVM_QEMU_USER=sdvm-qemu
+    else
+        export SDVM_QEMU_USER=nobody
+    fi
     mkdir -p "$SDVM_MACHINES_DIR"
 }
 
@@ -178,3 +189,6 @@ disk_bytes() {
 }
 
 now_ms() { date +%s%3N; }
+
+# Tests run run-guest as "unshare -n $RUN_GUEST" (unshare execs: the PID is run-guest's), so
+# its nftables table and the tests' listeners never touch the machine's network.
