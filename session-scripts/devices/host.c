@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,6 +193,38 @@ journal_add(const char *path, const char *line, char **error)
     return 0;
 }
 
+int
+host_hand(const char *path, uid_t uid, gid_t gid, const char *journal, char **error)
+{
+    struct stat st;
+    if (path[0] != '/' || strchr(path, '\t') || strchr(path, '\n')) {
+        *error = g_strdup_printf("cannot hand '%s' over: not an absolute path", path);
+        return -EINVAL;
+    }
+    if (lstat(path, &st) < 0) {
+        int e = errno;
+        *error = g_strdup_printf("cannot hand %s over: %s", path, g_strerror(e));
+        return -e;
+    }
+    /* A link could point anywhere (the hugetlbfs mount may be writable by others). */
+    if (S_ISLNK(st.st_mode)) {
+        *error = g_strdup_printf("cannot hand %s over: it is a symbolic link", path);
+        return -ELOOP;
+    }
+    g_autofree char *line = g_strdup_printf("owner\t%s\t%u\t%u", path, (unsigned)st.st_uid,
+                                            (unsigned)st.st_gid);
+    int r = journal_add(journal, line, error);
+    if (r < 0)
+        return r;
+    if (lchown(path, uid, gid) < 0) {
+        int e = errno;
+        *error = g_strdup_printf("cannot hand %s to %u:%u: %s", path, (unsigned)uid,
+                                 (unsigned)gid, g_strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
 static bool
 undo_entry(struct udev *udev, const char *line, int timeout_ms, bool *is_device)
 {
@@ -220,7 +253,18 @@ undo_entry(struct udev *udev, const char *line, int timeout_ms, bool *is_device)
         fprintf(stderr, "sdvm-devices: undo: %s bound to its frame buffer again\n", f[1]);
         return true;
     }
-    unsigned kib, nr;
+    unsigned kib, nr, uid, gid;
+    if (n == 4 && strcmp(f[0], "owner") == 0 && f[1][0] == '/' &&
+        sscanf(f[2], "%u", &uid) == 1 && sscanf(f[3], "%u", &gid) == 1) {
+        /* A vfio group node goes away with its last device on vfio-pci: nothing to give. */
+        if (lchown(f[1], (uid_t)uid, (gid_t)gid) < 0 && errno != ENOENT) {
+            fprintf(stderr, "sdvm-devices: undo: cannot give %s back to %u:%u: %s\n", f[1], uid,
+                    gid, g_strerror(errno));
+            return false;
+        }
+        fprintf(stderr, "sdvm-devices: undo: %s back to owner %u:%u\n", f[1], uid, gid);
+        return true;
+    }
     if (n == 3 && strcmp(f[0], "hugepages") == 0 && sscanf(f[1], "%u", &kib) == 1 &&
         sscanf(f[2], "%u", &nr) == 1) {
         int r = host_hugepages_write(kib, nr);

@@ -7,6 +7,7 @@
 #define SDVM_DEVICES_HOST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct udev;
 
@@ -29,6 +30,11 @@ int host_hugepages_reserve(unsigned kib, unsigned pages, const char *journal, ch
 /* Whether path is a hugetlbfs mount with that page size (statfs f_type and f_bsize). A path
  * on any other file system would make QEMU silently use ordinary memory. */
 bool host_is_hugetlbfs(const char *path, unsigned kib, char **why);
+
+/* Hand path (a /dev/vfio group node, QEMU's hugetlbfs directory) to uid:gid for the
+ * session: its current owner is journalled first ("owner" entry), so undo, or the next
+ * run-guest after a crash, gives it back. Refuses symbolic links and relative paths. */
+int host_hand(const char *path, uid_t uid, gid_t gid, const char *journal, char **error);
 
 /* The undo journal: one line per host change, fsync'd before the change is made. */
 int journal_add(const char *path, const char *line, char **error);

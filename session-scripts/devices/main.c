@@ -627,6 +627,28 @@ cmd_tables(const struct opts *o)
     return r;
 }
 
+/* hand --state J --owner UID:GID PATH...: run-guest gives QEMU's user its /dev/vfio groups
+ * and its hugetlbfs directory; every old owner is journalled first, so undo restores it. */
+static int
+cmd_hand(const struct opts *o, const char *owner, int n, char **paths)
+{
+    unsigned uid, gid;
+    char end;
+    if (!o->state || !owner || sscanf(owner, "%u:%u%c", &uid, &gid, &end) != 2 || uid == 0) {
+        err("hand needs --state FILE and --owner UID:GID (not root)");
+        return SDVM_GUEST_EXIT_CONFIG;
+    }
+    for (int i = 0; i < n; i++) {
+        char *error = NULL;
+        if (host_hand(paths[i], (uid_t)uid, (gid_t)gid, o->state, &error) < 0) {
+            err("%s", error);
+            g_free(error);
+            return SDVM_GUEST_EXIT_DEVICE_MISMATCH;
+        }
+    }
+    return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -636,6 +658,7 @@ usage(FILE *f)
           "  prepare   the same, then reserve hugepages and bind devices to vfio-pci,\n"
           "            journalling each change in --state\n"
           "  undo      revert every change in --state (no-op when it does not exist)\n"
+          "  hand PATH...  give each PATH to --owner for the session, the old owner in --state\n"
           "  tables    list the machine tables found and check their syntax\n"
           "  dmi       print the DMI product name\n"
           "Options:\n"
@@ -646,7 +669,8 @@ usage(FILE *f)
           "  --host-reserve-mib N      memory the host keeps (default: the table's)\n"
           "  --memory-mib N            fixed guest memory (default: the table's)\n"
           "  --user-id ID --image-id ID  for the guest's stable MAC address\n"
-          "  --state FILE              undo journal (prepare, undo)\n"
+          "  --state FILE              undo journal (prepare, undo, hand)\n"
+          "  --owner UID:GID           the new owner (hand)\n"
           "  --timeout-ms N            wait for a driver change (default 5000)\n",
           f);
 }
@@ -683,10 +707,12 @@ main(int argc, char **argv)
         {"image-id", required_argument, NULL, 'i'},
         {"state", required_argument, NULL, 's'},
         {"timeout-ms", required_argument, NULL, 't'},
+        {"owner", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     int c, rc = 0;
     unsigned num;
+    const char *owner = NULL;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -707,6 +733,9 @@ main(int argc, char **argv)
             break;
         case 's':
             o.state = optarg;
+            break;
+        case 'w':
+            owner = optarg;
             break;
         case 'r':
         case 'M':
@@ -732,6 +761,10 @@ main(int argc, char **argv)
             rc = SDVM_GUEST_EXIT_CONFIG;
             goto out;
         }
+    }
+    if (strcmp(cmd, "hand") == 0) {
+        rc = cmd_hand(&o, owner, argc - optind, argv + optind);
+        goto out;
     }
     if (optind != argc) {
         err("unexpected argument '%s'", argv[optind]);

@@ -131,6 +131,9 @@ cat /sys/class/vtconsole/vtcon1/bind > "$Q/qemu.vtcon1"
 id -u > "$Q/qemu.uid"
 ulimit -l > "$Q/qemu.memlock"
 stat -c '%n %u' "$SDVM_VFIO_DIR"/* > "$Q/qemu.vfio"
+mp='' prev=''
+for a in "\$@"; do [ "\$prev" != -mem-path ] || mp=\$a; prev=\$a; done
+[ -z "\$mp" ] || stat -c '%u %a' "\$mp" > "$Q/qemu.hugedir"
 case \${STUB_MODE:-exit0} in
 exit0) exit 0 ;;
 exit1) echo "stub: could not start" >&2; exit 1 ;;
@@ -217,6 +220,9 @@ check "normal: nothing else was unbound" \
 if [ -n "$huge" ]; then
     check "normal: QEMU got the hugetlbfs mount" contains "$Q/qemu.argv" "$huge"
     check "normal: hugepage pool released (back to 0)" pool_is 0
+    check "normal: QEMU's hugetlbfs directory was its own, 0700" \
+        [ "$(cat "$Q/qemu.hugedir")" = "$(id -u "$SDVM_QEMU_USER") 700" ]
+    check "normal: ... and is gone afterwards" [ ! -e "$huge/sdvm-qemu" ]
 else
     ok "normal: hugepages # SKIP needs root for a private hugetlbfs mount"
     ok "normal: hugepage pool released # SKIP needs root"
@@ -266,12 +272,16 @@ wait "$rg" 2> /dev/null || true
 check "run-guest killed: devices still on vfio-pci" all_on vfio-pci
 check "run-guest killed: console still unbound" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 0 ]
 check "run-guest killed: its journal lists all five devices" [ "$(grep -c '^device' "$SDVM_RUN_DIR/undo")" = 5 ]
+check "run-guest killed: ... and the vfio groups' old owners" grep -q '^owner' "$SDVM_RUN_DIR/undo"
+check "run-guest killed: the groups are still QEMU's user's" \
+    [ "$(stat -c %u "$SDVM_VFIO_DIR"/* | sort -u)" = "$(id -u "$SDVM_QEMU_USER")" ]
 run after
 check "next run-guest stops the leftover guest" contains "$tmp/after.out" "stopping the guest left by a previous run-guest (QEMU pid $stub)"
 check "  ... then gives the devices back from the journal" contains "$tmp/after.out" "undoing the host changes"
 check "  ... then runs its own session (exit $rc)" [ "$rc" = 0 ]
 check "  ... and ends with every device home" all_home
 check "  ... and the console bound again" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 1 ]
+check "  ... and the vfio groups root's again" [ "$(stat -c %u "$SDVM_VFIO_DIR"/* | sort -u)" = 0 ]
 [ -z "$stub" ] || kill -KILL "$stub" 2> /dev/null || true
 
 # --- 6. hugepages ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@ for model in optiplex-7010 optiplex-9020 optiplex-7040; do
     while IFS= read -r a; do set -- "$@" "$a"; done < "$tmp/$model.validate"
     shift # the QEMU binary
     rc=0
+    # shellcheck disable=SC2094 # QEMU's fds 3 (rw) and 4 (ro) on one disk, as run-guest hands them
     printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
         timeout 60 qemu-system-x86_64 "$@" -S -qmp stdio > "$tmp/$model.qmp" 2>&1 \
             3<> "$tmp/real.qcow2" 4< "$tmp/real.qcow2" || rc=$?
@@ -74,7 +75,7 @@ tr '\n' ' ' < "$tmp/optiplex-7010.argv" > "$tmp/7010.line"
 check "optiplex-7010: -accel kvm -cpu host" contains "$tmp/7010.line" "-accel kvm -cpu host "
 check "optiplex-7010: -machine pc -nodefaults" contains "$tmp/7010.line" "-machine pc -nodefaults "
 check "optiplex-7010: hugepage-backed 6910 MiB (8 GB host keeps 1024 MiB)" \
-    contains "$tmp/7010.line" "-mem-path /dev/hugepages -mem-prealloc -m 6910M "
+    contains "$tmp/7010.line" "-mem-path /dev/hugepages/sdvm-qemu -mem-prealloc -m 6910M "
 check "optiplex-7010: windows guest keeps local time" \
     contains "$tmp/7010.line" "-rtc base=localtime,clock=vm "
 check "optiplex-7010: virtio-scsi disk on the overlay (fds 3 and 4), qcow2" \
@@ -88,6 +89,10 @@ check "optiplex-7010: the guest is walled off from the host (host action)" \
     contains "$out" "action reject packets from sdvm-qemu to this host's addresses"
 check "optiplex-7010: QEMU gets the IOMMU groups of its devices (host action)" \
     contains "$out" "action chown /dev/vfio/1 to sdvm-qemu"
+check "optiplex-7010: ... and gives them back first (undo step)" \
+    contains "$out" "undo /dev/vfio/1: back to its old owner"
+check "optiplex-7010: QEMU's hugepage memory in a directory of its own" \
+    contains "$out" "action directory /dev/hugepages/sdvm-qemu (0700) for sdvm-qemu"
 check "optiplex-7010: virtio-net with user networking" contains "$tmp/7010.line" "-netdev user,id=net0 -device virtio-net-pci,netdev=net0,mac=52:54:00:"
 out=$tmp/optiplex-7010.out
 check "dry run lists each host device read" \

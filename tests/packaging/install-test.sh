@@ -102,6 +102,13 @@ else
     echo "not ok - the sdvm-greeter user was not created"
     problems=$((problems + 1))
 fi
+# run-guest refuses to start QEMU without its own user (run-guest(8)).
+if grep -q '^sdvm-qemu:' "$root/etc/passwd" && ! grep -q '^sdvm-qemu:x:0:' "$root/etc/passwd"; then
+    echo "ok - the sdvm-qemu user exists"
+else
+    echo "not ok - the sdvm-qemu user was not created"
+    problems=$((problems + 1))
+fi
 if version=$(in_root sdvm-admin --version 2>&1); then
     printf 'ok - sdvm-admin --version: %s\n' "$version"
 else
