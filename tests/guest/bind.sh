@@ -16,6 +16,7 @@ if [ "${1:-}" != inner ]; then
     # namespace, when we may; otherwise the hugepage cases that need one are skipped.
     rc=0
     mkdir -p "$tmp/huge"
+    chmod 0711 "$tmp" # QEMU's user (the stub) reaches its directory in the mount
     if [ "$(id -u)" = 0 ] &&
         unshare -m mount -t hugetlbfs -o pagesize=2M sdvm-test "$tmp/huge" 2> /dev/null; then
         unshare -m -n sh -c '
@@ -100,6 +101,13 @@ fake_kernel() {
                 fi
             fi
         fi
+        sleep 0.01
+    done
+}
+# The hugepage pool in a loop of its own: sdvm-devices gives the kernel 1.5 s to fill it, and
+# one round of the device loop above can take longer than that on a loaded machine.
+fake_pool() {
+    while [ ! -e "$FK/stop" ]; do
         nr=$(cat "$pool/nr_hugepages")
         max=$(cat "$FK/max-pages")
         case $nr in '' | *[!0-9]*) nr=0 ;; esac
@@ -110,9 +118,11 @@ fake_kernel() {
 }
 fake_kernel &
 fk_pid=$!
+fake_pool &
+fp_pid=$!
 stop_all() {
     touch "$FK/stop"
-    wait "$fk_pid" 2> /dev/null || true
+    wait "$fk_pid" "$fp_pid" 2> /dev/null || true
     rm -rf "$tmp"
 }
 trap stop_all EXIT
