@@ -4,7 +4,10 @@
 // and exits 77 when the bed is not up.
 #include <gtest/gtest.h>
 
+#include <gio/gio.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstring>
 #include <filesystem>
@@ -616,6 +619,90 @@ TEST_F(Bed, LogoutWithoutLogin)
     ASSERT_TRUE(g.logout());
     EXPECT_EQ(0u, g.ev.removed);
     EXPECT_EQ(0, g.ev.logout_error);
+}
+
+// Issue 17: under systemd sdvmd may start before NetworkManager, or while NetworkManager is
+// still starting and does not manage the terminal's port yet. The glue must follow it: a
+// login typed once NetworkManager has the port reaches it (no view frozen at sdvm_nm_new()).
+
+// NetworkManager back up however the test ends (a no-op when it runs): the tests after it need it.
+struct NmBackOnExit {
+    ~NmBackOnExit()
+    {
+        (void)!system(("'" + env("SDVM_BED_BED") + "' nm start >/dev/null").c_str());
+    }
+};
+
+TEST_F(Bed, NetworkManagerStartsAfterGlue)
+{
+    NmBackOnExit nm_back;
+    ASSERT_EQ(0, bed("nm stop"));
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    // A login typed before NetworkManager is there says so, and changes nothing for later.
+    expect_failure(g, p.get(), alice, alice_pw, SDVM_FAILURE_NM_UNAVAILABLE, false);
+    ASSERT_EQ(0, bed("nm start")); // returns once NetworkManager manages lab0
+    g.idle(1);                     // the moment a user takes to type
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(env("SDVM_BED_IFACE"), g.ev.ifname);
+    EXPECT_EQ(1u, g.ev.n_links);
+    ASSERT_TRUE(g.logout());
+}
+
+// The glue created the moment NetworkManager takes its bus name: its client, agent and
+// wpa_supplicant watcher start against a NetworkManager in the middle of its start. (Here
+// NetworkManager exports its objects and devices within milliseconds of taking the name, so
+// a client that missed objects exported later is caught by the mock's
+// NetworkManagerExportsItsObjectsAfterTheName, and by NetworkManagerStartsAfterGlue above.)
+TEST_F(Bed, GlueCreatedWhileNetworkManagerStarts)
+{
+    NmBackOnExit nm_back;
+    ASSERT_EQ(0, bed("nm stop"));
+    std::string bed_path = env("SDVM_BED_BED");
+    char *argv[] = {const_cast<char *>(bed_path.c_str()), const_cast<char *>("nm"),
+                    const_cast<char *>("start"), nullptr};
+    GPid pid = 0;
+    GError *error = nullptr;
+    ASSERT_TRUE(g_spawn_async(nullptr, argv, nullptr, G_SPAWN_DO_NOT_REAP_CHILD, nullptr, nullptr,
+                              &pid, &error))
+        << error->message;
+    GDBusConnection *bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, nullptr, nullptr);
+    ASSERT_NE(nullptr, bus);
+    auto nm_on_bus = [bus] {
+        GVariant *r = g_dbus_connection_call_sync(
+            bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+            "NameHasOwner", g_variant_new("(s)", "org.freedesktop.NetworkManager"),
+            G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000, nullptr, nullptr);
+        gboolean owned = FALSE;
+        if (r) {
+            g_variant_get(r, "(b)", &owned);
+            g_variant_unref(r);
+        }
+        return owned != FALSE;
+    };
+    gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (!nm_on_bus() && g_get_monotonic_time() < end)
+        g_usleep(2000);
+    g_object_unref(bus);
+    Glue g;
+    int status = -1;
+    // The bed returns once NetworkManager manages lab0; the glue's loop runs meanwhile.
+    bool exited = g.run_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 30);
+    if (!exited) {
+        kill(pid, SIGTERM);
+        waitpid(pid, &status, 0);
+    }
+    g_spawn_close_pid(pid);
+    ASSERT_TRUE(exited) << "bed nm start did not return";
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "bed nm start failed";
+    g.idle(1); // the moment a user takes to type
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    ASSERT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(env("SDVM_BED_IFACE"), g.ev.ifname);
+    EXPECT_EQ(1u, g.ev.n_links);
+    ASSERT_TRUE(g.logout());
 }
 
 } // namespace

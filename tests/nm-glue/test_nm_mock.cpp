@@ -188,9 +188,57 @@ class Mock : public ::testing::Test
                            "-p", params, "-l", g_dir + "/dbusmock.log"},
                           &mock_pid, &error))
             << error;
+        wait_for_name();
+        add_agent_manager();
+    }
+
+    // NetworkManager's own start in two steps, as it does it (nm-dbus-manager.c): the bus name
+    // with an object manager that lists nothing, then, once its manager is set up, every
+    // object exported at once (InterfacesAdded). start_nm_objects() is the second step.
+    void
+    start_nm_name_only()
+    {
+        std::string error;
+        ASSERT_TRUE(spawn({kPython, "-m", "dbusmock", "--system", "--is-object-manager",
+                           "org.freedesktop.NetworkManager", "/org/freedesktop",
+                           "org.sdvm.test.Starting", "-l", g_dir + "/dbusmock.log"},
+                          &mock_pid, &error))
+            << error;
+        wait_for_name();
+        // What NetworkManager answers then: its objects' paths, none with an interface yet.
+        mock_call(
+            "/org/freedesktop", "AddMethod",
+            g_variant_new("(sssss)", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "",
+                          "a{oa{sa{sv}}}",
+                          "ret = {dbus.ObjectPath('/org/freedesktop/NetworkManager'): {}, "
+                          "dbus.ObjectPath('/org/freedesktop/NetworkManager/Settings'): {}}"));
+    }
+    void
+    start_nm_objects()
+    {
+        GVariantBuilder params;
+        g_variant_builder_init(&params, G_VARIANT_TYPE("a{sv}"));
+        g_variant_builder_add(&params, "{sv}", "Version", g_variant_new_string("1.42.4"));
+        GVariant *r = g_dbus_connection_call_sync(
+            bus(), "org.freedesktop.NetworkManager", "/org/freedesktop", kMockIface, "AddTemplate",
+            g_variant_new("(sa{sv})", "networkmanager", &params), nullptr, G_DBUS_CALL_FLAGS_NONE,
+            5000, nullptr, nullptr);
+        ASSERT_NE(nullptr, r) << "AddTemplate networkmanager failed";
+        g_variant_unref(r);
+        add_agent_manager();
+    }
+
+    void
+    wait_for_name()
+    {
         for (int i = 0; i < 1000 && !name_owned("org.freedesktop.NetworkManager"); i++)
             g_usleep(10000);
         ASSERT_TRUE(name_owned("org.freedesktop.NetworkManager")) << "dbusmock did not start";
+    }
+
+    void
+    add_agent_manager()
+    {
         // The agent manager the template lacks: sdvm's secret agent registers with it.
         GVariantBuilder methods;
         g_variant_builder_init(&methods, G_VARIANT_TYPE("a(ssss)"));
@@ -513,6 +561,103 @@ TEST_F(Mock, LoginCancelledWhileWaitingForTheLogout)
     // The next login is an ordinary one.
     ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
     EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+}
+
+// A device NetworkManager gets after sdvm_nm_new() (issue 17: under systemd sdvmd started
+// before NetworkManager had the terminal's port): a login then reaches it. The mock refuses
+// the activation, so "reached" is a started event with one link and NetworkManager's refusal.
+TEST_F(Mock, DeviceAddedAfterStart)
+{
+    start_nm();
+    record_activations();
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    ASSERT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    add_ethernet("eth0dev", "eth0", true);
+    g.idle(1);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("refused by the test")) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+    EXPECT_EQ(1u, g.ev.n_links);
+}
+
+// A port without a cable at start that gets one later.
+TEST_F(Mock, CarrierComesLater)
+{
+    start_nm();
+    record_activations();
+    std::string dev = add_ethernet("eth0dev", "eth0", false);
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    ASSERT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("eth0 has no cable")) << g.ev.detail;
+    mock_call(kNmPath, "SetProperty",
+              g_variant_new("(sssv)", dev.c_str(), "org.freedesktop.NetworkManager.Device.Wired",
+                            "Carrier", g_variant_new_boolean(TRUE)));
+    g.idle(1);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+}
+
+// NetworkManager not running at sdvm_nm_new(), started later with the port.
+TEST_F(Mock, NetworkManagerAppearsLater)
+{
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    ASSERT_EQ(failure_name(SDVM_FAILURE_NM_UNAVAILABLE), failure_name(g.ev.failure)) << g.ev.detail;
+    start_nm();
+    record_activations();
+    add_ethernet("eth0dev", "eth0", true);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+}
+
+// NetworkManager restarted (without the port, which it finds a moment later).
+TEST_F(Mock, NetworkManagerRestartedThenDeviceAdded)
+{
+    start_nm();
+    add_ethernet("eth0dev", "eth0", true);
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    stop(mock_pid);
+    g.idle(1);
+    start_nm();
+    record_activations();
+    g.idle(1);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    add_ethernet("eth1dev", "eth1", true);
+    g.idle(1);
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+}
+
+// The terminal VM's boot (tests/terminal/README.md): sdvmd's client connected while
+// NetworkManager owned its name but had not exported its objects yet (sdvmd logged
+// "NetworkManager - (running)": no version). Its objects, then its port, come a moment later.
+TEST_F(Mock, NetworkManagerExportsItsObjectsAfterTheName)
+{
+    start_nm_name_only();
+    Glue g;
+    g.idle(1); // the client is ready, NetworkManager lists nothing yet
+    start_nm_objects();
+    record_activations();
+    g.idle(0.5);
+    add_ethernet("eth0dev", "eth0", true);
+    g.idle(1);
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NETWORK_ERROR), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>({"started", "failure"}), g.ev.order);
+    EXPECT_EQ(1u, g.ev.n_links);
 }
 
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
