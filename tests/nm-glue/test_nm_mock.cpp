@@ -660,6 +660,24 @@ TEST_F(Mock, NetworkManagerExportsItsObjectsAfterTheName)
     EXPECT_EQ(1u, g.ev.n_links);
 }
 
+// A port NetworkManager has but does not manage (its unmanaged-devices, ifupdown's
+// /etc/network/interfaces): the reason names it, rather than "no ethernet device", which the
+// terminal VM's log could not tell apart from a device nm-glue never saw.
+TEST_F(Mock, UnmanagedPortIsNamed)
+{
+    start_nm();
+    std::string dev = add_ethernet("eth0dev", "eth0", true);
+    mock_call(kNmPath, "SetProperty",
+              g_variant_new("(sssv)", dev.c_str(), "org.freedesktop.NetworkManager.Device",
+                            "Managed", g_variant_new_boolean(FALSE)));
+    Glue g;
+    Profile p;
+    ASSERT_TRUE(g.login(&p.p, "alice@uni-a.test", "secret", 10));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("eth0 is not managed by NetworkManager"))
+        << g.ev.detail;
+}
+
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
 TEST(NoBus, NetworkManagerUnreachable)
 {
