@@ -319,7 +319,9 @@ wifi_has_ssid(NMDeviceWifi *w, const char *ssid)
 }
 
 /* Every managed ethernet port with a cable, the Wi-Fi device(s) that see the SSID. None: the
- * attempt fails (NO_NETWORK, naming why) and NULL is returned. */
+ * attempt fails (NO_NETWORK, naming why) and NULL is returned. Devices NetworkManager does not
+ * manage are named only when nothing else explains it: a terminal may have many (bridges,
+ * veths) that have nothing to do with the login. */
 static GPtrArray *
 choose_devices(struct attempt *a)
 {
@@ -327,13 +329,18 @@ choose_devices(struct attempt *a)
     const GPtrArray *devs = nm_client_get_devices(nm->client);
     GPtrArray *chosen = g_ptr_array_new();
     g_autoptr(GString) why = g_string_new(NULL);
+    g_autoptr(GString) unmanaged = g_string_new(NULL);
     for (guint i = 0; devs && i < devs->len; i++) {
         NMDevice *d = devs->pdata[i];
         const char *ifname = nm_device_get_iface(d);
+        bool wanted = (NM_IS_DEVICE_ETHERNET(d) && nm->params.use_wired) ||
+                      (NM_IS_DEVICE_WIFI(d) && nm->params.use_wifi);
+        if (wanted && !nm_device_get_managed(d)) {
+            g_string_append_printf(unmanaged, "%s%s", unmanaged->len ? ", " : "", ifname);
+            continue;
+        }
         if (NM_IS_DEVICE_ETHERNET(d) && nm->params.use_wired) {
-            if (!nm_device_get_managed(d)) {
-                continue;
-            } else if (!nm_device_ethernet_get_carrier(NM_DEVICE_ETHERNET(d))) {
+            if (!nm_device_ethernet_get_carrier(NM_DEVICE_ETHERNET(d))) {
                 g_string_append_printf(why, "%s%s has no cable", why->len ? ", " : "", ifname);
             } else if (!device_ok(d)) {
                 g_string_append_printf(why, "%s%s is not available", why->len ? ", " : "", ifname);
@@ -341,8 +348,6 @@ choose_devices(struct attempt *a)
                 g_ptr_array_add(chosen, d);
             }
         } else if (NM_IS_DEVICE_WIFI(d) && nm->params.use_wifi) {
-            if (!nm_device_get_managed(d))
-                continue;
             if (!nm_client_wireless_get_enabled(nm->client) || !device_ok(d))
                 g_string_append_printf(why, "%sWi-Fi %s is off", why->len ? ", " : "", ifname);
             else if (!wifi_has_ssid(NM_DEVICE_WIFI(d), nm->ssid))
@@ -355,6 +360,9 @@ choose_devices(struct attempt *a)
     if (chosen->len > 0)
         return chosen;
     g_ptr_array_unref(chosen);
+    if (!why->len && unmanaged->len)
+        g_string_append_printf(why, "%s %s not managed by NetworkManager", unmanaged->str,
+                               strchr(unmanaged->str, ',') ? "are" : "is");
     g_autofree char *detail =
         g_strdup_printf("no network to log in on: %s",
                         why->len ? why->str
