@@ -19,7 +19,7 @@
 
 struct entry {
     struct sdvm_image_info info; /* strings below are owned here */
-    char *id, *name, *os_type, *comment, *detail, *qcow2_path, *ini_path;
+    char *id, *name, *os_type, *comment, *detail, *qcow2_path, *ini_path, *version;
     bool has_qcow2, has_ini;
 };
 
@@ -42,6 +42,14 @@ sdvm_image_id_is_valid(const char *id)
     return true;
 }
 
+char *
+sdvm_image_version_path(const char *images_dir, const char *id, const char *version)
+{
+    if (!images_dir || !sdvm_image_id_is_valid(id) || !sdvm_image_id_is_valid(version))
+        return NULL;
+    return g_strdup_printf("%s/" SDVM_IMAGE_VERSIONS_DIR "/%s/%s.qcow2", images_dir, id, version);
+}
+
 static void
 entry_free(gpointer p)
 {
@@ -53,6 +61,7 @@ entry_free(gpointer p)
     g_free(e->detail);
     g_free(e->qcow2_path);
     g_free(e->ini_path);
+    g_free(e->version);
     g_free(e);
 }
 
@@ -70,7 +79,7 @@ set_status(struct entry *e, enum sdvm_image_status status, char *detail)
 static void
 check_qcow2(struct entry *e)
 {
-    if (!e->has_qcow2) {
+    if (!e->has_qcow2 && !e->version) {
         set_status(e, SDVM_IMAGE_QCOW2_MISSING,
                    g_strdup_printf("%s does not exist", e->qcow2_path));
         return;
@@ -134,7 +143,7 @@ is_os_type(const char *v)
 static bool
 known_key(const char *key)
 {
-    static const char *const plain[] = {"Name", "OsType", "Default", "Comment"};
+    static const char *const plain[] = {"Name", "OsType", "Default", "Comment", "Version"};
     for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
         if (!strcmp(key, plain[i]))
             return true;
@@ -193,7 +202,7 @@ parse_ini(struct entry *e)
     if (!image_line)
         return g_strdup_printf("%s: no [Image] section", e->ini_path);
 
-    unsigned line_of_key[4] = {0};
+    unsigned line_of_key[5] = {0};
     static const char *const required[] = {"Name", "OsType"};
     for (guint i = 0; i < lines->len; i++) {
         const struct sdvm_ini_line *l = &g_array_index(lines, struct sdvm_ini_line, i);
@@ -207,6 +216,8 @@ parse_ini(struct entry *e)
             line_of_key[2] = l->line;
         else if (!strcmp(l->name, "Comment"))
             line_of_key[3] = l->line;
+        else if (!strcmp(l->name, "Version"))
+            line_of_key[4] = l->line;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(required); i++)
         if (!line_of_key[i])
@@ -239,22 +250,31 @@ parse_ini(struct entry *e)
             return g_strdup_printf("%s:%u: [Image] Comment: %s", e->ini_path, line_of_key[3],
                                    gerr ? gerr->message : "cannot be read");
     }
+    g_autofree char *version = NULL;
+    if (line_of_key[4]) {
+        version = g_key_file_get_string(kf, "Image", "Version", NULL);
+        if (!version || !sdvm_image_id_is_valid(version))
+            return g_strdup_printf("%s:%u: [Image] Version: \"%s\" is not a version "
+                                   "([A-Za-z0-9._-], at most 64, not starting with '.' or '-')",
+                                   e->ini_path, line_of_key[4], version ? version : "");
+    }
     g_free(e->name);
     e->name = g_steal_pointer(&name);
+    e->version = g_steal_pointer(&version);
     e->os_type = g_steal_pointer(&os_type);
     e->comment = comment ? g_steal_pointer(&comment) : g_strdup("");
     e->info.is_default = is_default;
     return NULL;
 }
 
+/* problem: what parse_ini() said (taken). */
 static void
-check_ini(struct entry *e)
+check_ini(struct entry *e, char *problem)
 {
     if (!e->has_ini) {
         set_status(e, SDVM_IMAGE_INI_MISSING, g_strdup_printf("%s does not exist", e->ini_path));
         return;
     }
-    char *problem = parse_ini(e);
     if (problem)
         set_status(e, SDVM_IMAGE_INI_BROKEN, problem);
 }
@@ -325,11 +345,14 @@ sdvm_catalog_load(const char *images_dir, sdvm_catalog **out)
     for (guint i = 0; i < entries->len; i++) {
         struct entry *e = entries->pdata[i];
         g_autofree char *base = g_strdup_printf("%s/%s", dir, e->id);
-        e->qcow2_path = g_strconcat(base, ".qcow2", NULL);
         e->ini_path = g_strconcat(base, ".ini", NULL);
         e->name = g_strdup(e->id);
+        /* The .ini first: its Version says which file is the base. */
+        char *ini_problem = e->has_ini ? parse_ini(e) : NULL;
+        e->qcow2_path = e->version ? sdvm_image_version_path(dir, e->id, e->version)
+                                   : g_strconcat(base, ".qcow2", NULL);
         check_qcow2(e);
-        check_ini(e);
+        check_ini(e, ini_problem);
         if (!e->os_type)
             e->os_type = g_strdup("");
         if (!e->comment)
@@ -352,6 +375,7 @@ sdvm_catalog_load(const char *images_dir, sdvm_catalog **out)
         e->info.detail = e->detail;
         e->info.qcow2_path = e->qcow2_path;
         e->info.ini_path = e->ini_path;
+        e->info.version = e->version ? e->version : "";
     }
     sdvm_catalog *c = g_new0(sdvm_catalog, 1);
     c->entries = entries;

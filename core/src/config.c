@@ -39,6 +39,11 @@ enum key_type {
     K_USERNAME,    /* a POSIX user name */
     K_NAME,        /* a theme or platform name */
     K_MACHINE,     /* auto | generic | a machine table name */
+    K_PATH_OPT,    /* absolute path, or empty (off) */
+    K_URL,         /* http:// or https:// URL, or empty (off) */
+    K_URL_LIST,    /* ';'-separated http, https or udp URLs, may be empty */
+    K_ID_LIST,     /* ';'-separated image ids, may be empty */
+    K_RATIO,       /* decimal with up to 3 decimals, stored x 1000 in [min, max] */
 };
 
 struct key_desc {
@@ -66,6 +71,7 @@ static const struct key_desc keys[] = {
     {"Paths", "RunGuest", K_PATH, OFF(paths.run_guest), SDVM_DEFAULT_LIBEXECDIR "/run-guest", NULL,
      0, 0},
     {"Paths", "Socket", K_PATH, OFF(paths.socket), SDVM_DEFAULT_RUNDIR "/sdvmd.sock", NULL, 0, 0},
+    {"Paths", "Wtmp", K_PATH_OPT, OFF(paths.wtmp), "/var/log/wtmp", NULL, 0, 0},
 
     {"Network", "WifiSsid", K_SSID, OFF(network.wifi_ssid), "eduroam", NULL, 0, 0},
     {"Network", "UseWired", K_BOOL, OFF(network.use_wired), "true", NULL, 0, 0},
@@ -102,6 +108,24 @@ static const struct key_desc keys[] = {
     {"Guest", "Machine", K_MACHINE, OFF(guest.machine), "auto", NULL, 0, 0},
     {"Guest", "HostReserveMiB", K_MIB, OFF(guest.host_reserve_mib), "1024", NULL, 0,
      UINT64_C(1) << 30},
+
+    {"Images", "Source", K_URL, OFF(images.source), "", NULL, 0, 0},
+    {"Images", "Follow", K_ID_LIST, OFF(images.follow), "", NULL, 0, 0},
+    {"Images", "TrustedKey", K_PATH, OFF(images.trusted_key),
+     SDVM_DEFAULT_SYSCONFDIR "/image-signing.pub", NULL, 0, 0},
+    {"Images", "Trackers", K_URL_LIST, OFF(images.trackers), "", NULL, 0, 0},
+    {"Images", "LocalPeerDiscovery", K_BOOL, OFF(images.local_peer_discovery), "true", NULL, 0,
+     0},
+    {"Images", "ListenPort", K_U32, OFF(images.listen_port), "6881", NULL, 1024, 65535},
+    {"Images", "MaxDownloadKiBps", K_U32, OFF(images.max_download_kibps), "0", NULL, 0,
+     UINT32_MAX / 1024},
+    {"Images", "MaxUploadKiBps", K_U32, OFF(images.max_upload_kibps), "0", NULL, 0,
+     UINT32_MAX / 1024},
+    {"Images", "SeedTime", K_SECONDS, OFF(images.seed_time_ms), "3600", NULL, 0,
+     UINT64_C(30) * 86400 * 1000},
+    {"Images", "SeedRatio", K_RATIO, OFF(images.seed_ratio_milli), "0", NULL, 0, 1000000},
+
+    {"Metrics", "Textfile", K_PATH_OPT, OFF(metrics.textfile), "", NULL, 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -330,6 +354,57 @@ split_list(const char *text)
     return v ? v : g_new0(char *, 1);
 }
 
+static char *
+check_url(const char *v, bool tracker)
+{
+    static const char *const schemes[] = {"http://", "https://", "udp://"};
+    size_t n_schemes = tracker ? 3 : 2;
+    size_t i;
+    for (i = 0; i < n_schemes; i++)
+        if (g_str_has_prefix(v, schemes[i]) && v[strlen(schemes[i])])
+            break;
+    if (i == n_schemes)
+        return g_strdup_printf("\"%s\" is not an %s URL", v,
+                               tracker ? "http://, https:// or udp://" : "http:// or https://");
+    if (strlen(v) > 2048)
+        return g_strdup("URL is too long");
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= 0x20 || *p == 0x7F || *p == ',')
+            return g_strdup_printf("\"%s\": a URL has no spaces, commas or control characters",
+                                   v);
+    return NULL;
+}
+
+/* "1.5" -> 1500: at most three decimals. */
+static char *
+parse_ratio(const char *v, uint64_t min, uint64_t max, uint32_t *out)
+{
+    const char *dot = strchr(v, '.');
+    size_t whole_len = dot ? (size_t)(dot - v) : strlen(v);
+    uint64_t n = 0;
+    if (!whole_len || whole_len > 7)
+        return g_strdup_printf("\"%s\" is not a ratio such as 1.5", v);
+    for (size_t i = 0; i < whole_len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return g_strdup_printf("\"%s\" is not a ratio such as 1.5", v);
+        n = n * 10 + (unsigned)(v[i] - '0');
+    }
+    size_t frac_len = dot ? strlen(dot + 1) : 0;
+    if (dot && (frac_len == 0 || frac_len > 3))
+        return g_strdup_printf("\"%s\": at most three decimals", v);
+    for (size_t i = 0; i < 3; i++) {
+        char ch = i < frac_len ? dot[1 + i] : '0';
+        if (ch < '0' || ch > '9')
+            return g_strdup_printf("\"%s\" is not a ratio such as 1.5", v);
+        n = n * 10 + (unsigned)(ch - '0');
+    }
+    if (n < min || n > max)
+        return g_strdup_printf("%s is out of range (%g to %g)", v, (double)min / 1000.0,
+                               (double)max / 1000.0);
+    *out = (uint32_t)n;
+    return NULL;
+}
+
 /*
  * Parse one value. string is the unescaped value; list the ';' split (for list keys).
  * Sets the field in c, replacing what was there.
@@ -417,6 +492,36 @@ apply_value(struct sdvm_config *c, const struct key_desc *d, const char *string,
         g_free(*field_str(c, d));
         *field_str(c, d) = g_strdup(string);
         return NULL;
+    case K_PATH_OPT:
+        if (*string && (err = check_path(string)))
+            return err;
+        g_free(*field_str(c, d));
+        *field_str(c, d) = g_strdup(string);
+        return NULL;
+    case K_URL:
+        if (*string && (err = check_url(string, false)))
+            return err;
+        g_free(*field_str(c, d));
+        *field_str(c, d) = g_strdup(string);
+        return NULL;
+    case K_URL_LIST:
+        for (char **p = list; *p; p++)
+            if ((err = check_url(*p, true)))
+                return err;
+        g_strfreev(*(char ***)field);
+        *(char ***)field = g_strdupv(list);
+        return NULL;
+    case K_ID_LIST:
+        for (char **p = list; *p; p++)
+            if (!is_simple_name(*p))
+                return g_strdup_printf("\"%s\" is not an image id ([A-Za-z0-9._-], at most 64, "
+                                       "not starting with '.' or '-')",
+                                       *p);
+        g_strfreev(*(char ***)field);
+        *(char ***)field = g_strdupv(list);
+        return NULL;
+    case K_RATIO:
+        return parse_ratio(string, d->min, d->max, field);
     case K_NAME:
     case K_MACHINE:
         if (!is_simple_name(string))
@@ -433,7 +538,8 @@ apply_value(struct sdvm_config *c, const struct key_desc *d, const char *string,
 static bool
 is_list_type(enum key_type t)
 {
-    return t == K_PATH_LIST || t == K_LAYOUT_LIST || t == K_POWER_LIST;
+    return t == K_PATH_LIST || t == K_LAYOUT_LIST || t == K_POWER_LIST || t == K_URL_LIST ||
+           t == K_ID_LIST;
 }
 
 static bool
@@ -491,10 +597,14 @@ sdvm_config_free(struct sdvm_config *c)
         case K_USERNAME:
         case K_NAME:
         case K_MACHINE:
+        case K_PATH_OPT:
+        case K_URL:
             g_free(*(char **)field);
             break;
         case K_PATH_LIST:
         case K_LAYOUT_LIST:
+        case K_URL_LIST:
+        case K_ID_LIST:
             g_strfreev(*(char ***)field);
             break;
         case K_BOOL:
@@ -503,6 +613,7 @@ sdvm_config_free(struct sdvm_config *c)
         case K_MIB:
         case K_BACKEND:
         case K_POWER_LIST:
+        case K_RATIO:
             break;
         }
     }
@@ -538,7 +649,7 @@ known_section(const char *section)
 static const char *
 known_sections_text(void)
 {
-    return "Paths, Network, Store, Login, Greeter, Guest";
+    return "Paths, Network, Store, Login, Greeter, Guest, Images, Metrics";
 }
 
 /* Returns NULL and *out, or the first error in file order. */
@@ -737,7 +848,20 @@ sdvm_config_get_text(const struct sdvm_config *c, const char *section, const cha
     case K_USERNAME:
     case K_NAME:
     case K_MACHINE:
+    case K_PATH_OPT:
+    case K_URL:
         return g_strdup(*(char *const *)field);
+    case K_RATIO: {
+        uint32_t m = *(const uint32_t *)field;
+        if (m % 1000 == 0)
+            return g_strdup_printf("%" PRIu32, m / 1000);
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%" PRIu32 ".%03" PRIu32, m / 1000, m % 1000);
+        size_t n = strlen(buf);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+        return g_strdup(buf);
+    }
     case K_BOOL:
         return g_strdup(*(const bool *)field ? "true" : "false");
     case K_U32:
@@ -761,6 +885,8 @@ sdvm_config_get_text(const struct sdvm_config *c, const char *section, const cha
             sdvm_store_backend_kind_to_string(*(const enum sdvm_store_backend_kind *)field));
     case K_PATH_LIST:
     case K_LAYOUT_LIST:
+    case K_URL_LIST:
+    case K_ID_LIST:
         return g_strjoinv(";", *(char **const *)field);
     case K_POWER_LIST: {
         unsigned bits = *(const unsigned *)field;

@@ -50,6 +50,7 @@ struct sdvm_config {
         char *machines_dir; /* MachinesDir */
         char *run_guest;    /* RunGuest */
         char *socket;       /* Socket */
+        char *wtmp;         /* Wtmp: the session records ("" = none) */
     } paths;
 
     struct {
@@ -89,6 +90,23 @@ struct sdvm_config {
         char *machine;             /* Machine: "auto", "generic" or a machine table name */
         uint64_t host_reserve_mib; /* HostReserveMiB */
     } guest;
+
+    struct {                         /* sdvm-image fetch (sdvm-image(8)) */
+        char *source;                /* Source: the image server's URL ("" = no fetching) */
+        char **follow;               /* Follow: image ids, NULL-terminated; empty = all */
+        char *trusted_key;           /* TrustedKey: PEM public key the manifests are signed by */
+        char **trackers;             /* Trackers: this lab's tracker URLs; empty = the torrent's */
+        bool local_peer_discovery;   /* LocalPeerDiscovery */
+        uint32_t listen_port;        /* ListenPort (BitTorrent, TCP) */
+        uint32_t max_download_kibps; /* MaxDownloadKiBps; 0 = no cap */
+        uint32_t max_upload_kibps;   /* MaxUploadKiBps; 0 = no cap */
+        uint32_t seed_time_ms;       /* SeedTime */
+        uint32_t seed_ratio_milli;   /* SeedRatio x 1000; 0 = no ratio limit */
+    } images;
+
+    struct {
+        char *textfile; /* Textfile: node exporter .prom file sdvmd writes ("" = off) */
+    } metrics;
 };
 
 /* Where and why loading failed. */
