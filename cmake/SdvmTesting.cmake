@@ -1,7 +1,8 @@
 # Test helpers. Every test carries one tier label:
 #   unit, integration, testbed, guest, greeter, packaging, terminal (the booted terminal VM;
-#   tests/terminal), fresh (bare Debian 12/13 roots; tests/fresh) and fuzz for the bounded fuzz
-#   runs. `make check-quick` leaves out the long tiers, fresh and terminal.
+#   tests/terminal), fresh (bare Debian 12/13 roots; tests/fresh), fleet (image distribution;
+#   tests/fleet) and fuzz for the bounded fuzz runs. `make check-quick` leaves out the long
+#   tiers, fresh and terminal.
 # Sanitizer options are set once here so every test behaves the same.
 find_package(GTest REQUIRED)
 
@@ -12,7 +13,7 @@ set(SDVM_TEST_ENV
     "SDVM_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
     "SDVM_BUILD_DIR=${CMAKE_BINARY_DIR}")
 
-set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz packaging terminal fresh)
+set(SDVM_TEST_LABELS unit integration testbed guest greeter fuzz packaging terminal fresh fleet)
 
 # sdvm_add_gtest(<name> LABEL <tier> SOURCES ... [LIBS ...] [ENV ...] [TIMEOUT s]
 #                [FIXTURES ...] [RESOURCE_LOCK ...])

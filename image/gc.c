@@ -87,6 +87,19 @@ scan_versions(struct gc *g)
         g_autoptr(GDir) vd = g_dir_open(vdir, 0, NULL);
         const char *n;
         while (vd && (n = g_dir_read_name(vd))) {
+            if (g_str_has_suffix(n, ".manifest")) {
+                /* A manifest whose base is gone (a crash between the two unlinks). */
+                g_autofree char *v = g_strndup(n, strlen(n) - 9);
+                g_autofree char *base =
+                    layout_version_file(g->cfg->paths.images_dir, id, v, ".qcow2");
+                if (base && !g_file_test(base, G_FILE_TEST_EXISTS) && !g->dry_run) {
+                    g_autofree char *mp = g_build_filename(vdir, n, NULL);
+                    g_autofree char *sp = g_strconcat(mp, ".sig", NULL);
+                    (void)unlink(sp);
+                    (void)unlink(mp);
+                }
+                continue;
+            }
             if (!g_str_has_suffix(n, ".qcow2"))
                 continue;
             g_autofree char *version = g_strndup(n, strlen(n) - 6);
