@@ -25,7 +25,7 @@
 #include "sdvm/log.h"
 
 #define RPC_MAX_ANSWER (1024 * 1024)
-#define RPC_TIMEOUT_MS 5000
+#define RPC_TIMEOUT_MS 10000
 
 struct aria2 {
     pid_t pid;
@@ -99,7 +99,7 @@ write_conf(const struct aria2_options *o, int rpc_port, const char *secret, char
         g_string_append_printf(c, "seed-time=%.4f\n", o->seed_time_ms / 60000.0);
     g_string_append_printf(c, "seed-ratio=%s\n", ratio);
     if (o->log_path)
-        g_string_append_printf(c, "log=%s\nlog-level=notice\n", o->log_path);
+        g_string_append_printf(c, "log=%s\nlog-level=info\n", o->log_path);
     g_autofree char *path = g_build_filename(o->work_dir, "aria2.conf", NULL);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0 || fchmod(fd, 0600) < 0 || write(fd, c->str, c->len) != (ssize_t)c->len) {
@@ -257,7 +257,9 @@ aria2_stop(struct aria2 *a)
         return;
     if (a->pid > 0) {
         char *e = NULL;
-        if (call(a, "aria2.shutdown", NULL, NULL, &e) < 0)
+        /* forceShutdown: control files are saved all the same, but no waiting for trackers
+         * to hear "stopped" (they forget a silent peer by themselves). */
+        if (call(a, "aria2.forceShutdown", NULL, NULL, &e) < 0)
             kill(a->pid, SIGTERM);
         g_free(e);
         int status;
@@ -343,4 +345,14 @@ aria2_remove(struct aria2 *a, const char *gid)
     int r = call(a, "aria2.forceRemove", json_pack("[s]", gid), NULL, &e);
     g_free(e);
     return r;
+}
+
+int
+aria2_add_uris(struct aria2 *a, const char *gid, char *const *uris, char **error)
+{
+    *error = NULL;
+    json_t *add = json_array();
+    for (char *const *u = uris; u && *u; u++)
+        json_array_append_new(add, json_string(*u));
+    return call(a, "aria2.changeUri", json_pack("[s, i, [], o]", gid, 1, add), NULL, error);
 }

@@ -53,5 +53,7 @@ struct aria2_status {
 };
 int aria2_tell(struct aria2 *a, const char *gid, struct aria2_status *st, char **error);
 int aria2_remove(struct aria2 *a, const char *gid);
+/* Add HTTP sources (web seeds) to a running download's file. */
+int aria2_add_uris(struct aria2 *a, const char *gid, char *const *uris, char **error);
 
 #endif

@@ -184,3 +184,64 @@ torrent_info_clear(struct torrent_info *t)
     g_free(t->name);
     memset(t, 0, sizeof(*t));
 }
+
+int
+bencode_strip_web_seeds(const void *data, size_t len, char **out, size_t *out_len, char ***urls)
+{
+    *out = NULL;
+    *urls = NULL;
+    struct cursor c = {data, (const char *)data + len};
+    if (!len || *c.p != 'd')
+        return -EINVAL;
+    c.p++;
+    const char *cut_start = NULL, *cut_end = NULL;
+    GPtrArray *list = g_ptr_array_new();
+    while (c.p < c.end && *c.p != 'e') {
+        const char *key_start = c.p, *k;
+        size_t kn;
+        if (read_string(&c, &k, &kn) < 0)
+            goto bad;
+        if (key_is(k, kn, "url-list") && !cut_start) {
+            const char *v;
+            size_t vn;
+            if (c.p < c.end && *c.p == 'l') {
+                c.p++;
+                while (c.p < c.end && *c.p != 'e') {
+                    if (read_string(&c, &v, &vn) < 0)
+                        goto bad;
+                    g_ptr_array_add(list, g_strndup(v, vn));
+                }
+                if (c.p >= c.end)
+                    goto bad;
+                c.p++;
+            } else if (read_string(&c, &v, &vn) == 0) {
+                g_ptr_array_add(list, g_strndup(v, vn));
+            } else {
+                goto bad;
+            }
+            cut_start = key_start;
+            cut_end = c.p;
+        } else if (skip_value(&c, 1) < 0) {
+            goto bad;
+        }
+    }
+    if (c.p >= c.end)
+        goto bad;
+    const char *base = data;
+    if (!cut_start) {
+        *out = g_memdup2(data, len);
+        *out_len = len;
+    } else {
+        size_t head = (size_t)(cut_start - base), tail = len - (size_t)(cut_end - base);
+        *out = g_malloc(head + tail);
+        memcpy(*out, base, head);
+        memcpy(*out + head, cut_end, tail);
+        *out_len = head + tail;
+    }
+    g_ptr_array_add(list, NULL);
+    *urls = (char **)g_ptr_array_free(list, FALSE);
+    return 0;
+bad:
+    g_ptr_array_free(list, TRUE);
+    return -EINVAL;
+}

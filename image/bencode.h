@@ -17,6 +17,14 @@ struct torrent_info {
     uint64_t piece_length;
 };
 
+/*
+ * The torrent without its web seeds (the top-level "url-list", BEP 19; outside the info
+ * dictionary, so the info hash stays): *out (g_free) and the URLs in *urls (g_strfreev,
+ * NULL-terminated, maybe empty). 0 or -EINVAL.
+ */
+int bencode_strip_web_seeds(const void *data, size_t len, char **out, size_t *out_len,
+                            char ***urls);
+
 /* 0 and *out, or -EINVAL (not a single-file torrent, malformed). */
 int bencode_torrent_info(const void *data, size_t len, struct torrent_info *out);
 void torrent_info_clear(struct torrent_info *t);

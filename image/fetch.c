@@ -32,6 +32,7 @@
 
 #include "activate.h"
 #include "aria2.h"
+#include "bencode.h"
 #include "gc.h"
 #include "http.h"
 #include "layout.h"
@@ -57,7 +58,16 @@ struct job {
     char *staging, *staged;
     char *gid;
     enum job_state state;
+    unsigned rpc_failures; /* in a row */
+    char **web_seeds;      /* taken out of the torrent, added back on a stall */
+    bool web_seeded;
+    uint64_t last_completed;
+    int64_t last_progress_ms;
 };
+
+/* aria2 runs at idle priority: on a busy terminal it may not answer for a while. Give up on it
+ * only after this many failed polls in a row (each waits up to the RPC timeout). */
+#define MAX_RPC_FAILURES 12
 
 struct fetch {
     const struct sdvm_config *cfg;
@@ -90,7 +100,14 @@ job_free(gpointer p)
     g_free(j->staging);
     g_free(j->staged);
     g_free(j->gid);
+    g_strfreev(j->web_seeds);
     g_free(j);
+}
+
+static int64_t
+now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
 }
 
 static void
@@ -229,6 +246,20 @@ prepare_job(struct fetch *f, const char *id)
         job_free(j);
         return NULL;
     }
+    /* Peers first: the web seed (the server over HTTP, for every terminal on its own) is the
+     * fallback when peers give nothing for WebSeedFallback, so that a building's uplink carries
+     * each piece about once (the thesis's AT9 lesson). */
+    if (cfg->images.web_seed_fallback_ms > 0) {
+        char *stripped = NULL;
+        size_t stripped_len = 0;
+        if (bencode_strip_web_seeds(j->torrent, j->torrent_len, &stripped, &stripped_len,
+                                    &j->web_seeds) == 0) {
+            g_free(j->torrent);
+            j->torrent = stripped;
+            j->torrent_len = stripped_len;
+        }
+    }
+    j->last_progress_ms = now_ms();
     j->staging = layout_staging_dir(cfg->paths.images_dir, id, j->m.version);
     j->staged = g_build_filename(j->staging, j->m.file, NULL);
     int r = layout_mkdirs(j->staging, 0700);
@@ -300,10 +331,15 @@ poll_job(struct fetch *f, struct job *j)
     struct aria2_status st;
     g_autofree char *err = NULL;
     if (aria2_tell(f->engine, j->gid, &st, &err) < 0) {
+        if (++j->rpc_failures < MAX_RPC_FAILURES) {
+            log_debugf("%s: %s (retrying)", j->id, err);
+            return;
+        }
         fail(f, j->id, SDVM_FETCH_ENGINE, err);
         j->state = JOB_FINISHED;
         return;
     }
+    j->rpc_failures = 0;
     struct sdvm_fetch_entry *e = entry(f, j->id);
     if (st.total)
         e->total_bytes = st.total;
@@ -321,6 +357,20 @@ poll_job(struct fetch *f, struct job *j)
     }
     if (j->state == JOB_DOWNLOADING) {
         e->phase = SDVM_FETCH_DOWNLOADING;
+        if (st.completed > j->last_completed) {
+            j->last_completed = st.completed;
+            j->last_progress_ms = now_ms();
+        } else if (!j->web_seeded && j->web_seeds && j->web_seeds[0] &&
+                   now_ms() - j->last_progress_ms >= f->cfg->images.web_seed_fallback_ms) {
+            g_autofree char *e2 = NULL;
+            if (aria2_add_uris(f->engine, j->gid, j->web_seeds, &e2) == 0) {
+                tool_infof("%s: no progress from peers for %.1f s: using the web seed too",
+                           j->id, f->cfg->images.web_seed_fallback_ms / 1000.0);
+                j->web_seeded = true;
+            } else {
+                log_warningf("%s: cannot add the web seed: %s", j->id, e2);
+            }
+        }
         if (complete || (st.seeder && st.total && st.completed == st.total))
             finish_download(f, j, complete);
         return;
@@ -383,6 +433,7 @@ start_engine(struct fetch *f)
         }
         struct sdvm_fetch_entry *e = entry(f, j->id);
         e->phase = SDVM_FETCH_DOWNLOADING;
+        j->last_progress_ms = now_ms(); /* the engine starts now: peers get their chance */
         tool_infof("%s %s: downloading (%" PRIu64 " bytes staged already)", j->id, j->m.version,
                    e->resumed_bytes);
     }

@@ -8,6 +8,7 @@
  *   <id>-<version>.manifest  (+ .sig) the signed manifest (manifest.h)
  *   <id>.current             the version terminals should have (written last)
  *   index                    every published image id, one a line
+ *   tracker-whitelist        every published info hash (opentracker -w)
  *
  * A published version is never rewritten: publishing the same id and version again with
  * other bytes is refused.
@@ -120,17 +121,19 @@ read_image_group(const char *path, struct manifest *m)
     return 0;
 }
 
+/* One more line in a sorted list file (index: image ids; tracker-whitelist: info hashes, the
+ * format of opentracker's -w file, so the lab's tracker tracks the lab's torrents only). */
 static int
-update_index(const char *out_dir, const char *id)
+add_line(const char *out_dir, const char *name, const char *id, bool (*valid)(const char *))
 {
-    g_autofree char *path = g_build_filename(out_dir, "index", NULL);
+    g_autofree char *path = g_build_filename(out_dir, name, NULL);
     g_autofree char *old = NULL;
     g_file_get_contents(path, &old, NULL, NULL);
     g_auto(GStrv) lines = g_strsplit(old ? old : "", "\n", -1);
     GPtrArray *ids = g_ptr_array_new();
     bool have = false;
     for (char **l = lines; *l; l++) {
-        if (!sdvm_image_id_is_valid(*l))
+        if (!valid(*l))
             continue;
         have = have || !strcmp(*l, id);
         g_ptr_array_add(ids, *l);
@@ -145,6 +148,12 @@ update_index(const char *out_dir, const char *id)
     int r = sdvm_write_file_atomic(path, s->str, s->len, 0644);
     g_string_free(s, TRUE);
     return r;
+}
+
+static bool
+is_info_hash(const char *s)
+{
+    return digest_is_hex(s, 40);
 }
 
 static void
@@ -280,7 +289,9 @@ tool_cmd_publish(struct tool *t, int argc, char **argv)
     }
     /* Last: terminals see the new version only once everything it names is in place. */
     cur = g_strdup_printf("%s\n", version);
-    if (sdvm_write_file_atomic(current, cur, strlen(cur), 0644) < 0 || update_index(out_dir, id) < 0) {
+    if (add_line(out_dir, "tracker-whitelist", m.info_hash, is_info_hash) < 0 ||
+        sdvm_write_file_atomic(current, cur, strlen(cur), 0644) < 0 ||
+        add_line(out_dir, "index", id, sdvm_image_id_is_valid) < 0) {
         tool_errorf("%s: %s", current, g_strerror(errno));
         goto out;
     }

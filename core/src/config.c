@@ -124,6 +124,8 @@ static const struct key_desc keys[] = {
     {"Images", "SeedTime", K_SECONDS, OFF(images.seed_time_ms), "3600", NULL, 0,
      UINT64_C(30) * 86400 * 1000},
     {"Images", "SeedRatio", K_RATIO, OFF(images.seed_ratio_milli), "0", NULL, 0, 1000000},
+    {"Images", "WebSeedFallback", K_SECONDS, OFF(images.web_seed_fallback_ms), "30", NULL, 0,
+     86400000},
 
     {"Metrics", "Textfile", K_PATH_OPT, OFF(metrics.textfile), "", NULL, 0, 0},
 };

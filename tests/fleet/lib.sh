@@ -15,7 +15,7 @@ skip() {
 }
 
 say() {
-    echo "# $*"
+    echo "# $(date +%T) $*"
 }
 
 need() { # tool...

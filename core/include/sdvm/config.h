@@ -102,6 +102,8 @@ struct sdvm_config {
         uint32_t max_upload_kibps;   /* MaxUploadKiBps; 0 = no cap */
         uint32_t seed_time_ms;       /* SeedTime */
         uint32_t seed_ratio_milli;   /* SeedRatio x 1000; 0 = no ratio limit */
+        uint32_t web_seed_fallback_ms; /* WebSeedFallback: HTTP only after this long without
+                                        * progress from peers; 0 = from the start */
     } images;
 
     struct {
