@@ -98,6 +98,8 @@ write_conf(const struct aria2_options *o, int rpc_port, const char *secret, char
     if (o->seed_time_ms != ARIA2_SEED_FOREVER)
         g_string_append_printf(c, "seed-time=%.4f\n", o->seed_time_ms / 60000.0);
     g_string_append_printf(c, "seed-ratio=%s\n", ratio);
+    if (o->max_peers)
+        g_string_append_printf(c, "bt-max-peers=%" PRIu32 "\n", o->max_peers);
     if (o->log_path)
         g_string_append_printf(c, "log=%s\nlog-level=info\n", o->log_path);
     g_autofree char *path = g_build_filename(o->work_dir, "aria2.conf", NULL);

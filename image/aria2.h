@@ -28,6 +28,7 @@ struct aria2_options {
     uint32_t seed_time_ms;    /* how long to seed after a download completes;
                                * ARIA2_SEED_FOREVER (with ratio 0): until stopped */
     uint32_t seed_ratio_milli; /* stop seeding at this share ratio; 0: no ratio limit */
+    uint32_t max_peers;       /* per torrent; 0: aria2's default (55) */
 };
 
 /* aria2c from $SDVM_ARIA2C, else PATH. 0, or -errno with *error. */
