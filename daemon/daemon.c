@@ -10,6 +10,7 @@
 
 #include "greeter-process.h"
 #include "guest-runner.h"
+#include "metrics.h"
 #include "power.h"
 #include "sdvm/catalog.h"
 #include "sdvm/log.h"
@@ -18,9 +19,11 @@
 #include "sdvm/store.h"
 #include "sdvm/user-id.h"
 #include "server.h"
+#include "session-record.h"
 #include "throttle.h"
 
 #define DEFAULT_GREETER_EXIT_TIMEOUT_MS 5000
+#define METRICS_INTERVAL_S 15
 
 /* Where one login is. Each phase has exactly one thing that moves it on. */
 enum phase {
@@ -35,6 +38,7 @@ struct login {
     sdvm_nai *nai;
     char user_id[SDVM_USER_ID_SIZE];
     char *image_id;
+    char *image_version;
     char *os_type;
     char *base_path;
     char *disk_path;
@@ -43,6 +47,8 @@ struct login {
     bool cancelled;
     bool throttle_counted; /* sdvmd_throttle_begin() ran: end it with the outcome */
     gint64 started_at;
+    gint64 launched_at;       /* the disk was ready */
+    gint64 guest_started_at; /* run-guest started: the session */
 };
 
 struct sdvmd {
@@ -61,6 +67,9 @@ struct sdvmd {
     sdvmd_greeter *greeter;
     sdvmd_guest *guest;
     struct login *login;
+    sdvmd_metrics *metrics;
+    uint64_t greeter_restarts;
+    guint metrics_timer;
     guint launch_idle;
     bool shutting_down;
     char hostname[256];
@@ -194,6 +203,7 @@ login_free(struct login *l)
         return;
     sdvm_nai_free(l->nai);
     g_free(l->image_id);
+    g_free(l->image_version);
     g_free(l->os_type);
     g_free(l->base_path);
     g_free(l->disk_path);
@@ -207,11 +217,48 @@ nai_for_log(const struct login *l)
     return l->nai ? sdvm_nai_normalized(l->nai) : "(invalid)";
 }
 
+/* The metrics file, now (each event, and every METRICS_INTERVAL_S for the gauges). */
+static void
+flush_metrics(sdvmd *d)
+{
+    sdvmd_metrics_set_greeter_restarts(d->metrics, d->greeter_restarts);
+    int r = sdvmd_metrics_write(d->metrics, d->config, d->catalog);
+    if (r < 0)
+        log_warningf("cannot write the metrics to %s: %s", d->config->metrics.textfile,
+                     strerror(-r));
+}
+
+static gboolean
+on_metrics_timer(gpointer data)
+{
+    flush_metrics(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static double
+seconds_between(gint64 from_us, gint64 to_us)
+{
+    return (double)(to_us - from_us) / 1e6;
+}
+
+static struct sdvmd_session_info
+session_info(const sdvmd *d, const struct login *l)
+{
+    return (struct sdvmd_session_info){
+        .wtmp = d->config->paths.wtmp,
+        .nai = nai_for_log(l),
+        .user_id = l->user_id,
+        .image_id = l->image_id,
+        .image_version = l->image_version ? l->image_version : "",
+    };
+}
+
 /* The attempt failed before the guest: tell the client why, log it, become idle. */
 static void
 fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
 {
     struct login *l = d->login;
+    sdvmd_metrics_login(d->metrics, failure);
     if (l->throttle_counted)
         sdvmd_throttle_end(d->throttle, l->user_id, failure, now_ms());
     l->throttle_counted = false;
@@ -227,6 +274,7 @@ fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
         send_finished(l->client, l->op, failure, detail, wait_s, l->profile);
     d->login = NULL;
     login_free(l);
+    flush_metrics(d);
 }
 
 /* ---- the session: greeter gone -> run-guest -> teardown ------------------------------- */
@@ -253,6 +301,11 @@ end_session(sdvmd *d, enum sdvm_failure failure, uint64_t guest_ms, const char *
         log_infof("session ended: nai=%s user=%s image=%s guest ran %" G_GUINT64_FORMAT
                   " ms, reason=%s",
                   nai_for_log(l), l->user_id, l->image_id, guest_ms, reason);
+    if (!start_error) { /* a session that started has a record and a length */
+        struct sdvmd_session_info si = session_info(d, l);
+        sdvmd_session_record_end(&si, (double)guest_ms / 1000.0, failure);
+        sdvmd_metrics_session_ended(d->metrics, (double)guest_ms / 1000.0);
+    }
     if (l->client) {
         char text[160];
         snprintf(text, sizeof(text), "session ended: %s", reason);
@@ -261,6 +314,7 @@ end_session(sdvmd *d, enum sdvm_failure failure, uint64_t guest_ms, const char *
     }
     d->login = NULL;
     login_free(l);
+    flush_metrics(d);
     if (failure == SDVM_FAILURE_REBOOT_NEEDED) {
         /* The display cannot come back without a reboot: a greeter would stay black. */
         if (sdvmd_power_reboot_for_recovery(d->power) < 0)
@@ -313,8 +367,17 @@ start_guest(sdvmd *d)
         .env = (const char *const *)env->pdata,
     };
     d->guest = sdvmd_guest_start(&p, on_guest_done, on_guest_line, d);
-    if (!d->guest) /* nothing ran: a failed start */
+    if (!d->guest) { /* nothing ran: a failed start */
         end_session(d, SDVM_FAILURE_GUEST_START, 0, strerror(errno));
+        return;
+    }
+    l->guest_started_at = g_get_monotonic_time();
+    sdvmd_metrics_duration(d->metrics, SDVMD_DURATION_GUEST_START,
+                           seconds_between(l->launched_at, l->guest_started_at));
+    sdvmd_metrics_session_started(d->metrics);
+    struct sdvmd_session_info si = session_info(d, l);
+    sdvmd_session_record_start(&si);
+    flush_metrics(d);
 }
 
 static gboolean
@@ -331,6 +394,8 @@ static void
 on_greeter_exited(int wait_status, bool expected, void *userdata)
 {
     sdvmd *d = userdata;
+    if (!expected)
+        d->greeter_restarts++;
     /* The GPU is free now: the guest may take it. */
     if (expected && d->login && d->login->phase == PHASE_LAUNCHING)
         start_guest(d);
@@ -385,6 +450,13 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
         return;
     }
     l->disk_path = g_strdup(result.disk_path);
+    l->launched_at = g_get_monotonic_time();
+    sdvmd_metrics_login(d->metrics, SDVM_FAILURE_NONE);
+    sdvmd_metrics_duration(d->metrics, SDVMD_DURATION_8021X,
+                           seconds_between(l->started_at, authenticated_at));
+    sdvmd_metrics_duration(d->metrics, SDVMD_DURATION_DISK,
+                           seconds_between(disk_start, l->launched_at));
+    sdvmd_metrics_evicted(d->metrics, result.evicted, result.evicted_bytes);
     log_infof("login ok: nai=%s user=%s image=%s disk=%s (%s, %zu evicted) network %" G_GUINT64_FORMAT
               " ms, disk %" G_GUINT64_FORMAT " us",
               nai_for_log(l), l->user_id, l->image_id, result.disk_path,
@@ -452,6 +524,7 @@ begin_login(sdvmd *d, struct login *l, const char *nai, const char *password)
         return;
     }
     l->os_type = g_strdup(image->os_type);
+    l->image_version = g_strdup(image->version);
     l->base_path = g_strdup(image->qcow2_path);
 
     char *detail = NULL;
@@ -584,6 +657,7 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
         d->options = *options;
     d->run_guest_args = g_strdupv((char **)d->options.run_guest_args);
     d->run_guest_env = g_strdupv((char **)d->options.run_guest_env);
+    d->metrics = sdvmd_metrics_new();
     net->events.stage = on_net_stage;
     net->events.done = on_net_done;
     net->userdata = d;
@@ -641,6 +715,8 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
         }
         start_greeter(d);
     }
+    flush_metrics(d);
+    d->metrics_timer = g_timeout_add_seconds(METRICS_INTERVAL_S, on_metrics_timer, d);
     log_infof("sdvmd ready: %zu images, %zu local realms, %zu CAT realms, socket %s",
               sdvm_catalog_count(d->catalog), sdvm_realms_local_count(d->realms),
               sdvm_realms_db_count(d->realms), config->paths.socket);
@@ -659,6 +735,8 @@ sdvmd_free(sdvmd *d)
         return;
     if (d->launch_idle)
         g_source_remove(d->launch_idle);
+    if (d->metrics_timer)
+        g_source_remove(d->metrics_timer);
     sdvmd_guest_free(d->guest); /* run-guest stops QEMU and gives the devices back */
     if (d->login && d->login->phase == PHASE_NETWORK)
         d->net->ops->cancel(d->net);
@@ -675,6 +753,7 @@ sdvmd_free(sdvmd *d)
     if (d->net)
         d->net->ops->free(d->net);
     sdvm_config_free(d->config);
+    sdvmd_metrics_free(d->metrics);
     g_strfreev(d->run_guest_args);
     g_strfreev(d->run_guest_env);
     g_free(d);
@@ -752,6 +831,7 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
               sdvm_realms_db_count(realms));
     sdvmd_power_refresh(d->power);
     broadcast_images(d);
+    flush_metrics(d);
     return 0;
 }
 

@@ -5,7 +5,7 @@
  * aria2c. With --tracker URL (one per building) there is one aria2c per tracker, on ports
  * listen-port, +1, ...: aria2 announces to the first tracker that answers only, and the server
  * must be in every building's swarm while the terminals are in their own only. Each of those
- * seeders takes --peers peers at most (default 2): a seed that serves every peer of a
+ * seeders takes --peers peers at most (default 1): a seed that serves every peer of a
  * building at once sends the same rarest pieces to several of them, and the building's uplink
  * carries them several times; a few peers fed by the server and the rest fed by them keeps
  * it near once (BitTorrent's super-seeding idea, which aria2 does not have).
@@ -54,7 +54,7 @@ tool_cmd_seed(struct tool *t, int argc, char **argv)
     };
     const char *dir = NULL;
     g_autoptr(GPtrArray) trackers = g_ptr_array_new();
-    unsigned port = 6881, up = 0, peers = 2;
+    unsigned port = 6881, up = 0, peers = 1;
     int c;
     (void)t;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {

@@ -188,7 +188,7 @@ swarm_start_server() { # PUBDIR
             opentracker -i "$net.2" -p 6969 -P 6969 -w "$swarm_dir/tracker/whitelist" -u nobody)
     done
     swarm_spawn srv seed "$swarm_dir/seed.log" env SDVM_IMAGE_ARIA2_LOG="$swarm_dir/seed-aria2.log" \
-        "$SDVM_IMAGE" seed --dir "$1" --peers "${SDVM_FLEET_SEED_PEERS:-2}" \
+        "$SDVM_IMAGE" seed --dir "$1" --peers "${SDVM_FLEET_SEED_PEERS:-1}" \
         --tracker http://10.18.1.2:6969/announce --tracker http://10.18.2.2:6969/announce
     _i=0
     until grep -q '^seeding [1-9]' "$swarm_dir/seed.log" 2>/dev/null; do
