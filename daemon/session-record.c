@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "session-record.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -38,6 +40,14 @@ write_wtmp(const struct sdvmd_session_info *s, short type)
     gettimeofday(&tv, NULL);
     ut.ut_tv.tv_sec = (int32_t)tv.tv_sec;
     ut.ut_tv.tv_usec = (int32_t)tv.tv_usec;
+    /* updwtmpx() does not create the file (glibc opens it O_WRONLY): a fresh terminal, or a
+     * Debian 13 without /var/log/wtmp, starts one. 0664 root:root, as tmpfiles makes it. */
+    int fd = open(s->wtmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0664);
+    if (fd < 0) {
+        log_warningf("cannot open the session records %s: %s", s->wtmp, strerror(errno));
+        return;
+    }
+    close(fd);
     updwtmpx(s->wtmp, &ut);
 }
 
