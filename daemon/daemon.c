@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -68,6 +69,8 @@ struct sdvmd {
     sdvmd_guest *guest;
     struct login *login;
     sdvmd_metrics *metrics;
+    GFileMonitor *images_monitor; /* an .ini renamed in: sdvm-image activated a version */
+    guint catalog_reload;
     uint64_t greeter_restarts;
     guint metrics_timer;
     guint launch_idle;
@@ -621,6 +624,58 @@ static const struct sdvmd_server_handlers handlers = {
     .disconnected = on_disconnected,
 };
 
+/* ---- the catalog follows ImagesDir ------------------------------------------------------ */
+
+/* sdvm-image makes a version active with one rename of the image's .ini: read the catalog
+ * again then, so new logins get the new base at once (a running session keeps its own). */
+static gboolean
+reload_catalog(gpointer data)
+{
+    sdvmd *d = data;
+    d->catalog_reload = 0;
+    sdvm_catalog *catalog = NULL;
+    int r = sdvm_catalog_load(d->config->paths.images_dir, &catalog);
+    if (r < 0) {
+        log_warningf("cannot read the image catalog again: %s", strerror(-r));
+        return G_SOURCE_REMOVE;
+    }
+    sdvm_catalog_free(d->catalog);
+    d->catalog = catalog;
+    log_infof("image catalog changed: %zu images", sdvm_catalog_count(catalog));
+    broadcast_images(d);
+    flush_metrics(d);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_images_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                  gpointer data)
+{
+    sdvmd *d = data;
+    g_autofree char *name = g_file_get_basename(other && event == G_FILE_MONITOR_EVENT_RENAMED
+                                                    ? other
+                                                    : file);
+    if (!name || name[0] == '.' || !g_str_has_suffix(name, ".ini"))
+        return; /* sdvm-image's hidden temporary .ini, the staging area, ... */
+    /* A burst of events for one change: read once, a moment later. */
+    if (!d->catalog_reload)
+        d->catalog_reload = g_timeout_add(300, reload_catalog, d);
+}
+
+static void
+watch_images(sdvmd *d)
+{
+    g_autoptr(GFile) dir = g_file_new_for_path(d->config->paths.images_dir);
+    g_autoptr(GError) err = NULL;
+    d->images_monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &err);
+    if (!d->images_monitor) {
+        log_warningf("cannot watch %s (new image versions need systemctl reload sdvmd): %s",
+                     d->config->paths.images_dir, err->message);
+        return;
+    }
+    g_signal_connect(d->images_monitor, "changed", G_CALLBACK(on_images_changed), d);
+}
+
 /* ---- set-up and tear-down --------------------------------------------------------------- */
 
 static int
@@ -717,6 +772,7 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
     }
     flush_metrics(d);
     d->metrics_timer = g_timeout_add_seconds(METRICS_INTERVAL_S, on_metrics_timer, d);
+    watch_images(d);
     log_infof("sdvmd ready: %zu images, %zu local realms, %zu CAT realms, socket %s",
               sdvm_catalog_count(d->catalog), sdvm_realms_local_count(d->realms),
               sdvm_realms_db_count(d->realms), config->paths.socket);
@@ -737,6 +793,9 @@ sdvmd_free(sdvmd *d)
         g_source_remove(d->launch_idle);
     if (d->metrics_timer)
         g_source_remove(d->metrics_timer);
+    if (d->catalog_reload)
+        g_source_remove(d->catalog_reload);
+    g_clear_object(&d->images_monitor);
     sdvmd_guest_free(d->guest); /* run-guest stops QEMU and gives the devices back */
     if (d->login && d->login->phase == PHASE_NETWORK)
         d->net->ops->cancel(d->net);

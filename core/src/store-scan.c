@@ -34,10 +34,21 @@ disk_image_id(const char *name, char out[65])
     return sdvm_image_id_is_valid(out);
 }
 
+/* A disk retired by an image update: "<image-id>" SDVM_STORE_RETIRED_MARK "<stamp>.qcow2". */
+static bool
+is_retired(const struct sdvm_disk_info *d)
+{
+    return strstr(d->image_id, SDVM_STORE_RETIRED_MARK) != NULL;
+}
+
+/* Eviction order: retired disks first (they serve no image of the catalog any more), then
+ * the least recently used. */
 static int
 compare_disks(const void *a, const void *b)
 {
     const struct sdvm_disk_info *x = a, *y = b;
+    if (is_retired(x) != is_retired(y))
+        return is_retired(x) ? -1 : 1;
     if (x->mtime.tv_sec != y->mtime.tv_sec)
         return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
     if (x->mtime.tv_nsec != y->mtime.tv_nsec)

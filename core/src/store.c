@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -355,7 +356,37 @@ open_existing(struct prepare *p, struct sdvm_store_result *result)
     return SDVM_FAILURE_NONE;
 }
 
-/* The existing disk is reused only when it is a file no guest holds, made for this base. */
+/*
+ * Made on another version of the image (sdvm-image installed a new one): retire the disk (a
+ * new name, kept until the space rule needs the room: evicted first) and let a new disk be
+ * made on the new base (p->disk_fd becomes -1). Only after the lock check: never under a guest.
+ */
+static enum sdvm_failure
+retire_other_version(struct prepare *p)
+{
+    struct sdvm_qcow2_info mine;
+    if (p->st->backend->kind != SDVM_STORE_BACKEND_QCOW2 ||
+        sdvm_qcow2_read_info(p->disk_fd, &mine) != 0 || !mine.backing_file[0] ||
+        strcmp(mine.backing_file, p->base_path) == 0)
+        return SDVM_FAILURE_NONE;
+    g_autofree char *retired = g_strdup_printf("%s" SDVM_STORE_RETIRED_MARK "%lld%s", p->image_id,
+                                               (long long)time(NULL), DISK_SUFFIX);
+    if (renameat(p->dfd, p->name, p->dfd, retired) < 0) {
+        p->why = g_strdup_printf("cannot retire %s: %s", p->disk_path, g_strerror(errno));
+        return SDVM_FAILURE_DISK_ERROR;
+    }
+    (void)fsync(p->dfd);
+    log_infof("retired %s (made on %s) as %s: the image now has %s", p->disk_path,
+              mine.backing_file, retired, p->base_path);
+    close(p->disk_fd);
+    p->disk_fd = -1;
+    return SDVM_FAILURE_NONE;
+}
+
+/*
+ * The existing disk is reused only when it is a file no guest holds, made for this base; one
+ * made on another version of the image is retired instead (p->disk_fd is then -1).
+ */
 static enum sdvm_failure
 check_existing(struct prepare *p)
 {
@@ -371,6 +402,9 @@ check_existing(struct prepare *p)
                        : g_strdup_printf("%s: cannot check its lock: %s", path, g_strerror(-r));
         return r > 0 ? SDVM_FAILURE_DISK_IN_USE : SDVM_FAILURE_DISK_ERROR;
     }
+    enum sdvm_failure f = retire_other_version(p);
+    if (f != SDVM_FAILURE_NONE || p->disk_fd < 0)
+        return f;
     char *bad = NULL;
     if (p->st->backend->check_existing(p->disk_fd, p->base_path, &p->base, &bad) < 0) {
         p->why = g_strdup_printf("%s: %s; left untouched (remove it to start afresh)", path,

@@ -230,10 +230,22 @@ TEST_F(Store, Refusals)
     ASSERT_EQ(0, Sh("qemu-img create -q -f qcow2 " + other + " 64M").status);
     ASSERT_EQ(0, Sh("rm " + junk + " && qemu-img create -q -f qcow2 -b " + other +
                     " -F qcow2 " + junk).status);
+    // Backed by another base (an older version of the image): retired, kept whole under a
+    // new name (the space rule evicts it first), and a new disk made on the image's base.
     std::string before = coretest::ReadFile(junk);
-    EXPECT_EQ(SDVM_FAILURE_DISK_ERROR, Prepare(bob, "lab", &res, &detail));
-    EXPECT_NE(std::string::npos, detail.find("backing file")) << detail;
-    EXPECT_EQ(before, coretest::ReadFile(junk));
+    EXPECT_EQ(SDVM_FAILURE_NONE, Prepare(bob, "lab", &res, &detail)) << detail;
+    EXPECT_TRUE(res.created);
+    sdvm_store_result_clear(&res);
+    std::string retired = Sh("ls " + users + "/" + bob + "/lab.retired-*.qcow2").output;
+    ASSERT_FALSE(retired.empty());
+    retired.erase(retired.find_last_not_of("\n") + 1);
+    EXPECT_EQ(before, coretest::ReadFile(retired));
+    EXPECT_NE(before, coretest::ReadFile(junk));
+    struct sdvm_disk_list list = {};
+    ASSERT_EQ(0, sdvm_store_list_disks(st, 0, &list));
+    ASSERT_GE(list.count, 2u);
+    EXPECT_NE(nullptr, strstr(list.disks[0].image_id, ".retired-")) << "retired disks go first";
+    sdvm_disk_list_clear(&list);
 }
 
 // Kill the writer after each step: before the rename no disk is visible (a stale temporary

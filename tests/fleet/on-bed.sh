@@ -10,13 +10,14 @@
 #                         `sdvm-admin sessions [--since]` lists them, and (where journald
 #                         runs) a structured journal entry.
 # Run through `bed exec --` as root; exit 77 when the bed is not up.
-# usage: on-bed.sh MODE SDVMD SDVM_ADMIN SDVM_CAT SCRATCH_DIR
+# usage: on-bed.sh MODE SDVMD SDVM_ADMIN SDVM_CAT SDVM_IMAGE SCRATCH_DIR
 set -eu
 mode=$1
 sdvmd=$2
 admin=$3
 sdvm_cat=$4
-scratch=$5
+SDVM_IMAGE=$5
+scratch=$6
 here=$(dirname "$0")
 # shellcheck source=tests/fleet/lib.sh
 . "$here/lib.sh"
@@ -206,4 +207,23 @@ expect_metric 'sdvm_store_evictions_total' 0
 expect_metric 'sdvm_greeter_restarts_total' 0
 expect_metric 'sdvm_store_free_bytes > bool 0' 1
 expect_metric 'sdvm_cat_database_age_seconds > bool 259000' 1
+
+say "sdvm-image installs version 8: sdvmd sees the renamed .ini without a reload"
+make_keys
+make_image "$tmp/v8.qcow2" 16 0x08
+publish tiny 8 "$tmp/v8.qcow2" 2000 --web-seed http://images.lab.test/ \
+    --tracker http://tracker.lab.test:6969/announce
+printf '[Images]\nTrustedKey=%s\n' "$tmp/sign.pub" >>"$d/sdvm.conf"
+"$SDVM_IMAGE" --config "$d/sdvm.conf" install --manifest "$tmp/pub/tiny-8.manifest" \
+    "$tmp/pub/tiny-8.qcow2" >/dev/null
+expect_metric 'sdvm_image_info{image="tiny",version="8",status="AVAILABLE"}' 1
+login "$SDVM_BED_ALICE" "$SDVM_BED_ALICE_PASSWORD" || fail "alice on 8: $(cat "$tmp/logins.log")"
+session_ends 3
+grep -q "login ok: .*image=tiny disk=" "$tmp/sdvmd.log" || fail "no login on version 8"
+expect_metric 'sdvm_sessions_total' 3
+uid=$("$admin" userid "$SDVM_BED_ALICE")
+ls "$d/users/$uid"/tiny.retired-*.qcow2 >/dev/null 2>&1 || fail "alice's disk on 7 was not retired"
+"$SDVM_IMAGE" --config "$d/sdvm.conf" gc --dry-run >"$tmp/gc.txt"
+expect_in "$tmp/gc.txt" "keep $d/images/versions/tiny/7.qcow2: 1 user disk made on it"
+say "alice's disk on version 7 is retired and keeps its base"
 echo "PASS: fleet-prometheus"

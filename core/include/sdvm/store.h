@@ -13,13 +13,20 @@
  * renamed into place and the directory fsynced: a crash leaves either no disk or a whole one.
  * An existing disk is reused and its mtime set to now (mtime = last login).
  *
+ * Image updates (sdvm-image(8)): a disk whose backing file is not the image's base any more
+ * (it was made on an older version) is retired: renamed to
+ * "<image-id>" SDVM_STORE_RETIRED_MARK "<unix time>.qcow2" in the same directory and a new
+ * disk is made on the new base. A retired disk keeps its old base alive (sdvm-image gc keeps
+ * every base a disk is made on) and is the first the space rule evicts. Never under a running
+ * guest: a disk QEMU holds is DISK_IN_USE before anything else.
+ *
  * Space rule (thesis eq. 3.1): with V the image's virtual size, C the current size of this
  * user's disk for that image (bytes it holds of its own: st_blocks * 512 for qcow2, unshared
  * extents for reflink), R the reserve (ReserveMiB) and F the free bytes of UsersDir's file
  * system (statvfs f_bavail * f_frsize), the rule holds when V - C + R < F. While it does not,
- * the least recently used disk (oldest mtime) of another user is deleted; never a disk a
- * running QEMU holds (an OFD lock on bytes 100..299, see sdvm_store_disk_in_use), never one
- * of the current user's. Eviction is planned first: if deleting every candidate could not
+ * the least recently used disk (oldest mtime; retired disks first) of another user is
+ * deleted; never a disk a running QEMU holds (an OFD lock on bytes 100..299, see
+ * sdvm_store_disk_in_use), never one of the current user's. Eviction is planned first: if deleting every candidate could not
  * satisfy the rule, nothing is deleted and the answer is SDVM_FAILURE_DISK_FULL. Each
  * eviction is logged (user id, image, size, age) at info level. Free space is measured again
  * with statvfs after deleting, so backends whose files share blocks are judged by what
@@ -45,6 +52,8 @@ extern "C" {
 #endif
 
 typedef struct sdvm_store sdvm_store;
+
+#define SDVM_STORE_RETIRED_MARK ".retired-"
 
 struct sdvm_store_options {
     const char *users_dir; /* created (0700) if its parent exists */
