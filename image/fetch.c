@@ -66,8 +66,8 @@ struct job {
 };
 
 /* aria2 runs at idle priority: on a busy terminal it may not answer for a while. Give up on it
- * only after this many failed polls in a row (each waits up to the RPC timeout). */
-#define MAX_RPC_FAILURES 12
+ * only after this many failed polls in a row (each waits up to the RPC timeout: 5 min). */
+#define MAX_RPC_FAILURES 30
 
 struct fetch {
     const struct sdvm_config *cfg;
