@@ -141,6 +141,14 @@ images(const struct sdvm_config *cfg)
     return a;
 }
 
+/* A string member of obj, or fallback when obj is not an object or the member no string. */
+static const char *
+string_or(const json_t *obj, const char *key, const char *fallback)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : fallback;
+}
+
 int
 sdvm_admin_cmd_status(struct sdvm_admin *adm, int argc, char **argv)
 {
@@ -186,8 +194,7 @@ sdvm_admin_cmd_status(struct sdvm_admin *adm, int argc, char **argv)
         json_t *m = json_object_get(root, "machine"), *mem = json_object_get(root, "memory");
         json_t *io = json_object_get(root, "iommu"), *nm = json_object_get(root, "network_manager");
         printf("host %s, up %.0f s, %s %s\n", host, up,
-               json_string_value(json_object_get(m, "vendor")) ?: "?",
-               json_string_value(json_object_get(m, "model")) ?: "?");
+               string_or(m, "vendor", "?"), string_or(m, "model", "?"));
         printf("memory %" JSON_INTEGER_FORMAT " MiB, %" JSON_INTEGER_FORMAT " MiB available\n",
                json_integer_value(json_object_get(mem, "total_bytes")) >> 20,
                json_integer_value(json_object_get(mem, "available_bytes")) >> 20);
@@ -196,7 +203,7 @@ sdvm_admin_cmd_status(struct sdvm_admin *adm, int argc, char **argv)
                json_is_true(json_object_get(io, "vfio_pci")) ? "present" : "absent",
                json_is_true(json_object_get(io, "passthrough_ready")) ? "ready" : "not ready");
         printf("NetworkManager %s\n",
-               json_is_object(nm) ? json_string_value(json_object_get(nm, "state")) : "unknown");
+               string_or(nm, "state", "unknown"));
         printf("(sdvm-admin status --json has every field, and the file systems and images)\n");
     }
     json_decref(root);
