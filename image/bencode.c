@@ -195,7 +195,7 @@ bencode_strip_web_seeds(const void *data, size_t len, char **out, size_t *out_le
         return -EINVAL;
     c.p++;
     const char *cut_start = NULL, *cut_end = NULL;
-    GPtrArray *list = g_ptr_array_new();
+    GPtrArray *list = g_ptr_array_new_with_free_func(g_free); /* the URLs, freed on bad */
     while (c.p < c.end && *c.p != 'e') {
         const char *key_start = c.p, *k;
         size_t kn;
