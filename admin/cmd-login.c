@@ -64,6 +64,8 @@ stage_words(enum sdvm_stage stage)
         return "preparing the disk";
     case SDVM_STAGE_STARTING:
         return "starting";
+    case SDVM_STAGE_HOME_SERVER_SLOW:
+        return "the home server is slow to answer; still waiting";
     }
     return "unknown stage";
 }

@@ -44,6 +44,15 @@ on_cert_accepted(sdvm_nm *nm, uint64_t attempt, const char *ifname, const char *
 }
 
 static void
+on_home_server_slow(sdvm_nm *nm, uint64_t attempt, const char *ifname, void *userdata)
+{
+    struct net_nm *n = userdata;
+    log_infof("802.1X: the switch answered on %s, the home server is slow to decide; "
+              "still waiting", ifname);
+    n->base.events.stage(SDVM_STAGE_HOME_SERVER_SLOW, n->base.userdata);
+}
+
+static void
 on_success(sdvm_nm *nm, uint64_t attempt, const char *ifname, void *userdata)
 {
     struct net_nm *n = userdata;
@@ -78,6 +87,7 @@ static const struct sdvm_nm_listener listener = {
     .success = on_success,
     .failure = on_failure,
     .logged_out = on_logged_out,
+    .home_server_slow = on_home_server_slow,
 };
 
 static int
@@ -124,6 +134,7 @@ sdvmd_net_nm_new(const struct sdvm_config *config, bool configure_ip)
     p.use_wired = config->network.use_wired;
     p.use_wifi = config->network.use_wifi;
     p.auth_timeout_ms = config->network.auth_timeout_ms;
+    p.slow_server_notice_ms = config->network.slow_server_notice_ms;
     p.eap_start_timeout_ms = config->network.eap_start_timeout_ms;
     p.attempt_timeout_ms = config->network.attempt_timeout_ms;
     p.wired_route_metric = (int)config->network.wired_route_metric;

@@ -14,7 +14,7 @@
 typedef struct sdvmd_net sdvmd_net;
 
 struct sdvmd_net_events {
-    /* CONNECTING_WIRED, CONNECTING_WIFI, AUTHENTICATING, as they happen. */
+    /* CONNECTING_WIRED, CONNECTING_WIFI, AUTHENTICATING, HOME_SERVER_SLOW, as they happen. */
     void (*stage)(enum sdvm_stage stage, void *userdata);
     /* SDVM_FAILURE_NONE: authenticated and connected. detail is for the log; may be NULL. */
     void (*done)(enum sdvm_failure failure, const char *detail, void *userdata);

@@ -77,6 +77,8 @@ static const struct key_desc keys[] = {
     {"Network", "UseWired", K_BOOL, OFF(network.use_wired), "true", NULL, 0, 0},
     {"Network", "UseWifi", K_BOOL, OFF(network.use_wifi), "true", NULL, 0, 0},
     {"Network", "AuthTimeout", K_SECONDS, OFF(network.auth_timeout_ms), "25", NULL, 100, 600000},
+    {"Network", "SlowServerNotice", K_SECONDS, OFF(network.slow_server_notice_ms), "5", NULL, 100,
+     600000},
     {"Network", "EapStartTimeout", K_SECONDS, OFF(network.eap_start_timeout_ms), "3", NULL, 100,
      600000},
     {"Network", "AttemptTimeout", K_SECONDS, OFF(network.attempt_timeout_ms), "60", NULL, 100,

@@ -45,6 +45,9 @@ failureReason(int failure, const QString &realm)
         return StatusController::tr("The network service of this terminal is not running.");
     case SDVM_FAILURE_NETWORK_ERROR:
         return StatusController::tr("The network connection failed.");
+    case SDVM_FAILURE_HOME_SERVER_TIMEOUT:
+        return StatusController::tr("Your institution is slow to answer: its login server did not decide in "
+                  "time. The network here works.");
     case SDVM_FAILURE_IMAGE_UNKNOWN:
         return StatusController::tr("The chosen system is not offered on this terminal.");
     case SDVM_FAILURE_IMAGE_UNAVAILABLE:
@@ -102,6 +105,9 @@ failureHint(int failure)
         return StatusController::tr("Ask your institution's helpdesk how to log in with a password.");
     case SDVM_FAILURE_THROTTLED:
         return StatusController::tr("Wait a little, then try again.");
+    case SDVM_FAILURE_HOME_SERVER_TIMEOUT:
+        return StatusController::tr("Wait a few minutes and try again; if it keeps happening, tell the lab "
+                  "staff (reason %1).").arg(failure);
     case SDVM_FAILURE_AUTH_TIMEOUT:
     case SDVM_FAILURE_NETWORK_ERROR:
     case SDVM_FAILURE_BUSY:
@@ -150,6 +156,8 @@ stageText(int stage, const QString &imageName)
         return StatusController::tr("Preparing your disk…");
     case SDVM_STAGE_STARTING:
         return imageName.isEmpty() ? StatusController::tr("Starting the system…") : StatusController::tr("Starting %1…").arg(imageName);
+    case SDVM_STAGE_HOME_SERVER_SLOW:
+        return StatusController::tr("Your institution is slow to answer… still waiting.");
     }
     return StatusController::tr("Logging in…");
 }
@@ -170,7 +178,9 @@ StatusController::progress() const
         return 1.0;
     if (m_phase != QLatin1String("busy"))
         return 0.0;
-    return qBound(0.05, m_stage / 6.0, 1.0);
+    // HOME_SERVER_SLOW is no step forward: the bar stays at AUTHENTICATING.
+    const int step = m_stage == SDVM_STAGE_HOME_SERVER_SLOW ? SDVM_STAGE_AUTHENTICATING : m_stage;
+    return qBound(0.05, step / 6.0, 1.0);
 }
 
 QString

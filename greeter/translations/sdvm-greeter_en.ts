@@ -203,6 +203,18 @@
         <translation>The network service of this terminal is not running.</translation>
     </message>
     <message>
+        <source>Your institution is slow to answer: its login server did not decide in time. The network here works.</source>
+        <translation>Your institution is slow to answer: its login server did not decide in time. The network here works.</translation>
+    </message>
+    <message>
+        <source>Wait a few minutes and try again; if it keeps happening, tell the lab staff (reason %1).</source>
+        <translation>Wait a few minutes and try again; if it keeps happening, tell the lab staff (reason %1).</translation>
+    </message>
+    <message>
+        <source>Your institution is slow to answer… still waiting.</source>
+        <translation>Your institution is slow to answer… still waiting.</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>The network connection failed.</translation>
     </message>

@@ -203,6 +203,18 @@
         <translation>El servicio de red de este terminal no está en ejecución.</translation>
     </message>
     <message>
+        <source>Your institution is slow to answer: its login server did not decide in time. The network here works.</source>
+        <translation>Su institución tarda en responder: su servidor de inicio de sesión no decidió a tiempo. La red de aquí funciona.</translation>
+    </message>
+    <message>
+        <source>Wait a few minutes and try again; if it keeps happening, tell the lab staff (reason %1).</source>
+        <translation>Espere unos minutos y vuelva a intentarlo; si sigue ocurriendo, avise al personal del laboratorio (motivo %1).</translation>
+    </message>
+    <message>
+        <source>Your institution is slow to answer… still waiting.</source>
+        <translation>Su institución tarda en responder… seguimos esperando.</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>La conexión de red falló.</translation>
     </message>

@@ -203,6 +203,18 @@
         <translation>O serviço de rede deste terminal não está em execução.</translation>
     </message>
     <message>
+        <source>Your institution is slow to answer: its login server did not decide in time. The network here works.</source>
+        <translation>Sua instituição está demorando a responder: o servidor de login dela não decidiu a tempo. A rede daqui funciona.</translation>
+    </message>
+    <message>
+        <source>Wait a few minutes and try again; if it keeps happening, tell the lab staff (reason %1).</source>
+        <translation>Espere alguns minutos e tente de novo; se continuar acontecendo, avise a equipe do laboratório (motivo %1).</translation>
+    </message>
+    <message>
+        <source>Your institution is slow to answer… still waiting.</source>
+        <translation>Sua instituição está demorando a responder… ainda aguardando.</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>A conexão de rede falhou.</translation>
     </message>

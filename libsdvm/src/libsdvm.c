@@ -778,6 +778,8 @@ sdvm_stage_to_string(enum sdvm_stage stage)
         return "PREPARING_DISK";
     case SDVM_STAGE_STARTING:
         return "STARTING";
+    case SDVM_STAGE_HOME_SERVER_SLOW:
+        return "HOME_SERVER_SLOW";
     }
     return "UNKNOWN";
 }

@@ -64,6 +64,7 @@ attempt_free(struct attempt *a)
         return;
     attempt_wipe_password(a);
     timer_clear(&a->auth_timer);
+    timer_clear(&a->slow_timer);
     timer_clear(&a->attempt_timer);
     timer_clear(&a->agent_timer);
     timer_clear(&a->nm_wait_timer);
@@ -97,23 +98,70 @@ auth_timeout(gpointer data)
 {
     struct attempt *a = data;
     timer_clear(&a->auth_timer);
-    bool any_started = false;
+    /* "The switch spoke EAP" is wpa_supplicant's EAP "started": it reports it when the
+     * authenticator's EAP-Request/Identity arrives (a switch answers the identity itself, the
+     * home server is asked only from the identity response on). NetworkManager's NEED_AUTH
+     * or CONFIG states cannot tell this: NetworkManager enters them before any frame is on
+     * the wire (it asks our agent for the password first). Once the switch spoke, a missing
+     * verdict is the home server's (or the federation proxies' in between): the port, the
+     * cable and the switch work. "accept proposed method" says the server answered at least
+     * once (the EAP method is its proposal). */
+    bool any_started = false, any_method = false;
     GString *ifs = g_string_new(NULL);
     for (guint i = 0; i < a->links->len; i++) {
         struct link *l = a->links->pdata[i];
         any_started = any_started || l->eap_started;
+        any_method = any_method || (l->eap_started && l->method_accepted);
         g_string_append_printf(ifs, "%s%s", ifs->len ? ", " : "", l->ifname);
     }
+    double s = a->nm->params.auth_timeout_ms / 1000.0;
     g_autofree char *detail =
-        any_started ? g_strdup_printf("the RADIUS server did not decide within %.1f s (on %s)",
-                                      a->nm->params.auth_timeout_ms / 1000.0, ifs->str)
-                    : g_strdup_printf("no 802.1X authenticator answered on %s within %.1f s "
-                                      "(is the port 802.1X-enabled, and its RADIUS server up?)",
-                                      ifs->len ? ifs->str : "any device",
-                                      a->nm->params.auth_timeout_ms / 1000.0);
+        any_started
+            ? g_strdup_printf(any_method ? "the switch answered 802.1X on %s, the home RADIUS "
+                                           "server began the EAP exchange and then did not "
+                                           "decide within %.1f s"
+                                         : "the switch answered 802.1X on %s, but the home "
+                                           "RADIUS server never answered it within %.1f s",
+                              ifs->str, s)
+            : g_strdup_printf("no 802.1X authenticator answered on %s within %.1f s "
+                              "(is the port 802.1X-enabled?)",
+                              ifs->len ? ifs->str : "any device", s);
     g_string_free(ifs, TRUE);
-    attempt_fail(a, SDVM_FAILURE_AUTH_TIMEOUT, detail);
+    attempt_fail(a, any_started ? SDVM_FAILURE_HOME_SERVER_TIMEOUT : SDVM_FAILURE_AUTH_TIMEOUT,
+                 detail);
     return G_SOURCE_REMOVE;
+}
+
+static gboolean
+slow_notice(gpointer data)
+{
+    struct attempt *a = data;
+    timer_clear(&a->slow_timer);
+    if (a->ended || a->eap_verdict)
+        return G_SOURCE_REMOVE;
+    const char *ifname = "?";
+    for (guint i = 0; i < a->links->len; i++) {
+        struct link *l = a->links->pdata[i];
+        if (l->eap_started && !l->failed) {
+            ifname = l->ifname;
+            break;
+        }
+    }
+    log_infof("attempt %" PRIu64 " %s: the home server has not decided %.1f s after the "
+              "switch answered; still waiting (at most %.1f s in all)",
+              a->id, ifname, a->nm->params.slow_server_notice_ms / 1000.0,
+              a->nm->params.auth_timeout_ms / 1000.0);
+    event_home_server_slow(a->nm, a->id, ifname);
+    return G_SOURCE_REMOVE;
+}
+
+void
+attempt_eap_started(struct attempt *a)
+{
+    if (a->slow_timer || a->slow_notice_armed || a->nm->params.slow_server_notice_ms == 0)
+        return;
+    a->slow_notice_armed = true;
+    a->slow_timer = timer_new(a->nm, a->nm->params.slow_server_notice_ms, slow_notice, a);
 }
 
 static gboolean

@@ -23,6 +23,7 @@ enum event_type {
     EV_STARTED,
     EV_EAP_STARTED,
     EV_CERT_ACCEPTED,
+    EV_HOME_SERVER_SLOW,
     EV_SUCCESS,
     EV_FAILURE,
     EV_LOGGED_OUT,
@@ -34,7 +35,7 @@ struct event {
     uint64_t attempt;          /* 0 for LOGGED_OUT: it belongs to no attempt */
     enum sdvm_failure failure; /* FAILURE */
     char *detail;              /* FAILURE */
-    char *ifname;              /* EAP_STARTED, CERT_ACCEPTED, SUCCESS */
+    char *ifname;              /* EAP_STARTED, CERT_ACCEPTED, HOME_SERVER_SLOW, SUCCESS */
     char *subject;             /* CERT_ACCEPTED; NULL when wpa_supplicant did not report it */
     unsigned n_links;          /* STARTED */
     unsigned removed;          /* LOGGED_OUT: connections deleted */
@@ -95,6 +96,12 @@ event_cert_accepted(sdvm_nm *nm, uint64_t attempt, const char *ifname, const cha
 }
 
 void
+event_home_server_slow(sdvm_nm *nm, uint64_t attempt, const char *ifname)
+{
+    event_push(nm, EV_HOME_SERVER_SLOW, attempt, ifname);
+}
+
+void
 event_success(sdvm_nm *nm, uint64_t attempt, const char *ifname)
 {
     event_push(nm, EV_SUCCESS, attempt, ifname);
@@ -145,6 +152,10 @@ dispatch_events(gpointer data)
             if (l->server_cert_accepted)
                 l->server_cert_accepted(nm, e->attempt, e->ifname, e->subject ? e->subject : "",
                                         nm->userdata);
+            break;
+        case EV_HOME_SERVER_SLOW:
+            if (l->home_server_slow)
+                l->home_server_slow(nm, e->attempt, e->ifname, nm->userdata);
             break;
         case EV_SUCCESS:
             l->success(nm, e->attempt, e->ifname, nm->userdata);
@@ -278,6 +289,7 @@ sdvm_nm_params_init(struct sdvm_nm_params *p)
     p->use_wired = true;
     p->use_wifi = true;
     p->auth_timeout_ms = 25000;
+    p->slow_server_notice_ms = 5000;
     p->eap_start_timeout_ms = 3000;
     p->attempt_timeout_ms = 60000;
     p->wired_route_metric = 100;

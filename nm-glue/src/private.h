@@ -89,11 +89,13 @@ struct attempt {
     bool eap_started_sent;
     bool cert_sent;
     bool eap_verdict; /* an EAP success was seen: the auth timeout no longer applies */
+    bool slow_notice_armed; /* the SlowServerNotice timer was started (once per attempt) */
     bool waiting_agent;
     bool checking_nm; /* asking the bus whether NetworkManager is there */
     bool nm_checked;
     gint64 t0;
     GSource *auth_timer;
+    GSource *slow_timer; /* SlowServerNotice, from the first EAP request of the switch */
     GSource *attempt_timer;
     GSource *agent_timer;
     GSource *nm_wait_timer;
@@ -174,6 +176,7 @@ timer_clear(GSource **s)
 void event_started(sdvm_nm *nm, uint64_t attempt, unsigned n_links);
 void event_eap_started(sdvm_nm *nm, uint64_t attempt, const char *ifname);
 void event_cert_accepted(sdvm_nm *nm, uint64_t attempt, const char *ifname, const char *subject);
+void event_home_server_slow(sdvm_nm *nm, uint64_t attempt, const char *ifname);
 void event_success(sdvm_nm *nm, uint64_t attempt, const char *ifname);
 void event_failure(sdvm_nm *nm, uint64_t attempt, enum sdvm_failure failure, const char *detail);
 void event_logged_out(sdvm_nm *nm, unsigned removed, int error);
@@ -199,6 +202,8 @@ void attempt_fail(struct attempt *a, enum sdvm_failure f, const char *detail);
 /* Free (without an event): links become orphans, the password is wiped. NULL is accepted. */
 void attempt_free(struct attempt *a);
 void attempt_wipe_password(struct attempt *a);
+/* The switch spoke EAP on a link: the SlowServerNotice timer starts (once per attempt). */
+void attempt_eap_started(struct attempt *a);
 
 /* ---- link.c ------------------------------------------------------------------------- */
 

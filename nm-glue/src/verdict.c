@@ -75,6 +75,7 @@ on_eap(const char *ifname, const char *status, const char *parameter, gpointer d
             a->eap_started_sent = true;
             event_eap_started(nm, a->id, ifname);
         }
+        attempt_eap_started(a);
     } else if (strcmp(status, "accept proposed method") == 0) {
         l->method_accepted = true;
     } else if (strcmp(status, "reject proposed method") == 0) {
@@ -102,6 +103,7 @@ on_eap(const char *ifname, const char *status, const char *parameter, gpointer d
             l->eap_success = true;
             a->eap_verdict = true;
             timer_clear(&a->auth_timer);
+            timer_clear(&a->slow_timer);
             timer_clear(&l->grace);
             link_check_success(l);
             return;

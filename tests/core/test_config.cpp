@@ -60,6 +60,7 @@ TEST(Config, MissingFileGivesDefaults)
     EXPECT_TRUE(cfg->network.use_wired);
     EXPECT_TRUE(cfg->network.use_wifi);
     EXPECT_EQ(25000u, cfg->network.auth_timeout_ms);
+    EXPECT_EQ(5000u, cfg->network.slow_server_notice_ms);
     EXPECT_EQ(3000u, cfg->network.eap_start_timeout_ms);
     EXPECT_EQ(60000u, cfg->network.attempt_timeout_ms);
     EXPECT_EQ(100u, cfg->network.wired_route_metric);
@@ -111,6 +112,7 @@ WifiSsid=eduroam lab
 UseWired=false
 UseWifi=1
 AuthTimeout=2.5
+SlowServerNotice=1.5
 EapStartTimeout=0.75
 AttemptTimeout=90
 WiredRouteMetric=10
@@ -154,6 +156,7 @@ HostReserveMiB=2048
     EXPECT_FALSE(c->network.use_wired);
     EXPECT_TRUE(c->network.use_wifi);
     EXPECT_EQ(2500u, c->network.auth_timeout_ms);
+    EXPECT_EQ(1500u, c->network.slow_server_notice_ms);
     EXPECT_EQ(750u, c->network.eap_start_timeout_ms);
     EXPECT_EQ(90000u, c->network.attempt_timeout_ms);
     EXPECT_EQ(10u, c->network.wired_route_metric);
@@ -200,6 +203,9 @@ TEST(Config, ErrorsNameFileLineAndKey)
         {"[Network]\nAuthTimeout=-1\n", 2, "Network", "AuthTimeout", "not a number"},
         {"[Network]\nAuthTimeout=0.05\n", 2, "Network", "AuthTimeout", "out of range"},
         {"[Network]\nAuthTimeout=1.2345\n", 2, "Network", "AuthTimeout", "three decimals"},
+        {"[Network]\nSlowServerNotice=soon\n", 2, "Network", "SlowServerNotice", "not a number"},
+        {"[Network]\nSlowServerNotice=0\n", 2, "Network", "SlowServerNotice", "out of range"},
+        {"[Network]\nSlowServerNotice=601\n", 2, "Network", "SlowServerNotice", "out of range"},
         {"[Network]\nWiredRouteMetric=4294967296\n", 2, "Network", "WiredRouteMetric",
          "out of range"},
         {"[Network]\nWiredRouteMetric=99999999999999999999999\n", 2, "Network",
@@ -357,6 +363,6 @@ TEST(Config, DocumentationCoversEveryKey)
             EXPECT_NE(std::string::npos, man.find(def)) << "default not in sdvm.conf(5)";
         }
     }
-    EXPECT_EQ(45u, n);
+    EXPECT_EQ(46u, n);
     sdvm_config_free(defaults);
 }

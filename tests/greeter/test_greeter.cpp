@@ -389,6 +389,19 @@ TEST(Status, EveryFailureHasPlainWords)
     EXPECT_TRUE(failureReason(SDVM_FAILURE_UNKNOWN_REALM, QStringLiteral("nowhere.test")).contains(QStringLiteral("nowhere.test")));
 }
 
+TEST(Status, SlowHomeServerIsToldAndIsNoStepForward)
+{
+    StatusController s(false);
+    s.setBusy(QString());
+    s.setStage(SDVM_STAGE_AUTHENTICATING);
+    const qreal authenticating = s.progress();
+    s.setStage(SDVM_STAGE_HOME_SERVER_SLOW);
+    EXPECT_EQ(authenticating, s.progress());
+    EXPECT_TRUE(s.stageText().contains(QStringLiteral("slow to answer"))) << qPrintable(s.stageText());
+    EXPECT_TRUE(failureReason(SDVM_FAILURE_HOME_SERVER_TIMEOUT).contains(QStringLiteral("slow to answer")));
+    EXPECT_NE(failureReason(SDVM_FAILURE_HOME_SERVER_TIMEOUT), failureReason(SDVM_FAILURE_AUTH_TIMEOUT));
+}
+
 TEST(Status, ThrottledLoginCountsDownAndSendsNothing)
 {
     Harness h(QStringLiteral("sdvm"));

@@ -23,7 +23,7 @@ struct GlueEvents {
     sdvm_failure failure = SDVM_FAILURE_NONE;
     std::string detail, ifname, subject, eap_ifname;
     bool detail_null = false; // failure's detail was NULL (a cancelled login that never began)
-    double t_done = -1, t_eap = -1, t_cert = -1;
+    double t_done = -1, t_eap = -1, t_cert = -1, t_slow = -1;
     bool logged_out = false;
     int logged_out_at = -1; // how many of `order` had arrived before logged_out
     unsigned removed = 0;
@@ -48,6 +48,7 @@ class Glue
             on_success,
             on_failure,
             on_logged_out,
+            on_home_server_slow,
         };
         err = sdvm_nm_new(&p, &l, this, &nm);
     }
@@ -142,6 +143,13 @@ class Glue
         g->ev.order.push_back("cert-accepted");
         g->ev.subject = subject;
         g->ev.t_cert = g->now();
+    }
+    static void
+    on_home_server_slow(sdvm_nm *, uint64_t, const char *, void *ud)
+    {
+        Glue *g = self(ud);
+        g->ev.order.push_back("home-server-slow");
+        g->ev.t_slow = g->now();
     }
     static void
     on_success(sdvm_nm *, uint64_t a, const char *ifname, void *ud)

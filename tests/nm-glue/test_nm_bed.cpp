@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <cerrno>
+#include <csignal>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -381,6 +384,73 @@ TEST_F(Bed, NoAuthenticator)
     EXPECT_GE(g.ev.t_done, 2.0) << "AuthTimeout is 2 s";
     EXPECT_EQ(std::string::npos, g.ev.detail.find("RADIUS server did not")) << g.ev.detail;
     ASSERT_EQ(0, bed("hostapd start"));
+}
+
+// FreeRADIUS's PID as the bed recorded it ("PID START" in <state>/pids/radius.pid), checked
+// against the process's start time so that a recycled PID is never signalled. -1 if gone.
+pid_t
+radius_pid()
+{
+    std::ifstream f(env("SDVM_BED_STATE") + "/pids/radius.pid");
+    long pid = -1;
+    std::string start;
+    if (!(f >> pid >> start) || pid <= 1)
+        return -1;
+    std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos)
+        return -1;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; i++)
+        if (i == 22)
+            return field == start ? (pid_t)pid : -1;
+    return -1;
+}
+
+// A silent home server: the switch (hostapd) answers EAP, FreeRADIUS is frozen (SIGSTOP, by
+// its recorded PID) as soon as the connections are handed to NetworkManager, before the
+// first RADIUS round trip. The person is told after SlowServerNotice; the attempt ends at
+// AuthTimeout with HOME_SERVER_TIMEOUT, not AUTH_TIMEOUT ("no authenticator answered").
+TEST_F(Bed, SilentHomeServer)
+{
+    pid_t radius = radius_pid();
+    ASSERT_GT(radius, 1) << "no FreeRADIUS PID in the bed's state dir";
+    struct Thaw {
+        pid_t pid;
+        ~Thaw() { kill(pid, SIGCONT); }
+    } thaw{radius};
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.configure_ip = false;
+    params.auth_timeout_ms = 4000;
+    params.slow_server_notice_ms = 1000;
+    {
+        Glue g(&params);
+        Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+        ASSERT_EQ(0, g.start(p.get(), alice.c_str(), alice_pw.c_str()));
+        ASSERT_TRUE(g.run_until([&] { return !g.ev.order.empty(); }, 5));
+        ASSERT_EQ(0, kill(radius, SIGSTOP)) << strerror(errno);
+        ASSERT_FALSE(g.ev.done) << "the login ended before FreeRADIUS was paused: "
+                                << failure_name(g.ev.failure);
+        ASSERT_TRUE(g.wait_done(15));
+        EXPECT_EQ(failure_name(SDVM_FAILURE_HOME_SERVER_TIMEOUT), failure_name(g.ev.failure))
+            << g.ev.detail;
+        EXPECT_NE(std::string::npos, g.ev.detail.find("the switch answered")) << g.ev.detail;
+        std::vector<std::string> want = {"started", "eap-started", "home-server-slow", "failure"};
+        EXPECT_EQ(want, g.ev.order);
+        EXPECT_GE(g.ev.t_slow - g.ev.t_eap, 0.9) << "SlowServerNotice is 1 s after EAP started";
+        EXPECT_GE(g.ev.t_done, 3.9) << "AuthTimeout is 4 s";
+        printf("    silent home server: slow notice at %.3f s, HOME_SERVER_TIMEOUT at %.3f s\n",
+               g.ev.t_slow, g.ev.t_done);
+    }
+    ASSERT_EQ(0, kill(radius, SIGCONT));
+    // The home server back (and a fresh port: hostapd still waits for the stale request):
+    // the next login works.
+    ASSERT_EQ(0, bed("hostapd restart"));
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    expect_login(p.get(), alice, alice_pw);
 }
 
 TEST_F(Bed, NetworkManagerNotRunning)

@@ -21,6 +21,10 @@ enum sdvm_stage {
     SDVM_STAGE_AUTHENTICATING = 4,   /* EAP exchange with the home RADIUS server */
     SDVM_STAGE_PREPARING_DISK = 5,   /* space rule, eviction, the user's overlay */
     SDVM_STAGE_STARTING = 6,         /* about to hand the terminal to the guest */
+    /* The switch spoke EAP, the home RADIUS server has not decided for a while (sdvm.conf
+     * SlowServerNotice): still waiting, at most AuthTimeout. Sent at most once, after
+     * AUTHENTICATING; not a step forward (a progress bar stays where AUTHENTICATING put it). */
+    SDVM_STAGE_HOME_SERVER_SLOW = 7,
 };
 
 /* Power actions; sdvm_power_available() returns a mask of these. */

@@ -40,6 +40,8 @@ static const struct failure_name failure_names[] = {
     {SDVM_FAILURE_NM_UNAVAILABLE, "NM_UNAVAILABLE", "NetworkManager is not running"},
     {SDVM_FAILURE_NETWORK_ERROR, "NETWORK_ERROR",
      "NetworkManager refused or dropped the connection"},
+    {SDVM_FAILURE_HOME_SERVER_TIMEOUT, "HOME_SERVER_TIMEOUT",
+     "the switch answered 802.1X, but the home RADIUS server did not decide in time"},
     {SDVM_FAILURE_IMAGE_UNKNOWN, "IMAGE_UNKNOWN", "no image with that id in the catalog"},
     {SDVM_FAILURE_IMAGE_UNAVAILABLE, "IMAGE_UNAVAILABLE",
      "the base image is missing, unreadable or corrupt"},

@@ -58,6 +58,7 @@ struct sdvm_config {
         bool use_wired;                /* UseWired */
         bool use_wifi;                 /* UseWifi */
         uint32_t auth_timeout_ms;      /* AuthTimeout */
+        uint32_t slow_server_notice_ms; /* SlowServerNotice */
         uint32_t eap_start_timeout_ms; /* EapStartTimeout */
         uint32_t attempt_timeout_ms;   /* AttemptTimeout */
         uint32_t wired_route_metric;   /* WiredRouteMetric */

@@ -39,9 +39,16 @@ struct sdvm_nm_params {
     const char *wifi_ssid; /* WifiSsid; NULL = "eduroam" (copied by sdvm_nm_new) */
     bool use_wired;        /* UseWired, default true */
     bool use_wifi;         /* UseWifi, default true */
-    /* AuthTimeout: from the request to an EAP verdict (success or failure). When it passes
-     * without one, the attempt fails with AUTH_TIMEOUT. Default 25000. */
+    /* AuthTimeout: from the request to an EAP verdict (success or failure): the total wait.
+     * When it passes without one, the attempt fails with HOME_SERVER_TIMEOUT if the switch
+     * spoke EAP on some link (wpa_supplicant's EAP "started": the authenticator sent its
+     * EAP-Request/Identity, so only the RADIUS decision is missing), else with AUTH_TIMEOUT
+     * (no authenticator answered). Default 25000. */
     unsigned auth_timeout_ms;
+    /* SlowServerNotice: this long after the switch's first EAP request without a verdict,
+     * home_server_slow is queued (once): the person can be told that their institution is
+     * slow to answer while the wait goes on. 0: never. Default 5000. */
+    unsigned slow_server_notice_ms;
     /* EapStartTimeout: when no EAP exchange has started this long after the link came up (or
      * after the last re-trigger), nm-glue makes wpa_supplicant send a fresh EAPOL-Start.
      * Switches hold a port for a few seconds after an EAP-Failure and ignore EAPOL-Starts
@@ -90,6 +97,10 @@ struct sdvm_nm_listener {
     /* sdvm_nm_logout() finished: `removed` connections were deleted; error is 0 or -errno
      * (-ENOTCONN: NetworkManager is not running, its volatile connections went with it). */
     void (*logged_out)(sdvm_nm *nm, unsigned removed, int error, void *userdata);
+    /* The switch spoke EAP (eap_started) SlowServerNotice ago and the home RADIUS server has
+     * not decided yet; the attempt goes on (at most AuthTimeout). Once per attempt, never
+     * after an EAP verdict. */
+    void (*home_server_slow)(sdvm_nm *nm, uint64_t attempt, const char *ifname, void *userdata);
 };
 
 /*
