@@ -42,6 +42,33 @@ print_phase1(uint32_t flags)
     printf("\n");
 }
 
+/* The wired policy, as a login applies it (sdvm_auth_profile_wired_check: one rule). */
+static void
+print_wired_policy(const struct sdvm_auth_profile *p, bool terminal_opt_in)
+{
+    const char *opt_in = NULL;
+    char *detail = NULL;
+    enum sdvm_failure f = sdvm_auth_profile_wired_check(p, terminal_opt_in, &opt_in, &detail);
+    free(detail);
+    if (f != SDVM_FAILURE_NONE)
+        printf("wired:          refused (%s): the home server does not prove the success of "
+               "%s-%s, so an EAP-Success forged on the cable would pass; nothing is sent "
+               "(AllowUnprotectedWired=true in realms.d or sdvm.conf [Network] accepts it)\n",
+               sdvm_failure_to_string(f), sdvm_eap_method_to_string(p->eap),
+               sdvm_inner_method_to_string(p->inner));
+    else if (opt_in)
+        printf("wired:          allowed by opt-in (%s), although the home server does not "
+               "prove the success of %s-%s: an EAP-Success forged on the cable would pass; "
+               "every such login is logged\n",
+               opt_in, sdvm_eap_method_to_string(p->eap), sdvm_inner_method_to_string(p->inner));
+    else
+        printf("wired:          allowed: the home server proves its answer (%s%s%s)\n",
+               sdvm_eap_method_to_string(p->eap), p->inner ? "-" : "",
+               p->inner ? sdvm_inner_method_to_string(p->inner) : "");
+    printf("wi-fi:          not affected (the 4-way handshake binds the answer to the home "
+           "server's keys)\n");
+}
+
 int
 sdvm_admin_cmd_realm(struct sdvm_admin *adm, int argc, char **argv)
 {
@@ -105,6 +132,7 @@ sdvm_admin_cmd_realm(struct sdvm_admin *adm, int argc, char **argv)
         printf("method:         %s\n", sdvm_eap_method_to_string(p->eap));
         printf("inner:          %s%s\n", sdvm_inner_method_to_string(p->inner),
                e->cat_compat ? " (CAT's TTLS encoding; eap-mschapv2 is the alternative)" : "");
+        print_wired_policy(p, cfg->network.allow_unprotected_wired);
         printf("identity:       %s\n", sdvm_nai_input(nai));
         if (p->anonymous_identity)
             printf("outer identity: %s\n", p->anonymous_identity);

@@ -835,6 +835,7 @@ warn_restart_needed(const struct sdvm_config *old, const struct sdvm_config *new
     if (!same(old->network.wifi_ssid, new->network.wifi_ssid) ||
         old->network.use_wired != new->network.use_wired ||
         old->network.use_wifi != new->network.use_wifi ||
+        old->network.allow_unprotected_wired != new->network.allow_unprotected_wired ||
         old->network.auth_timeout_ms != new->network.auth_timeout_ms ||
         old->network.slow_server_notice_ms != new->network.slow_server_notice_ms ||
         old->network.eap_start_timeout_ms != new->network.eap_start_timeout_ms ||

@@ -134,6 +134,7 @@ sdvmd_net_nm_new(const struct sdvm_config *config, bool configure_ip)
     p.use_wired = config->network.use_wired;
     p.use_wifi = config->network.use_wifi;
     p.auth_timeout_ms = config->network.auth_timeout_ms;
+    p.allow_unprotected_wired = config->network.allow_unprotected_wired;
     p.slow_server_notice_ms = config->network.slow_server_notice_ms;
     p.eap_start_timeout_ms = config->network.eap_start_timeout_ms;
     p.attempt_timeout_ms = config->network.attempt_timeout_ms;

@@ -54,6 +54,7 @@ sdvm_auth_profile_copy(const struct sdvm_auth_profile *p)
     c->server_names_exact = p->server_names_exact;
     c->phase1_flags = p->phase1_flags;
     c->allow_insecure = p->allow_insecure;
+    c->allow_unprotected_wired = p->allow_unprotected_wired;
     bool ok = dup_string(&c->realm, p->realm) && dup_string(&c->source, p->source) &&
               dup_string(&c->institution, p->institution) &&
               dup_string(&c->anonymous_identity, p->anonymous_identity) &&
@@ -197,4 +198,49 @@ sdvm_auth_profile_check_server(const struct sdvm_auth_profile *p, bool has_ca, c
         return SDVM_FAILURE_INSECURE_PROFILE;
     }
     return SDVM_FAILURE_NONE;
+}
+
+bool
+sdvm_auth_profile_result_proven(enum sdvm_eap_method eap, enum sdvm_inner_method inner)
+{
+    switch (eap) {
+    case SDVM_EAP_PWD:
+        return true; /* the server's Confirm proves the password; no inner method */
+    case SDVM_EAP_TTLS:
+        return inner == SDVM_INNER_MSCHAPV2 || inner == SDVM_INNER_EAP_MSCHAPV2;
+    case SDVM_EAP_PEAP:
+        /* PEAP's MSCHAPv2 is EAP-MSCHAPv2 (nm-glue sends both spellings as mschapv2). */
+        return inner == SDVM_INNER_MSCHAPV2 || inner == SDVM_INNER_EAP_MSCHAPV2;
+    case SDVM_EAP_NONE:
+        break;
+    }
+    return false;
+}
+
+enum sdvm_failure
+sdvm_auth_profile_wired_check(const struct sdvm_auth_profile *p, bool terminal_opt_in,
+                              const char **opt_in, char **detail)
+{
+    *opt_in = NULL;
+    *detail = NULL;
+    if (sdvm_auth_profile_result_proven(p->eap, p->inner))
+        return SDVM_FAILURE_NONE;
+    /* The realm's own opt-in is named first: it is the narrower one. */
+    if (p->allow_unprotected_wired) {
+        *opt_in = "realms.d AllowUnprotectedWired=true";
+        return SDVM_FAILURE_NONE;
+    }
+    if (terminal_opt_in) {
+        *opt_in = "sdvm.conf [Network] AllowUnprotectedWired=true";
+        return SDVM_FAILURE_NONE;
+    }
+    if (asprintf(detail,
+                 "realm %s uses %s-%s, whose success the home server does not prove: on a "
+                 "wired port an EAP-Success can be forged on the cable, so nothing was sent "
+                 "(Wi-Fi is not affected; AllowUnprotectedWired=true in the realm's realms.d "
+                 "entry or in sdvm.conf [Network] accepts it knowingly)",
+                 p->realm ? p->realm : "(unnamed)", sdvm_eap_method_to_string(p->eap),
+                 sdvm_inner_method_to_string(p->inner)) < 0)
+        *detail = NULL;
+    return SDVM_FAILURE_UNPROTECTED_RESULT;
 }

@@ -76,6 +76,8 @@ static const struct key_desc keys[] = {
     {"Network", "WifiSsid", K_SSID, OFF(network.wifi_ssid), "eduroam", NULL, 0, 0},
     {"Network", "UseWired", K_BOOL, OFF(network.use_wired), "true", NULL, 0, 0},
     {"Network", "UseWifi", K_BOOL, OFF(network.use_wifi), "true", NULL, 0, 0},
+    {"Network", "AllowUnprotectedWired", K_BOOL, OFF(network.allow_unprotected_wired), "false",
+     NULL, 0, 0},
     {"Network", "AuthTimeout", K_SECONDS, OFF(network.auth_timeout_ms), "25", NULL, 100, 600000},
     {"Network", "SlowServerNotice", K_SECONDS, OFF(network.slow_server_notice_ms), "5", NULL, 100,
      600000},

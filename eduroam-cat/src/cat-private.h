@@ -96,7 +96,7 @@ struct cat_local_realm {
     bool from_cat;  /* an override of the CAT database's profile for the same realm */
     bool sub_realms;
     bool has_method, has_inner, has_anon, has_ca, has_servers, has_exact, has_phase1,
-        has_insecure;
+        has_insecure, has_unprotected_wired;
     enum sdvm_eap_method eap;
     enum sdvm_inner_method inner;
     char *anon;     /* NULL with has_anon: explicitly none */
@@ -106,6 +106,7 @@ struct cat_local_realm {
     bool exact;
     uint32_t phase1;
     bool allow_insecure;
+    bool allow_unprotected_wired; /* AllowUnprotectedWired (sdvm_auth_profile_wired_check) */
     char *display, *email, *phone, *url;
     char *bundle_path; /* memo: CA bundle written for the local certs */
 };

@@ -25,7 +25,7 @@
 static const char *const known_keys[] = {
     "Name", "FromCat", "SubRealms", "Method", "Inner", "AnonymousIdentity", "CaFile",
     "CaCert", "ServerNames", "ServerNamesExact", "TlsMin", "TlsMax", "Phase1Flags",
-    "AllowInsecure", "DisplayName", "HelpdeskEmail", "HelpdeskPhone", "HelpdeskUrl", NULL,
+    "AllowInsecure", "AllowUnprotectedWired", "DisplayName", "HelpdeskEmail", "HelpdeskPhone", "HelpdeskUrl", NULL,
 };
 
 void
@@ -200,6 +200,7 @@ parse_group(GKeyFile *kf, const char *group, const char *dir, const char *name,
     (void)has_sub_realms;
     BOOL("ServerNamesExact", l->exact, l->has_exact);
     BOOL("AllowInsecure", l->allow_insecure, l->has_insecure);
+    BOOL("AllowUnprotectedWired", l->allow_unprotected_wired, l->has_unprotected_wired);
 
     if (GET("Method")) {
         if (!strcasecmp(value, "ttls"))

@@ -381,6 +381,8 @@ make_profile(sdvm_realms *r, struct resolved *res, const char *key, bool write,
             p->phase1_flags = l->phase1;
         if (l->has_insecure)
             p->allow_insecure = l->allow_insecure;
+        if (l->has_unprotected_wired)
+            p->allow_unprotected_wired = l->allow_unprotected_wired;
         char **dst[4] = {&p->institution, &p->helpdesk_email, &p->helpdesk_phone,
                          &p->helpdesk_url};
         const char *src[4] = {l->display, l->email, l->phone, l->url};

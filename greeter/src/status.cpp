@@ -45,6 +45,9 @@ failureReason(int failure, const QString &realm)
         return StatusController::tr("The network service of this terminal is not running.");
     case SDVM_FAILURE_NETWORK_ERROR:
         return StatusController::tr("The network connection failed.");
+    case SDVM_FAILURE_UNPROTECTED_RESULT:
+        return StatusController::tr("Your institution's login method cannot be checked safely on this "
+                  "terminal's network cable, so your password was not sent.");
     case SDVM_FAILURE_HOME_SERVER_TIMEOUT:
         return StatusController::tr("Your institution is slow to answer: its login server did not decide in "
                   "time. The network here works.");
@@ -105,6 +108,8 @@ failureHint(int failure)
         return StatusController::tr("Ask your institution's helpdesk how to log in with a password.");
     case SDVM_FAILURE_THROTTLED:
         return StatusController::tr("Wait a little, then try again.");
+    case SDVM_FAILURE_UNPROTECTED_RESULT:
+        return StatusController::tr("Use a terminal on Wi-Fi, or tell the lab staff (reason %1).").arg(failure);
     case SDVM_FAILURE_HOME_SERVER_TIMEOUT:
         return StatusController::tr("Wait a few minutes and try again; if it keeps happening, tell the lab "
                   "staff (reason %1).").arg(failure);

@@ -215,6 +215,14 @@
         <translation>Your institution is slow to answer… still waiting.</translation>
     </message>
     <message>
+        <source>Your institution&apos;s login method cannot be checked safely on this terminal&apos;s network cable, so your password was not sent.</source>
+        <translation>Your institution&apos;s login method cannot be checked safely on this terminal&apos;s network cable, so your password was not sent.</translation>
+    </message>
+    <message>
+        <source>Use a terminal on Wi-Fi, or tell the lab staff (reason %1).</source>
+        <translation>Use a terminal on Wi-Fi, or tell the lab staff (reason %1).</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>The network connection failed.</translation>
     </message>

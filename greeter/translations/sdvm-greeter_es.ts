@@ -215,6 +215,14 @@
         <translation>Su institución tarda en responder… seguimos esperando.</translation>
     </message>
     <message>
+        <source>Your institution&apos;s login method cannot be checked safely on this terminal&apos;s network cable, so your password was not sent.</source>
+        <translation>El método de inicio de sesión de su institución no se puede comprobar de forma segura en el cable de red de este terminal, así que su contraseña no se envió.</translation>
+    </message>
+    <message>
+        <source>Use a terminal on Wi-Fi, or tell the lab staff (reason %1).</source>
+        <translation>Use un terminal con Wi-Fi o avise al personal del laboratorio (motivo %1).</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>La conexión de red falló.</translation>
     </message>

@@ -215,6 +215,14 @@
         <translation>Sua instituição está demorando a responder… ainda aguardando.</translation>
     </message>
     <message>
+        <source>Your institution&apos;s login method cannot be checked safely on this terminal&apos;s network cable, so your password was not sent.</source>
+        <translation>O método de login da sua instituição não pode ser verificado com segurança no cabo de rede deste terminal, por isso sua senha não foi enviada.</translation>
+    </message>
+    <message>
+        <source>Use a terminal on Wi-Fi, or tell the lab staff (reason %1).</source>
+        <translation>Use um terminal com Wi-Fi ou avise a equipe do laboratório (motivo %1).</translation>
+    </message>
+    <message>
         <source>The network connection failed.</source>
         <translation>A conexão de rede falhou.</translation>
     </message>

@@ -378,6 +378,13 @@ choose_devices(struct attempt *a)
     GPtrArray *chosen = g_ptr_array_new();
     g_autoptr(GString) why = g_string_new(NULL);
     g_autoptr(GString) unmanaged = g_string_new(NULL);
+    /* The wired policy (sdvm_auth_profile_wired_check, core/auth-profile.h): decided before
+     * any connection exists, so a refused wired port never sees the credentials. */
+    const char *opt_in = NULL;
+    g_autofree char *refusal = NULL;
+    bool wired_ok = sdvm_auth_profile_wired_check(a->profile, nm->params.allow_unprotected_wired,
+                                                  &opt_in, &refusal) == SDVM_FAILURE_NONE;
+    bool wired_refused = false, wired_opt_in = false;
     for (guint i = 0; devs && i < devs->len; i++) {
         NMDevice *d = devs->pdata[i];
         const char *ifname = nm_device_get_iface(d);
@@ -392,7 +399,12 @@ choose_devices(struct attempt *a)
                 g_string_append_printf(why, "%s%s has no cable", why->len ? ", " : "", ifname);
             } else if (!device_ok(d)) {
                 g_string_append_printf(why, "%s%s is not available", why->len ? ", " : "", ifname);
+            } else if (!wired_ok) {
+                wired_refused = true;
+                g_string_append_printf(why, "%s%s refused (UNPROTECTED_RESULT)",
+                                       why->len ? ", " : "", ifname);
             } else {
+                wired_opt_in = wired_opt_in || opt_in;
                 g_ptr_array_add(chosen, d);
             }
         } else if (NM_IS_DEVICE_WIFI(d) && nm->params.use_wifi) {
@@ -405,9 +417,24 @@ choose_devices(struct attempt *a)
                 g_ptr_array_add(chosen, d);
         }
     }
+    if (wired_opt_in)
+        /* Every such login says so (the administrator's knowing exception, in the journal). */
+        log_warningf("attempt %" PRIu64 ": %s-%s for %s on a wired link, allowed by %s: the "
+                     "home server does not prove this method's success, an EAP-Success forged "
+                     "on the cable would pass",
+                     a->id, sdvm_eap_method_to_string(a->profile->eap),
+                     sdvm_inner_method_to_string(a->profile->inner), a->nai, opt_in);
+    if (wired_refused)
+        log_infof("attempt %" PRIu64 ": wired links not used: %s", a->id,
+                  refusal ? refusal : "UNPROTECTED_RESULT");
     if (chosen->len > 0)
         return chosen;
     g_ptr_array_unref(chosen);
+    if (wired_refused) {
+        attempt_fail(a, SDVM_FAILURE_UNPROTECTED_RESULT,
+                     refusal ? refusal : "the realm's inner method is refused on wired links");
+        return NULL;
+    }
     if (!why->len && unmanaged->len)
         g_string_append_printf(why, "%s %s not managed by NetworkManager", unmanaged->str,
                                strchr(unmanaged->str, ',') ? "are" : "is");

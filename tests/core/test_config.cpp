@@ -59,6 +59,7 @@ TEST(Config, MissingFileGivesDefaults)
     EXPECT_STREQ("eduroam", cfg->network.wifi_ssid);
     EXPECT_TRUE(cfg->network.use_wired);
     EXPECT_TRUE(cfg->network.use_wifi);
+    EXPECT_FALSE(cfg->network.allow_unprotected_wired) << "the wired policy is on by default";
     EXPECT_EQ(25000u, cfg->network.auth_timeout_ms);
     EXPECT_EQ(5000u, cfg->network.slow_server_notice_ms);
     EXPECT_EQ(3000u, cfg->network.eap_start_timeout_ms);
@@ -111,6 +112,7 @@ Socket=/run/x.sock
 WifiSsid=eduroam lab
 UseWired=false
 UseWifi=1
+AllowUnprotectedWired=true
 AuthTimeout=2.5
 SlowServerNotice=1.5
 EapStartTimeout=0.75
@@ -155,6 +157,7 @@ HostReserveMiB=2048
     EXPECT_STREQ("eduroam lab", c->network.wifi_ssid);
     EXPECT_FALSE(c->network.use_wired);
     EXPECT_TRUE(c->network.use_wifi);
+    EXPECT_TRUE(c->network.allow_unprotected_wired);
     EXPECT_EQ(2500u, c->network.auth_timeout_ms);
     EXPECT_EQ(1500u, c->network.slow_server_notice_ms);
     EXPECT_EQ(750u, c->network.eap_start_timeout_ms);
@@ -199,6 +202,8 @@ TEST(Config, ErrorsNameFileLineAndKey)
         {"[Network]\nUseWired=true\n# x\nUseWired=false\n", 4, "Network", "UseWired",
          "set twice (first on line 2)"},
         {"[Network]\nUseWired=maybe\n", 2, "Network", "UseWired", "not a boolean"},
+        {"[Network]\nAllowUnprotectedWired=pap\n", 2, "Network", "AllowUnprotectedWired",
+         "not a boolean"},
         {"[Network]\nAuthTimeout=fast\n", 2, "Network", "AuthTimeout", "not a number"},
         {"[Network]\nAuthTimeout=-1\n", 2, "Network", "AuthTimeout", "not a number"},
         {"[Network]\nAuthTimeout=0.05\n", 2, "Network", "AuthTimeout", "out of range"},
@@ -363,6 +368,6 @@ TEST(Config, DocumentationCoversEveryKey)
             EXPECT_NE(std::string::npos, man.find(def)) << "default not in sdvm.conf(5)";
         }
     }
-    EXPECT_EQ(46u, n);
+    EXPECT_EQ(47u, n);
     sdvm_config_free(defaults);
 }

@@ -176,10 +176,10 @@ make_state_dir(const std::string &name)
     sh("qemu-img create -q -f qcow2 '" + dir + "/images/tiny.qcow2' 64M");
     write_file(dir + "/images/tiny.ini", "[Image]\nName=Tiny\nOsType=linux\nDefault=true\n");
     write_file(dir + "/realms.d/bed.conf",
-               "[Realm a]\nName=uni-a.test\nMethod=ttls\nInner=pap\nCaFile=" +
+               "[Realm a]\nName=uni-a.test\nMethod=ttls\nInner=pap\nAllowUnprotectedWired=true\nCaFile=" +
                    env("SDVM_BED_CA") + "\nServerNames=" + env("SDVM_BED_SERVER_NAME") +
                    "\nDisplayName=University A\nHelpdeskEmail=help@uni-a.test\n"
-                   "[Realm b]\nName=uni-b.test\nMethod=ttls\nInner=pap\nCaFile=" +
+                   "[Realm b]\nName=uni-b.test\nMethod=ttls\nInner=pap\nAllowUnprotectedWired=true\nCaFile=" +
                    env("SDVM_BED_ROGUE_CA") + "\nServerNames=" + env("SDVM_BED_SERVER_NAME") +
                    "\n");
     write_file(dir + "/guest.seconds", "0.3");

@@ -16,6 +16,14 @@ Inner=pap
 CaFile=$src/tests/data/eap-config/certs/test-ca-local.pem
 ServerNames=radius.home.test
 TlsMin=1.2
+
+[Realm opted]
+Name=opted.test
+Method=ttls
+Inner=pap
+CaFile=$src/tests/data/eap-config/certs/test-ca-local.pem
+ServerNames=radius.opted.test
+AllowUnprotectedWired=true
 CONF
 cat > "$tmp/sdvm.conf" <<CONF
 [Paths]
@@ -34,6 +42,20 @@ done
 out=$(run x@lab.home.test) || fail "home.test sub-realm: $out"
 printf '%s\n' "$out" | grep -qF "source:         realms.d/home.conf" || fail "$out"
 printf '%s\n' "$out" | grep -qF "tls:            0x3 tls-1-0-disable tls-1-1-disable" || fail "$out"
+
+# The wired policy, as a login applies it: proven (MSCHAPv2), refused (TTLS-PAP), opted in
+# per realm (realms.d) or per terminal (sdvm.conf); Wi-Fi is never affected.
+has() { printf '%s\n' "$out" | grep -qF "$1" || fail "missing '$1' in: $out"; }
+out=$(run bob@uni-c.test)
+has "wired:          allowed: the home server proves its answer (ttls-mschapv2)"
+has "wi-fi:          not affected"
+out=$(run x@home.test)
+has "wired:          refused (UNPROTECTED_RESULT)"
+out=$(run x@opted.test)
+has "wired:          allowed by opt-in (realms.d AllowUnprotectedWired=true)"
+printf '[Network]\nAllowUnprotectedWired=true\n' >> "$tmp/sdvm.conf"
+out=$(run x@home.test)
+has "wired:          allowed by opt-in (sdvm.conf [Network] AllowUnprotectedWired=true)"
 
 # expect_fail NAI PATTERN: exit status 1 and PATTERN in the output.
 expect_fail() {

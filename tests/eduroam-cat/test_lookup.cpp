@@ -270,6 +270,26 @@ TEST(Lookup, LocalRealmWithoutCa)
     EXPECT_EQ(slurp(fixture("certs/test-ca-local.pem")), slurp(in.p->ca_bundle_path));
 }
 
+// AllowUnprotectedWired= reaches the profile (the wired policy's per-realm opt-in), also in
+// an override of a CAT profile's keys; default false.
+TEST(Lookup, LocalRealmWiredOptIn)
+{
+    Env e;
+    const std::string ca = "CaCert=" + slurp(fixture("certs/test-ca-local.b64")) + "\n";
+    e.conf("a.conf", "[Realm one]\nName=pap.test\nMethod=ttls\nInner=pap\n"
+                     "ServerNames=radius.pap.test\nAllowUnprotectedWired=true\n" + ca +
+                         "[Realm two]\nName=plain.test\nMethod=ttls\nInner=pap\n"
+                         "ServerNames=radius.plain.test\n" + ca);
+    Handle h(e);
+    ASSERT_EQ(0, h.rc) << h.error;
+    Result pap(h.r, "pap.test");
+    ASSERT_EQ(SDVM_FAILURE_NONE, pap.f) << pap.detail;
+    EXPECT_TRUE(pap.p->allow_unprotected_wired);
+    Result plain(h.r, "plain.test");
+    ASSERT_EQ(SDVM_FAILURE_NONE, plain.f) << plain.detail;
+    EXPECT_FALSE(plain.p->allow_unprotected_wired);
+}
+
 struct BadConf {
     const char *text;
     const char *message;
@@ -299,6 +319,7 @@ const BadConf bad_confs[] = {
     {"[Realm]\nName=x.test\nMethod=peap\nTlsMin=1.4\n", "TlsMin=1.4"},
     {"[Realm]\nName=x.test\nMethod=peap\nTlsMin=1.3\nTlsMax=1.2\n", "above"},
     {"[Realm]\nName=x.test\nMethod=peap\nAllowInsecure=yes\n", "true or false"},
+    {"[Realm]\nName=x.test\nMethod=ttls\nAllowUnprotectedWired=pap\n", "true or false"},
     {"[Realm]\nName=x.test\nMethod=peap\nCaFile=/nonexistent/ca.pem\n", "CaFile="},
     {"[Realm]\nName=x.test\nMethod=peap\nCaCert=bm90IGEgY2VydA==\n", "CaCert"},
     {"[Server]\nName=x.test\n", "unknown section"},

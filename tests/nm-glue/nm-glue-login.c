@@ -150,6 +150,7 @@ usage(FILE *f)
           "  --ca PATH                  the realm's CA bundle\n"
           "  --server NAME              a server name (repeatable); --exact: domain-match\n"
           "  --insecure                 allow a profile without CA\n"
+          "  --allow-unprotected-wired  accept TTLS-PAP & co. on wired (AllowUnprotectedWired)\n"
           "  --auth-timeout MS  --eap-start-timeout MS  --attempt-timeout MS\n"
           "  --no-ip  --no-fast-start  --no-wired  --no-wifi\n"
           "  --repeat N                 log in N times (logout in between)\n"
@@ -179,6 +180,7 @@ main(int argc, char **argv)
         O_SERVER,
         O_EXACT,
         O_INSECURE,
+        O_UNPROTECTED,
         O_AUTH,
         O_START,
         O_ATTEMPT,
@@ -199,6 +201,7 @@ main(int argc, char **argv)
         {"server", required_argument, NULL, O_SERVER},
         {"exact", no_argument, NULL, O_EXACT},
         {"insecure", no_argument, NULL, O_INSECURE},
+        {"allow-unprotected-wired", no_argument, NULL, O_UNPROTECTED},
         {"auth-timeout", required_argument, NULL, O_AUTH},
         {"eap-start-timeout", required_argument, NULL, O_START},
         {"attempt-timeout", required_argument, NULL, O_ATTEMPT},
@@ -243,6 +246,9 @@ main(int argc, char **argv)
             break;
         case O_INSECURE:
             profile.allow_insecure = true;
+            break;
+        case O_UNPROTECTED:
+            params.allow_unprotected_wired = true;
             break;
         case O_AUTH:
             params.auth_timeout_ms = (unsigned)atoi(optarg);

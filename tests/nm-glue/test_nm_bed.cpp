@@ -124,6 +124,9 @@ struct Profile {
     {
         p.eap = eap;
         p.inner = inner;
+        // The bed's realms use TTLS-PAP on a wired port: they opt in (realms.d
+        // AllowUnprotectedWired=true); the wired-policy tests turn it off.
+        p.allow_unprotected_wired = true;
     }
     const sdvm_auth_profile *
     get()
@@ -356,6 +359,88 @@ TEST_F(Bed, InsecureProfileSendsNothing)
     g.idle(0.3);
     EXPECT_TRUE(connections().empty()) << join(connections());
     EXPECT_EQ(before, count_in_file(log, "EAPOL")) << "an EAPOL frame reached the switch";
+}
+
+// The wired policy (issue 13, H1): TTLS-PAP's success is not proven by the home server, so on
+// a wired port an EAP-Success forged on the cable would pass. Without an opt-in the login
+// ends with UNPROTECTED_RESULT before anything is sent (no connection, no EAPOL frame).
+TEST_F(Bed, WiredTtlsPapRefusedWithoutOptIn)
+{
+    std::string log = env("SDVM_BED_STATE") + "/hostapd/hostapd.log";
+    size_t before = count_in_file(log, "EAPOL");
+    Glue g; // sdvm.conf's default: AllowUnprotectedWired=false
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.p.allow_unprotected_wired = false;
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), alice_pw.c_str()));
+    EXPECT_EQ(failure_name(SDVM_FAILURE_UNPROTECTED_RESULT), failure_name(g.ev.failure))
+        << g.ev.detail;
+    EXPECT_NE(std::string::npos, g.ev.detail.find("AllowUnprotectedWired")) << g.ev.detail;
+    EXPECT_EQ(std::vector<std::string>{"failure"}, g.ev.order);
+    EXPECT_LT(g.ev.t_done, 1.0) << "refused before the network";
+    g.idle(0.3);
+    EXPECT_TRUE(connections().empty()) << join(connections());
+    EXPECT_EQ(before, count_in_file(log, "EAPOL")) << "an EAPOL frame reached the switch";
+}
+
+namespace
+{
+// nm-glue's log lines while a test runs (the opt-in must be logged at every such login).
+struct LogCapture {
+    std::vector<std::string> lines;
+    LogCapture()
+    {
+        sdvm_log_set_handler(
+            SDVM_LOG_INFO,
+            [](sdvm_log_level, const char *msg, void *ud) {
+                static_cast<LogCapture *>(ud)->lines.emplace_back(msg);
+            },
+            this);
+    }
+    ~LogCapture()
+    {
+        sdvm_log_set_handler(SDVM_LOG_INFO, nullptr, nullptr);
+        glue_log_from_env();
+    }
+    size_t
+    count(const std::string &needle) const
+    {
+        size_t n = 0;
+        for (auto &l : lines)
+            n += l.find(needle) != std::string::npos;
+        return n;
+    }
+};
+} // namespace
+
+// Opted in per terminal (sdvm.conf [Network] AllowUnprotectedWired=true) or per realm
+// (realms.d): the same login succeeds, and each such login says so in the log.
+TEST_F(Bed, WiredTtlsPapWithOptIn)
+{
+    LogCapture logs;
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.configure_ip = false;
+    params.allow_unprotected_wired = true;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.p.allow_unprotected_wired = false;
+    expect_login(p.get(), alice, alice_pw, &params);
+    EXPECT_EQ(1u, logs.count("allowed by sdvm.conf [Network] AllowUnprotectedWired=true"));
+    Profile realm(SDVM_EAP_TTLS, SDVM_INNER_PAP); // the realm's own opt-in
+    expect_login(realm.get(), alice, alice_pw);
+    EXPECT_EQ(1u, logs.count("allowed by realms.d AllowUnprotectedWired=true"));
+}
+
+// Methods whose success the server proves need no opt-in on wired, and log none.
+TEST_F(Bed, WiredProvenMethodsNeedNoOptIn)
+{
+    LogCapture logs;
+    for (auto [eap, inner] : {std::pair{SDVM_EAP_TTLS, SDVM_INNER_MSCHAPV2},
+                              std::pair{SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2}}) {
+        Profile p(eap, inner);
+        p.p.allow_unprotected_wired = false;
+        expect_login(p.get(), alice, alice_pw);
+    }
+    EXPECT_EQ(0u, logs.count("AllowUnprotectedWired"));
 }
 
 TEST_F(Bed, NoCarrier)

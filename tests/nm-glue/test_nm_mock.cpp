@@ -304,6 +304,8 @@ struct Profile {
         p.realm = const_cast<char *>("uni-a.test");
         p.ca_bundle_path = const_cast<char *>(SDVM_TEST_DATA "/ca.pem");
         p.server_names = names;
+        // Wired TTLS-PAP needs the wired policy's opt-in (sdvm_auth_profile_wired_check).
+        p.allow_unprotected_wired = true;
     }
 };
 

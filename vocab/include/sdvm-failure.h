@@ -32,6 +32,7 @@ enum sdvm_failure {
     SDVM_FAILURE_AUTH_TIMEOUT = 23,          /* no authenticator answered in time */
     SDVM_FAILURE_NM_UNAVAILABLE = 24,        /* NetworkManager not running or went away */
     SDVM_FAILURE_NETWORK_ERROR = 25,         /* NetworkManager refused or dropped the connection */
+    SDVM_FAILURE_UNPROTECTED_RESULT = 26,    /* wired, inner success not proven, no opt-in */
     SDVM_FAILURE_HOME_SERVER_TIMEOUT = 27,   /* the switch spoke EAP, RADIUS never decided */
 
     /* Images and disks (40-59). */

@@ -40,6 +40,9 @@ static const struct failure_name failure_names[] = {
     {SDVM_FAILURE_NM_UNAVAILABLE, "NM_UNAVAILABLE", "NetworkManager is not running"},
     {SDVM_FAILURE_NETWORK_ERROR, "NETWORK_ERROR",
      "NetworkManager refused or dropped the connection"},
+    {SDVM_FAILURE_UNPROTECTED_RESULT, "UNPROTECTED_RESULT",
+     "on a wired link the realm's inner method does not let the home server prove its "
+     "answer, and no administrator opted in"},
     {SDVM_FAILURE_HOME_SERVER_TIMEOUT, "HOME_SERVER_TIMEOUT",
      "the switch answered 802.1X, but the home RADIUS server did not decide in time"},
     {SDVM_FAILURE_IMAGE_UNKNOWN, "IMAGE_UNKNOWN", "no image with that id in the catalog"},

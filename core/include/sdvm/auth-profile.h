@@ -61,6 +61,10 @@ struct sdvm_auth_profile {
     bool server_names_exact;      /* true: domain-match (full names) instead of suffixes */
     uint32_t phase1_flags;        /* enum sdvm_phase1_flags; 0 = NetworkManager default */
     bool allow_insecure;          /* admin explicitly allowed a profile without CA */
+    /* realms.d AllowUnprotectedWired=true: the administrator knowingly accepts, for this
+     * realm, an inner method whose success the home server does not prove (TTLS-PAP, ...)
+     * on wired links, where an EAP-Success can be forged on the cable (see below). */
+    bool allow_unprotected_wired;
     char *helpdesk_email;         /* shown on failures; each may be NULL */
     char *helpdesk_phone;
     char *helpdesk_url;
@@ -96,6 +100,37 @@ const char *sdvm_server_name_problem(const char *name);
  */
 enum sdvm_failure sdvm_auth_profile_check_server(const struct sdvm_auth_profile *profile,
                                                  bool has_ca, char **detail);
+
+/*
+ * The wired policy (docs/design.md, "A forged EAP-Success on a wired port"). On a wired port
+ * nothing binds the EAP-Success packet to the RADIUS decision: no 4-way handshake (Wi-Fi has
+ * one, keyed from the MSK only the real server has) and no MACsec. wpa_supplicant enters
+ * SUCCESS on any EAP-Success while its method's decision is not FAIL, and TTLS with PAP,
+ * CHAP, MSCHAP or EAP-GTC decides "conditional success" as soon as it has sent the
+ * credentials: a box on the cable that relays the real TLS handshake, drops the server's
+ * EAP-Failure and injects an EAP-Success logs anyone in without their password. Only inner
+ * methods whose success the server proves inside the tunnel cannot be fooled that way:
+ * MSCHAPv2 (the server's authenticator response proves it knows the password hash), as
+ * TTLS non-EAP MSCHAPv2, TTLS + EAP-MSCHAPv2 or PEAP + EAP-MSCHAPv2; and EAP-pwd, whose
+ * server Confirm proves knowledge of the password before the peer accepts. (EAP-TLS, which
+ * proves the server by its Finished message, is not a password method: nm-glue does not
+ * drive it.) PEAP + EAP-GTC is refused too: GTC carries no server proof, and what saves it
+ * would be PEAP's tunneled Result TLV, which depends on the server's PEAP version.
+ *
+ * sdvm_auth_profile_result_proven(): true for the methods above.
+ * sdvm_auth_profile_wired_check(): the decision for one login on a wired link:
+ *   SDVM_FAILURE_NONE with *opt_in NULL: the result is proven, nothing to say;
+ *   SDVM_FAILURE_NONE with *opt_in set: allowed only by the administrator's opt-in, *opt_in
+ *     is a static phrase naming it ("realms.d AllowUnprotectedWired=true", "sdvm.conf
+ *     [Network] AllowUnprotectedWired=true") for the log of every such login;
+ *   SDVM_FAILURE_UNPROTECTED_RESULT: refused before anything is sent; *detail (malloc'd,
+ *     may be NULL on allocation failure) names the realm, the method and both opt-ins.
+ * terminal_opt_in is sdvm.conf's [Network] AllowUnprotectedWired. Wi-Fi never asks this.
+ */
+bool sdvm_auth_profile_result_proven(enum sdvm_eap_method eap, enum sdvm_inner_method inner);
+enum sdvm_failure sdvm_auth_profile_wired_check(const struct sdvm_auth_profile *profile,
+                                                bool terminal_opt_in, const char **opt_in,
+                                                char **detail);
 
 const char *sdvm_eap_method_to_string(enum sdvm_eap_method method);   /* "ttls", "peap" */
 const char *sdvm_inner_method_to_string(enum sdvm_inner_method inner); /* "pap", "eap-mschapv2" */

@@ -57,6 +57,7 @@ struct sdvm_config {
         char *wifi_ssid;               /* WifiSsid, 1..32 octets */
         bool use_wired;                /* UseWired */
         bool use_wifi;                 /* UseWifi */
+        bool allow_unprotected_wired;  /* AllowUnprotectedWired */
         uint32_t auth_timeout_ms;      /* AuthTimeout */
         uint32_t slow_server_notice_ms; /* SlowServerNotice */
         uint32_t eap_start_timeout_ms; /* EapStartTimeout */

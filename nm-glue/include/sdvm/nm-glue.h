@@ -39,6 +39,12 @@ struct sdvm_nm_params {
     const char *wifi_ssid; /* WifiSsid; NULL = "eduroam" (copied by sdvm_nm_new) */
     bool use_wired;        /* UseWired, default true */
     bool use_wifi;         /* UseWifi, default true */
+    /* AllowUnprotectedWired, default false: this terminal accepts, on wired links, inner
+     * methods whose success the home server does not prove (TTLS-PAP, -MSCHAP, EAP-GTC):
+     * sdvm_auth_profile_wired_check(). Without it (or the realm's own opt-in) such a login
+     * uses no wired link and, with no other link, ends with UNPROTECTED_RESULT before
+     * anything is sent. Wi-Fi is not affected. */
+    bool allow_unprotected_wired;
     /* AuthTimeout: from the request to an EAP verdict (success or failure): the total wait.
      * When it passes without one, the attempt fails with HOME_SERVER_TIMEOUT if the switch
      * spoke EAP on some link (wpa_supplicant's EAP "started": the authenticator sent its
