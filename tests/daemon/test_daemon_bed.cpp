@@ -474,6 +474,10 @@ TEST(CatOnTheBed, AVisitorRealmFromTheCatDatabaseLogsIn)
     // and RADIUS server name, compiled with sdvm-cat as a lab would compile CAT's data.
     std::string dir = make_state_dir("cat");
     sh("rm -f '" + dir + "/realms.d/bed.conf'");
+    // The eap-config says TTLS-PAP and no realms.d entry can opt in: the terminal does
+    // (sdvm.conf [Network] AllowUnprotectedWired=true, the wired policy's per-terminal opt-in).
+    sh("sed -i 's/^UseWifi=false$/UseWifi=false\\nAllowUnprotectedWired=true/' '" + dir +
+       "/sdvm.conf'");
     g_mkdir_with_parents((dir + "/cat-src").c_str(), 0755);
     std::string ca_der = sh("openssl x509 -in '" + env("SDVM_BED_CA") +
                             "' -outform DER | base64 -w0");
