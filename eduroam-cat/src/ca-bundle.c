@@ -5,6 +5,7 @@
  * CA set is one file however many logins use it, and a changed set is a new file.
  */
 #include "cat-private.h"
+#include "sdvm/atomic-file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ cat_bundle_write(const char *ca_dir, const struct cat_certref *certs, size_t n, 
             if (mkdir(ca_dir, 0755) < 0 && errno != EEXIST)
                 rc = -errno;
             if (rc == 0)
-                rc = cat_write_atomic(path, bundle, total, 0644);
+                rc = sdvm_write_file_atomic(path, bundle, total, 0644);
             if (rc == 0)
                 log_infof("wrote CA bundle %s (%zu certificates)", path, n);
         }

@@ -41,8 +41,6 @@ char *cat_realm_key(const char *realm);
  */
 bool cat_is_public_suffix(const char *key);
 
-/* Write data to path atomically: temp file in the same directory, fsync, rename, fsync dir. */
-int cat_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* Read a whole file, refusing more than max bytes. */
 int cat_read_file(const char *path, size_t max, char **data, size_t *len);

@@ -6,6 +6,7 @@
  * only ever reads the result (db-read.c).
  */
 #include "cat-private.h"
+#include "sdvm/atomic-file.h"
 #include "db-format.h"
 
 #include <errno.h>
@@ -768,7 +769,7 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     free(zmeta);
     free(zcerts);
     free(zstrings.data);
-    rc = cat_write_atomic(path, file, total, 0644);
+    rc = sdvm_write_file_atomic(path, file, total, 0644);
     free(file);
     if (rc < 0)
         return cat_fail(error, rc, "cannot write %s: %s", path, strerror(-rc));

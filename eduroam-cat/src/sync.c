@@ -14,6 +14,7 @@
  * HTTP 5xx and 429) are retried with exponential backoff; 404 is final.
  */
 #include "cat-private.h"
+#include "sdvm/atomic-file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -254,12 +255,14 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
         return cat_fail(error, -e, "%s: %s", opt->work_dir, strerror(e));
     }
 
-    /* Temporary files of a run that was killed mid-write are never complete: remove them. */
+    /* Temporary files of a run that was killed mid-write are never complete: remove them
+     * (".tmp-" from sdvm_write_file_atomic; ".tmp." from versions before it). */
     DIR *pd = opendir(profiles_dir);
     if (pd) {
         struct dirent *e;
         while ((e = readdir(pd)))
-            if (strstr(e->d_name, ".tmp.") && e->d_name[0] != '.') {
+            if ((strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".tmp.")) &&
+                e->d_name[0] != '.') {
                 char tmp[4096];
                 snprintf(tmp, sizeof(tmp), "%s/%s", profiles_dir, e->d_name);
                 unlink(tmp);
@@ -341,7 +344,7 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     bool valid = root && (!status || json_integer_value(status) == 1) && data &&
                  (json_is_object(data) || json_is_array(data));
     if (valid && !from_cache)
-        cat_write_atomic(list_path, list_data, list_len, 0644);
+        sdvm_write_file_atomic(list_path, list_data, list_len, 0644);
     free(list_data);
     if (!root) {
         rc = cat_fail(error, -EBADMSG, "institution list is not JSON: line %d: %s", jerr.line,
@@ -451,13 +454,13 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
         }
         if (fr == FETCH_NOT_FOUND) {
             static const char text[] = "no eap-config: HTTP 404 for eap-config and eap-generic\n";
-            cat_write_atomic(miss, text, sizeof(text) - 1, 0644);
+            sdvm_write_file_atomic(miss, text, sizeof(text) - 1, 0644);
             progress(&s, "[%zu/%zu] cat profile %s (%s): no eap-config (404)", i + 1, n_jobs,
                      j->id, inst);
             missing++;
             continue;
         }
-        int wrc = cat_write_atomic(path, f.data ? f.data : "", f.len, 0644);
+        int wrc = sdvm_write_file_atomic(path, f.data ? f.data : "", f.len, 0644);
         if (wrc < 0) {
             rc = cat_fail(error, wrc, "%s: %s", path, strerror(-wrc));
             goto out;

@@ -307,7 +307,7 @@ class Sync(unittest.TestCase):
         self.assertEqual(0, r.returncode, r.stderr)
         again = {p for (_, _, p) in self.cat.profile_requests()}
         self.assertFalse(again & {f.split(".")[0] for f in first})
-        self.assertFalse([f for f in os.listdir(profiles) if ".tmp." in f],
+        self.assertFalse([f for f in os.listdir(profiles) if ".tmp-" in f or ".tmp." in f],
                          "temporary files left behind")
 
     def test_permanent_failure_keeps_old_database(self):
