@@ -54,11 +54,13 @@ qemu-img create -q -f qcow2 "$d/images/tiny.qcow2" 64M
 printf '[Image]\nName=Tiny\nOsType=linux\nDefault=true\nVersion=7\n' >"$d/images/tiny.ini"
 mkdir -p "$d/images/versions/tiny"
 mv "$d/images/tiny.qcow2" "$d/images/versions/tiny/7.qcow2"
+# The bed's realm is TTLS-PAP on a wired port: the wired policy needs the realm's opt-in.
 cat >"$d/realms.d/bed.conf" <<EOF
 [Realm a]
 Name=uni-a.test
 Method=ttls
 Inner=pap
+AllowUnprotectedWired=true
 CaFile=$SDVM_BED_CA
 ServerNames=$SDVM_BED_SERVER_NAME
 EOF
