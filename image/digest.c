@@ -7,19 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sdvm/hex.h"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-
-static void
-to_hex(const unsigned char *md, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 int
 digest_is_hex(const char *s, size_t n)
@@ -38,7 +29,7 @@ digest_sha1_hex(const void *data, size_t len, char out[DIGEST_SHA1_HEX])
     unsigned char md[SHA_DIGEST_LENGTH];
     unsigned int n = 0;
     EVP_Digest(data, len, md, &n, EVP_sha1(), NULL);
-    to_hex(md, SHA_DIGEST_LENGTH, out);
+    sdvm_hex(md, SHA_DIGEST_LENGTH, out);
 }
 
 int
@@ -75,7 +66,7 @@ digest_file_sha256(const char *path, char out[DIGEST_SHA256_HEX], uint64_t *size
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_DigestFinal_ex(ctx, md, &mdlen);
-    to_hex(md, mdlen, out);
+    sdvm_hex(md, mdlen, out);
     if (size)
         *size = total;
 out:

@@ -5,6 +5,7 @@
  * CA set is one file however many logins use it, and a changed set is a new file.
  */
 #include "cat-private.h"
+#include "sdvm/hex.h"
 #include "sdvm/atomic-file.h"
 
 #include <errno.h>
@@ -57,7 +58,7 @@ cat_bundle_write(const char *ca_dir, const struct cat_certref *certs, size_t n, 
         unsigned char digest[32];
         char hex[65];
         SHA256((const unsigned char *)bundle, total, digest);
-        cat_hex(digest, 32, hex);
+        sdvm_hex(digest, 32, hex);
         char *path = cat_strdupf("%s/%s.pem", ca_dir, hex);
         if (!path) {
             rc = -ENOMEM;

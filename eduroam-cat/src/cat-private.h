@@ -21,7 +21,6 @@ int cat_base64_decode(const char *text, size_t len, unsigned char **out, size_t 
 /* Parse DER with OpenSSL (the whole buffer must be one certificate); fills cert. */
 int cat_cert_from_der(const unsigned char *der, size_t der_len, struct sdvm_cat_cert *cert);
 void cat_cert_clear(struct sdvm_cat_cert *cert);
-void cat_hex(const unsigned char *bytes, size_t n, char *out);
 
 /* malloc'd printf; NULL on failure. */
 char *cat_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

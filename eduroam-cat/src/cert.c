@@ -160,14 +160,3 @@ sdvm_cat_fingerprint(const unsigned char sha256[32], char out[97])
     }
     out[96] = '\0';
 }
-
-void
-cat_hex(const unsigned char *bytes, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[bytes[i] >> 4];
-        out[2 * i + 1] = hex[bytes[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
