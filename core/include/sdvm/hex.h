@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Lower-case hex of a digest (certificate fingerprints, image SHA-256): one encoder for all. */
+/* Lower-case hex of a digest (CA-bundle file names, image SHA-256): one encoder for all. */
 #ifndef SDVM_HEX_H
 #define SDVM_HEX_H
 
