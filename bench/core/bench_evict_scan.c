@@ -60,7 +60,7 @@ main(int argc, char **argv)
         strcat(path, "/win10.qcow2");
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 || sdvm_qcow2_write_overlay(fd, UINT64_C(20) << 30,
-                                               "/var/lib/sdvm/images/win10.qcow2", "qcow2") < 0) {
+                                               "/var/lib/sdvm/images/win10.qcow2", "qcow2", NULL) < 0) {
             perror(path);
             return 1;
         }

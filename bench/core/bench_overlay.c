@@ -46,7 +46,7 @@ bare_native(const char *dir, int i, const char *base, uint64_t size, int dir_syn
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     double t0 = now_ms();
     int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || sdvm_qcow2_write_overlay(fd, size, base, "qcow2") < 0 || fsync(fd) < 0 ||
+    if (fd < 0 || sdvm_qcow2_write_overlay(fd, size, base, "qcow2", NULL) < 0 || fsync(fd) < 0 ||
         close(fd) < 0 || rename(tmp, final) < 0 || (dir_sync && fsync(dfd) < 0)) {
         perror("native overlay");
         exit(1);

@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define QCOW2_MAGIC 0x514649fbu /* "QFI\xfb" */
 #define EXT_END 0x00000000u
 #define EXT_BACKING_FORMAT 0xe2792acau
+/* Base stamp payload: version (1), reserved, inode, size, mtime in ns. */
+#define BASE_STAMP_VERSION 1
+#define BASE_STAMP_LENGTH 32
 
 #define CLUSTER_BITS 16
 #define CLUSTER_SIZE (UINT64_C(1) << CLUSTER_BITS)
@@ -145,7 +149,19 @@ sdvm_qcow2_read_info(int fd, struct sdvm_qcow2_info *info)
             break;
         if (off + len > cluster_size)
             return -EINVAL;
-        if (type == EXT_BACKING_FORMAT) {
+        if (type == SDVM_QCOW2_EXT_BASE_STAMP && len == BASE_STAMP_LENGTH) {
+            unsigned char b[BASE_STAMP_LENGTH];
+            r = read_at(fd, b, sizeof(b), off);
+            if (r < 0)
+                return r;
+            /* Another version of the stamp is one this reader cannot compare: as if absent. */
+            if (get32(b) == BASE_STAMP_VERSION) {
+                info->has_base_stamp = true;
+                info->base_stamp.inode = get64(b + 8);
+                info->base_stamp.size = get64(b + 16);
+                info->base_stamp.mtime_ns = (int64_t)get64(b + 24);
+            }
+        } else if (type == EXT_BACKING_FORMAT) {
             if (len >= sizeof(info->backing_format))
                 return -EINVAL;
             r = read_at(fd, info->backing_format, len, off);
@@ -182,6 +198,25 @@ sdvm_qcow2_read_info_path(const char *path, struct sdvm_qcow2_info *info)
     return r;
 }
 
+int
+sdvm_qcow2_base_stamp_of(int fd, struct sdvm_qcow2_base_stamp *stamp)
+{
+    struct stat st;
+    if (!stamp || fstat(fd, &st) < 0)
+        return stamp ? -errno : -EINVAL;
+    stamp->inode = (uint64_t)st.st_ino;
+    stamp->size = (uint64_t)st.st_size;
+    stamp->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    return 0;
+}
+
+bool
+sdvm_qcow2_base_stamp_equal(const struct sdvm_qcow2_base_stamp *a,
+                            const struct sdvm_qcow2_base_stamp *b)
+{
+    return a->inode == b->inode && a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
 /* One L1 entry maps cluster_size * (cluster_size / 8) bytes: 512 MiB at 64 KiB clusters. */
 static uint64_t
 l1_entries(uint64_t virtual_size)
@@ -202,7 +237,7 @@ sdvm_qcow2_overlay_length(uint64_t virtual_size)
 
 int
 sdvm_qcow2_write_overlay(int fd, uint64_t virtual_size, const char *backing_path,
-                         const char *backing_format)
+                         const char *backing_format, const struct sdvm_qcow2_base_stamp *base_stamp)
 {
     if (fd < 0 || !backing_path || !backing_format || backing_path[0] != '/')
         return -EINVAL;
@@ -217,12 +252,14 @@ sdvm_qcow2_write_overlay(int fd, uint64_t virtual_size, const char *backing_path
     uint64_t l1_clusters = (l1_size * 8 + CLUSTER_SIZE - 1) / CLUSTER_SIZE;
     uint64_t clusters = 3 + l1_clusters; /* header, refcount table, refcount block, L1 */
 
-    /* Cluster 0: header, backing-format extension, end marker, backing file name. */
-    unsigned char h[V3_HEADER_LENGTH + 8 + 24 + 8 + SDVM_QCOW2_MAX_BACKING];
+    /* Cluster 0: header, backing-format extension, base stamp extension (when asked for),
+     * end marker, backing file name. */
+    unsigned char h[V3_HEADER_LENGTH + 8 + 24 + 8 + BASE_STAMP_LENGTH + 8 + SDVM_QCOW2_MAX_BACKING];
     memset(h, 0, sizeof(h));
     size_t ext_off = V3_HEADER_LENGTH;
     size_t ext_padded = (format_len + 7) & ~(size_t)7;
-    size_t end_off = ext_off + 8 + ext_padded;
+    size_t stamp_off = ext_off + 8 + ext_padded;
+    size_t end_off = stamp_off + (base_stamp ? 8 + BASE_STAMP_LENGTH : 0);
     size_t name_off = end_off + 8;
     put32(h + 0, QCOW2_MAGIC);
     put32(h + 4, 3);
@@ -242,6 +279,14 @@ sdvm_qcow2_write_overlay(int fd, uint64_t virtual_size, const char *backing_path
     put32(h + ext_off, EXT_BACKING_FORMAT);
     put32(h + ext_off + 4, (uint32_t)format_len);
     memcpy(h + ext_off + 8, backing_format, format_len);
+    if (base_stamp) {
+        put32(h + stamp_off, SDVM_QCOW2_EXT_BASE_STAMP);
+        put32(h + stamp_off + 4, BASE_STAMP_LENGTH);
+        put32(h + stamp_off + 8, BASE_STAMP_VERSION);
+        put64(h + stamp_off + 16, base_stamp->inode);
+        put64(h + stamp_off + 24, base_stamp->size);
+        put64(h + stamp_off + 32, (uint64_t)base_stamp->mtime_ns);
+    }
     /* end marker at end_off is zeros */
     memcpy(h + name_off, backing_path, backing_len);
 

@@ -21,12 +21,18 @@ static int
 qcow2_write_new(int tmp_fd, int base_fd, const char *base_path, const struct sdvm_qcow2_info *base,
                 char **detail)
 {
-    (void)base_fd;
     if (base_path[0] != '/') {
         *detail = g_strdup_printf("base image path %s is not absolute", base_path);
         return -EINVAL;
     }
-    int r = sdvm_qcow2_write_overlay(tmp_fd, base->virtual_size, base_path, "qcow2");
+    /* The base's identity goes into the overlay: a base replaced in place is then noticed. */
+    struct sdvm_qcow2_base_stamp stamp;
+    int r = sdvm_qcow2_base_stamp_of(base_fd, &stamp);
+    if (r < 0) {
+        *detail = g_strdup_printf("cannot stat the base image: %s", g_strerror(-r));
+        return r;
+    }
+    r = sdvm_qcow2_write_overlay(tmp_fd, base->virtual_size, base_path, "qcow2", &stamp);
     if (r < 0)
         *detail = g_strdup_printf("cannot write the overlay header: %s", g_strerror(-r));
     return r;

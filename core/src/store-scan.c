@@ -205,7 +205,7 @@ scan_disk(struct slice *s, const char *user, const char *name)
         info.own_bytes = sdvm_store_allocated_bytes(&sb);
     if (asprintf(&info.path, "%s/%s", st->users_dir, rel) < 0)
         return -ENOMEM;
-    if (s->flags & (SDVM_STORE_LIST_IN_USE | SDVM_STORE_LIST_VIRTUAL_SIZE)) {
+    if (s->flags & (SDVM_STORE_LIST_IN_USE | SDVM_STORE_LIST_VIRTUAL_SIZE | SDVM_STORE_LIST_BASE)) {
         int fd =
             openat(st->users_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         if (fd >= 0) {
@@ -216,6 +216,8 @@ scan_disk(struct slice *s, const char *user, const char *name)
             struct sdvm_qcow2_info q;
             if ((s->flags & SDVM_STORE_LIST_VIRTUAL_SIZE) && sdvm_qcow2_read_info(fd, &q) == 0)
                 info.virtual_size = q.virtual_size;
+            if (s->flags & SDVM_STORE_LIST_BASE)
+                info.base = sdvm_store_disk_base(fd);
             close(fd);
         }
     }

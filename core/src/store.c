@@ -135,6 +135,7 @@ sdvm_store_result_clear(struct sdvm_store_result *r)
     if (!r)
         return;
     free(r->disk_path);
+    g_free(r->retired_path);
     memset(r, 0, sizeof(*r));
 }
 
@@ -356,18 +357,108 @@ open_existing(struct prepare *p, struct sdvm_store_result *result)
     return SDVM_FAILURE_NONE;
 }
 
+const char *
+sdvm_store_renewal_to_string(enum sdvm_store_renewal renewal)
+{
+    switch (renewal) {
+    case SDVM_STORE_RENEWAL_NONE:
+        return "none";
+    case SDVM_STORE_RENEWAL_NEW_VERSION:
+        return "new-version";
+    case SDVM_STORE_RENEWAL_BASE_CHANGED:
+        return "base-changed";
+    }
+    return "unknown";
+}
+
+const char *
+sdvm_disk_base_to_string(enum sdvm_disk_base base)
+{
+    switch (base) {
+    case SDVM_DISK_BASE_UNCHECKED:
+        return "unchecked";
+    case SDVM_DISK_BASE_SAME:
+        return "same";
+    case SDVM_DISK_BASE_CHANGED:
+        return "changed";
+    case SDVM_DISK_BASE_MISSING:
+        return "missing";
+    case SDVM_DISK_BASE_UNRECORDED:
+        return "unrecorded";
+    case SDVM_DISK_BASE_NONE:
+        return "none";
+    }
+    return "unknown";
+}
+
+enum sdvm_disk_base
+sdvm_store_disk_base(int fd)
+{
+    struct sdvm_qcow2_info disk;
+    if (sdvm_qcow2_read_info(fd, &disk) != 0 || !disk.backing_file[0])
+        return SDVM_DISK_BASE_NONE;
+    int base_fd = open(disk.backing_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (base_fd < 0)
+        return SDVM_DISK_BASE_MISSING;
+    struct sdvm_qcow2_base_stamp now;
+    int r = sdvm_qcow2_base_stamp_of(base_fd, &now);
+    close(base_fd);
+    if (!disk.has_base_stamp)
+        return SDVM_DISK_BASE_UNRECORDED;
+    if (r < 0)
+        return SDVM_DISK_BASE_MISSING;
+    return sdvm_qcow2_base_stamp_equal(&now, &disk.base_stamp) ? SDVM_DISK_BASE_SAME
+                                                               : SDVM_DISK_BASE_CHANGED;
+}
+
 /*
- * Made on another version of the image (sdvm-image installed a new one): retire the disk (a
- * new name, kept until the space rule needs the room: evicted first) and let a new disk be
- * made on the new base (p->disk_fd becomes -1). Only after the lock check: never under a guest.
+ * Why the existing qcow2 disk cannot go on over this base: made on another file (sdvm-image
+ * installed a new version), or on this file before it was replaced or rewritten (its stamp
+ * differs: the overlay's clusters were written against other contents). A disk made before
+ * SDVM recorded stamps cannot be checked, and is reused as before.
+ */
+static enum sdvm_store_renewal
+renewal_needed(struct prepare *p, const struct sdvm_qcow2_info *mine, char **why)
+{
+    if (strcmp(mine->backing_file, p->base_path) != 0) {
+        *why = g_strdup_printf("made on %s, the image now has %s", mine->backing_file,
+                               p->base_path);
+        return SDVM_STORE_RENEWAL_NEW_VERSION;
+    }
+    if (!mine->has_base_stamp) {
+        log_infof("%s records no stamp of its base (made by an older SDVM): a base replaced in "
+                  "place cannot be noticed for it", p->disk_path);
+        return SDVM_STORE_RENEWAL_NONE;
+    }
+    struct sdvm_qcow2_base_stamp now;
+    if (sdvm_qcow2_base_stamp_of(p->base_fd, &now) == 0 &&
+        !sdvm_qcow2_base_stamp_equal(&now, &mine->base_stamp)) {
+        *why = g_strdup_printf("%s changed since the disk was made (inode %" G_GUINT64_FORMAT
+                               " size %" G_GUINT64_FORMAT " mtime %" G_GINT64_FORMAT
+                               " ns, now %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                               " %" G_GINT64_FORMAT ")",
+                               p->base_path, mine->base_stamp.inode, mine->base_stamp.size,
+                               mine->base_stamp.mtime_ns, now.inode, now.size, now.mtime_ns);
+        return SDVM_STORE_RENEWAL_BASE_CHANGED;
+    }
+    return SDVM_STORE_RENEWAL_NONE;
+}
+
+/*
+ * A disk that cannot go on over this base is retired (a new name, kept until the space rule
+ * needs the room: evicted first) and a new disk is made (p->disk_fd becomes -1). Only after
+ * the lock check: never under a guest.
  */
 static enum sdvm_failure
-retire_other_version(struct prepare *p)
+retire_if_stale(struct prepare *p, struct sdvm_store_result *result)
 {
     struct sdvm_qcow2_info mine;
     if (p->st->backend->kind != SDVM_STORE_BACKEND_QCOW2 ||
-        sdvm_qcow2_read_info(p->disk_fd, &mine) != 0 || !mine.backing_file[0] ||
-        strcmp(mine.backing_file, p->base_path) == 0)
+        sdvm_qcow2_read_info(p->disk_fd, &mine) != 0 || !mine.backing_file[0])
+        return SDVM_FAILURE_NONE;
+    g_autofree char *why = NULL;
+    enum sdvm_store_renewal renewal = renewal_needed(p, &mine, &why);
+    if (renewal == SDVM_STORE_RENEWAL_NONE)
         return SDVM_FAILURE_NONE;
     g_autofree char *retired = g_strdup_printf("%s" SDVM_STORE_RETIRED_MARK "%lld%s", p->image_id,
                                                (long long)time(NULL), DISK_SUFFIX);
@@ -376,19 +467,22 @@ retire_other_version(struct prepare *p)
         return SDVM_FAILURE_DISK_ERROR;
     }
     (void)fsync(p->dfd);
-    log_infof("retired %s (made on %s) as %s: the image now has %s", p->disk_path,
-              mine.backing_file, retired, p->base_path);
+    result->renewal = renewal;
+    result->retired_path = g_strdup_printf("%s/%s/%s", p->st->users_dir, p->user_id, retired);
+    log_warningf("retired %s as %s (%s): %s; a new disk is made", p->disk_path, retired,
+                 sdvm_store_renewal_to_string(renewal), why);
     close(p->disk_fd);
     p->disk_fd = -1;
     return SDVM_FAILURE_NONE;
 }
 
 /*
- * The existing disk is reused only when it is a file no guest holds, made for this base; one
- * made on another version of the image is retired instead (p->disk_fd is then -1).
+ * The existing disk is reused only when it is a file no guest holds, made for this base as
+ * it still is; one made on another version of the image, or on this base before it changed,
+ * is retired instead (p->disk_fd is then -1).
  */
 static enum sdvm_failure
-check_existing(struct prepare *p)
+check_existing(struct prepare *p, struct sdvm_store_result *result)
 {
     const char *path = p->disk_path;
     struct stat sb;
@@ -402,7 +496,7 @@ check_existing(struct prepare *p)
                        : g_strdup_printf("%s: cannot check its lock: %s", path, g_strerror(-r));
         return r > 0 ? SDVM_FAILURE_DISK_IN_USE : SDVM_FAILURE_DISK_ERROR;
     }
-    enum sdvm_failure f = retire_other_version(p);
+    enum sdvm_failure f = retire_if_stale(p, result);
     if (f != SDVM_FAILURE_NONE || p->disk_fd < 0)
         return f;
     char *bad = NULL;
@@ -453,7 +547,7 @@ prepare_steps(struct prepare *p, const char *base_path, struct sdvm_store_result
         return f;
     if ((f = open_existing(p, result)) != SDVM_FAILURE_NONE)
         return f;
-    if (p->disk_fd >= 0 && (f = check_existing(p)) != SDVM_FAILURE_NONE)
+    if (p->disk_fd >= 0 && (f = check_existing(p, result)) != SDVM_FAILURE_NONE)
         return f;
     f = sdvm_store_make_room(p->st, p->user_id, p->image_id, p->base.virtual_size, &result->evicted,
                              &result->evicted_bytes, &p->why);

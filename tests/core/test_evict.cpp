@@ -112,7 +112,7 @@ class Evict : public ::testing::Test {
         int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         EXPECT_GE(fd, 0) << path;
         EXPECT_EQ(0, sdvm_qcow2_write_overlay(fd, 40 * MiB,
-                                              (backing.empty() ? base : backing).c_str(), "qcow2"));
+                                              (backing.empty() ? base : backing).c_str(), "qcow2", nullptr));
         close(fd);
         auto w = Sh("qemu-io -f qcow2 -c 'write -P 0x33 0 " + std::to_string(data_mib) + "M' " +
                     path);

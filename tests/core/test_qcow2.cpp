@@ -29,7 +29,7 @@ WriteOverlay(const std::string &path, uint64_t size, const std::string &backing)
     int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
-    int r = sdvm_qcow2_write_overlay(fd, size, backing.c_str(), "qcow2");
+    int r = sdvm_qcow2_write_overlay(fd, size, backing.c_str(), "qcow2", nullptr);
     close(fd);
     return r;
 }
@@ -279,5 +279,52 @@ TEST(Qcow2Writer, RejectsBadArguments)
     EXPECT_EQ(-EINVAL, WriteOverlay(p, UINT64_C(1) << 50, "/b.qcow2"));
     EXPECT_EQ(-EINVAL, WriteOverlay(p, 1 << 20, "/" + std::string(1023, 'b')));
     EXPECT_EQ(0, WriteOverlay(p, 1 << 20, "/" + std::string(1022, 'b')));
-    EXPECT_EQ(-EINVAL, sdvm_qcow2_write_overlay(-1, 1 << 20, "/b", "qcow2"));
+    EXPECT_EQ(-EINVAL, sdvm_qcow2_write_overlay(-1, 1 << 20, "/b", "qcow2", nullptr));
+}
+
+// The base stamp: recorded in a header extension of SDVM's own, which QEMU accepts, ignores,
+// and keeps when it rewrites the header (qemu-img rebase -u rewrites it whole), and which a
+// write by the guest (qemu-io) leaves alone.
+TEST_F(Qcow2, BaseStampSurvivesQemu)
+{
+    if (!HaveQemuImg())
+        GTEST_SKIP() << "qemu-img not installed";
+    std::string base = dir / "base.qcow2", ov = dir / "user.qcow2";
+    ASSERT_EQ(0, Sh("qemu-img create -q -f qcow2 " + base + " 64M").status);
+    int bfd = open(base.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(bfd, 0);
+    struct sdvm_qcow2_base_stamp stamp;
+    ASSERT_EQ(0, sdvm_qcow2_base_stamp_of(bfd, &stamp));
+    close(bfd);
+    EXPECT_NE(0u, stamp.inode);
+    EXPECT_NE(0u, stamp.size);
+
+    int fd = open(ov.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(0, sdvm_qcow2_write_overlay(fd, UINT64_C(64) << 20, base.c_str(), "qcow2", &stamp));
+    close(fd);
+
+    auto check = Sh("qemu-img check -f qcow2 " + ov);
+    EXPECT_EQ(0, check.status) << check.output;
+    struct sdvm_qcow2_info info;
+    ASSERT_EQ(0, sdvm_qcow2_read_info_path(ov.c_str(), &info));
+    EXPECT_EQ(base, info.backing_file);
+    EXPECT_STREQ("qcow2", info.backing_format);
+    ASSERT_TRUE(info.has_base_stamp);
+    EXPECT_TRUE(sdvm_qcow2_base_stamp_equal(&stamp, &info.base_stamp));
+
+    ASSERT_EQ(0, Sh("qemu-io -f qcow2 -c 'write -P 0x5a 0 1M' " + ov + " >/dev/null").status);
+    ASSERT_EQ(0, Sh("qemu-img rebase -q -u -f qcow2 -b " + base + " -F qcow2 " + ov).status);
+    check = Sh("qemu-img check -f qcow2 " + ov);
+    EXPECT_EQ(0, check.status) << check.output;
+    ASSERT_EQ(0, sdvm_qcow2_read_info_path(ov.c_str(), &info));
+    EXPECT_EQ(base, info.backing_file);
+    ASSERT_TRUE(info.has_base_stamp) << "QEMU dropped the stamp when it rewrote the header";
+    EXPECT_TRUE(sdvm_qcow2_base_stamp_equal(&stamp, &info.base_stamp));
+
+    // qemu-img's own overlay has none.
+    std::string theirs = dir / "theirs.qcow2";
+    ASSERT_EQ(0, Sh("qemu-img create -q -f qcow2 -b " + base + " -F qcow2 " + theirs).status);
+    ASSERT_EQ(0, sdvm_qcow2_read_info_path(theirs.c_str(), &info));
+    EXPECT_FALSE(info.has_base_stamp);
 }

@@ -235,6 +235,7 @@ TEST_F(Store, Refusals)
     std::string before = coretest::ReadFile(junk);
     EXPECT_EQ(SDVM_FAILURE_NONE, Prepare(bob, "lab", &res, &detail)) << detail;
     EXPECT_TRUE(res.created);
+    EXPECT_EQ(SDVM_STORE_RENEWAL_NEW_VERSION, res.renewal);
     sdvm_store_result_clear(&res);
     std::string retired = Sh("ls " + users + "/" + bob + "/lab.retired-*.qcow2").output;
     ASSERT_FALSE(retired.empty());
@@ -446,4 +447,108 @@ TEST(StoreNew, OptionsAndBackends)
     sdvm_store_free(st);
     sdvm_config_free(cfg);
     sdvm_store_free(nullptr);
+}
+
+// Review finding M4: a base replaced in place (a new file renamed over it, or its bytes
+// rewritten) must never be booted under a disk made on the old one. The person's old disk is
+// kept aside whole, a new disk is made, and the result says why; sdvm-admin disks sees it.
+TEST_F(Store, BaseReplacedInPlaceIsNeverBootedUnderAnOldDisk)
+{
+    const std::string disk = users + "/" + alice + "/lab.qcow2";
+    struct Replace {
+        const char *how;
+        std::string command;
+    };
+    const std::string fresh = dir / "fresh.qcow2";
+    const std::vector<Replace> ways = {
+        // What an administrator does with the new version of an image.
+        {"renamed over", "qemu-img create -q -f qcow2 " + fresh + " 64M && mv " + fresh + " " +
+                             base},
+        {"rewritten in place", "qemu-img create -q -f qcow2 " + fresh + " 128M && cat " + fresh +
+                                   " > " + base},
+        {"copied over, same size", "qemu-img create -q -f qcow2 " + fresh + " 128M && " +
+                                       "qemu-io -f qcow2 -c 'write -P 7 0 64k' " + fresh +
+                                       " >/dev/null && cp " + fresh + " " + base},
+    };
+    for (const Replace &way : ways) {
+        SCOPED_TRACE(way.how);
+        sdvm_store_result res;
+        std::string detail;
+        ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(alice, "lab", &res, &detail)) << detail;
+        EXPECT_EQ(SDVM_STORE_RENEWAL_NONE, res.renewal);
+        sdvm_store_result_clear(&res);
+        // Her files, written by her guest.
+        ASSERT_EQ(0, Sh("qemu-io -f qcow2 -c 'write -P 0x61 1M 64k' " + disk + " >/dev/null")
+                         .status);
+        const std::string hers = coretest::ReadFile(disk);
+        // Reused while the base stays as it was.
+        ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(alice, "lab", &res, &detail)) << detail;
+        EXPECT_FALSE(res.created);
+        EXPECT_EQ(SDVM_STORE_RENEWAL_NONE, res.renewal);
+        sdvm_store_result_clear(&res);
+
+        std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a visible mtime step
+        ASSERT_EQ(0, Sh(way.command).status);
+
+        struct sdvm_disk_list list = {};
+        ASSERT_EQ(0, sdvm_store_list_disks(st, SDVM_STORE_LIST_BASE, &list));
+        bool seen = false;
+        for (size_t i = 0; i < list.count; i++)
+            if (list.disks[i].path == disk) {
+                seen = true;
+                EXPECT_EQ(SDVM_DISK_BASE_CHANGED, list.disks[i].base);
+            }
+        EXPECT_TRUE(seen);
+        sdvm_disk_list_clear(&list);
+
+        ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(alice, "lab", &res, &detail)) << detail;
+        EXPECT_TRUE(res.created) << "the old overlay was reused over a changed base";
+        EXPECT_EQ(SDVM_STORE_RENEWAL_BASE_CHANGED, res.renewal);
+        ASSERT_NE(nullptr, res.retired_path);
+        EXPECT_NE(nullptr, strstr(res.retired_path, "/lab" SDVM_STORE_RETIRED_MARK));
+        EXPECT_EQ(hers, coretest::ReadFile(res.retired_path)) << "her old disk was not kept whole";
+        const std::string retired = res.retired_path;
+        sdvm_store_result_clear(&res);
+        struct sdvm_qcow2_info info;
+        ASSERT_EQ(0, sdvm_qcow2_read_info_path(disk.c_str(), &info));
+        ASSERT_TRUE(info.has_base_stamp);
+        int bfd = open(base.c_str(), O_RDONLY | O_CLOEXEC);
+        ASSERT_GE(bfd, 0);
+        struct sdvm_qcow2_base_stamp now;
+        ASSERT_EQ(0, sdvm_qcow2_base_stamp_of(bfd, &now));
+        close(bfd);
+        EXPECT_TRUE(sdvm_qcow2_base_stamp_equal(&now, &info.base_stamp));
+        EXPECT_EQ(0, Sh("qemu-img check -q -f qcow2 " + disk).status);
+
+        ASSERT_EQ(0, sdvm_store_list_disks(st, SDVM_STORE_LIST_BASE, &list));
+        for (size_t i = 0; i < list.count; i++) {
+            if (list.disks[i].path == disk) {
+                EXPECT_EQ(SDVM_DISK_BASE_SAME, list.disks[i].base);
+            }
+        }
+        EXPECT_NE(nullptr, strstr(list.disks[0].image_id, SDVM_STORE_RETIRED_MARK))
+            << "retired disks are evicted first";
+        sdvm_disk_list_clear(&list);
+        ASSERT_EQ(0, unlink(retired.c_str()));
+    }
+}
+
+// A disk made before SDVM recorded base stamps (qemu-img's own overlay here) has nothing to
+// compare: it is reused as before, and listed as unrecorded.
+TEST_F(Store, DiskWithoutABaseStampIsReusedAndListedAsUnrecorded)
+{
+    ASSERT_EQ(0, mkdir((users + "/" + bob).c_str(), 0700));
+    const std::string disk = users + "/" + bob + "/lab.qcow2";
+    ASSERT_EQ(0, Sh("qemu-img create -q -f qcow2 -b " + base + " -F qcow2 " + disk).status);
+    sdvm_store_result res;
+    std::string detail;
+    ASSERT_EQ(SDVM_FAILURE_NONE, Prepare(bob, "lab", &res, &detail)) << detail;
+    EXPECT_FALSE(res.created);
+    EXPECT_EQ(SDVM_STORE_RENEWAL_NONE, res.renewal);
+    sdvm_store_result_clear(&res);
+    struct sdvm_disk_list list = {};
+    ASSERT_EQ(0, sdvm_store_list_disks(st, SDVM_STORE_LIST_BASE, &list));
+    ASSERT_EQ(1u, list.count);
+    EXPECT_EQ(SDVM_DISK_BASE_UNRECORDED, list.disks[0].base);
+    sdvm_disk_list_clear(&list);
 }

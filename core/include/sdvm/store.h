@@ -86,10 +86,23 @@ typedef void (*sdvm_store_step_fn)(enum sdvm_store_step step, const char *path, 
 /* Called after each step (tests kill the process there). fn NULL removes it. */
 void sdvm_store_set_step_hook(sdvm_store *store, sdvm_store_step_fn fn, void *userdata);
 
+/* Why sdvm_store_prepare() set the user's old disk aside and made a new one. */
+enum sdvm_store_renewal {
+    SDVM_STORE_RENEWAL_NONE = 0,
+    SDVM_STORE_RENEWAL_NEW_VERSION = 1,  /* the image has a new version: another base file */
+    SDVM_STORE_RENEWAL_BASE_CHANGED = 2, /* the base file was replaced or changed in place */
+};
+const char *sdvm_store_renewal_to_string(enum sdvm_store_renewal renewal);
+
 /* What sdvm_store_prepare() did. */
 struct sdvm_store_result {
     char *disk_path;        /* absolute path of the user's disk */
     bool created;           /* false: an existing disk was reused */
+    /* Not NONE: the user's old disk was kept aside, renamed to retired_path ("<image-id>"
+     * SDVM_STORE_RETIRED_MARK "<stamp>.qcow2", evicted before any live disk), and a new
+     * one made: the person must be told. Never boots an overlay on a changed base. */
+    enum sdvm_store_renewal renewal;
+    char *retired_path;
     size_t evicted;         /* disks of other users deleted to make room */
     uint64_t evicted_bytes; /* free space gained by that, measured with statvfs */
 };
@@ -97,7 +110,9 @@ struct sdvm_store_result {
 /*
  * Make the user's disk for an image ready: apply the space rule (evicting as needed), then
  * reuse the existing disk (touching its mtime) or create it. base_path is the image's base
- * qcow2 (made absolute against the working directory: the overlay records it). Returns
+ * qcow2 (made absolute against the working directory: the overlay records it, with the
+ * base's inode, size and mtime). An existing disk made on another base file, or on this one
+ * before it changed, is retired (see struct sdvm_store_result), never reused. Returns
  * SDVM_FAILURE_NONE and fills *result (free with sdvm_store_result_clear), or:
  *   SDVM_FAILURE_IMAGE_UNAVAILABLE  the base cannot be read or is not a usable qcow2;
  *   SDVM_FAILURE_DISK_IN_USE        the user's disk is held by a running QEMU;
@@ -122,6 +137,19 @@ char *sdvm_store_disk_path(const sdvm_store *store, const char *user_id, const c
  */
 int sdvm_store_disk_in_use(const char *path);
 
+/* Whether the base a disk was made on is still what it was (SDVM_STORE_LIST_BASE). */
+enum sdvm_disk_base {
+    SDVM_DISK_BASE_UNCHECKED = 0,  /* not asked for */
+    SDVM_DISK_BASE_SAME = 1,       /* the base file is the one the disk was made on */
+    SDVM_DISK_BASE_CHANGED = 2,    /* replaced or rewritten since: never booted, retired */
+    SDVM_DISK_BASE_MISSING = 3,    /* the base file is gone */
+    SDVM_DISK_BASE_UNRECORDED = 4, /* made by an older SDVM: no stamp to compare */
+    SDVM_DISK_BASE_NONE = 5,       /* not an overlay (reflink copy) or unreadable */
+};
+const char *sdvm_disk_base_to_string(enum sdvm_disk_base base);
+/* What the qcow2 disk open at fd says of its base, against the base file as it is now. */
+enum sdvm_disk_base sdvm_store_disk_base(int fd);
+
 /* One user disk. */
 struct sdvm_disk_info {
     char user_id[SDVM_USER_ID_SIZE];
@@ -132,6 +160,7 @@ struct sdvm_disk_info {
     uint64_t virtual_size;    /* from the header; 0 unless asked for or unreadable */
     struct timespec mtime;    /* last login */
     int in_use;               /* 1, 0, or -1 when not checked */
+    enum sdvm_disk_base base; /* SDVM_STORE_LIST_BASE */
 };
 
 struct sdvm_disk_list {
@@ -142,6 +171,7 @@ struct sdvm_disk_list {
 enum sdvm_store_list_flags {
     SDVM_STORE_LIST_IN_USE = 1u << 0,       /* check each disk's QEMU lock */
     SDVM_STORE_LIST_VIRTUAL_SIZE = 1u << 1, /* read each disk's header */
+    SDVM_STORE_LIST_BASE = 1u << 2,         /* compare each disk's base stamp with its base */
 };
 
 /*
