@@ -66,6 +66,8 @@ stage_words(enum sdvm_stage stage)
         return "starting";
     case SDVM_STAGE_HOME_SERVER_SLOW:
         return "the home server is slow to answer; still waiting";
+    case SDVM_STAGE_DISK_RENEWED:
+        return "the disk was made on a base that has changed: kept aside, a new disk made";
     }
     return "unknown stage";
 }

@@ -24,6 +24,8 @@
 #include "throttle.h"
 
 #define DEFAULT_GREETER_EXIT_TIMEOUT_MS 5000
+/* Long enough to read the DISK_RENEWED notice once. */
+#define DEFAULT_DISK_NOTICE_MS 8000
 #define METRICS_INTERVAL_S 15
 
 /* Where one login is. Each phase has exactly one thing that moves it on. */
@@ -424,6 +426,18 @@ on_net_stage(enum sdvm_stage stage, void *userdata)
         send_progress(d, stage);
 }
 
+static void launch(sdvmd *d);
+
+static gboolean
+disk_notice_read(gpointer data)
+{
+    sdvmd *d = data;
+    d->launch_idle = 0;
+    if (d->login && d->login->phase == PHASE_LAUNCHING)
+        launch(d);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
 {
@@ -454,6 +468,12 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
     }
     l->disk_path = g_strdup(result.disk_path);
     l->launched_at = g_get_monotonic_time();
+    enum sdvm_store_renewal renewal = result.renewal;
+    if (renewal != SDVM_STORE_RENEWAL_NONE)
+        log_warningf("user %s: the disk of image %s was made on a base that has changed (%s); "
+                     "kept aside as %s, a new disk made",
+                     l->user_id, l->image_id, sdvm_store_renewal_to_string(renewal),
+                     result.retired_path);
     sdvmd_metrics_login(d->metrics, SDVM_FAILURE_NONE);
     sdvmd_metrics_duration(d->metrics, SDVMD_DURATION_8021X,
                            seconds_between(l->started_at, authenticated_at));
@@ -468,8 +488,23 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
               (uint64_t)(g_get_monotonic_time() - disk_start));
     sdvm_store_result_clear(&result);
 
-    send_progress(d, SDVM_STAGE_STARTING);
     l->phase = PHASE_LAUNCHING;
+    if (renewal != SDVM_STORE_RENEWAL_NONE && l->client) {
+        /* The person is told before the guest takes the screen, and given time to read it. */
+        send_progress(d, SDVM_STAGE_DISK_RENEWED);
+        unsigned ms = d->options.disk_notice_ms ? d->options.disk_notice_ms : DEFAULT_DISK_NOTICE_MS;
+        d->launch_idle = g_timeout_add(ms, disk_notice_read, d);
+        return;
+    }
+    launch(d);
+}
+
+/* LAUNCHING to the client, then the greeter goes (or, without one, the guest starts). */
+static void
+launch(sdvmd *d)
+{
+    struct login *l = d->login;
+    send_progress(d, SDVM_STAGE_STARTING);
     if (l->client) {
         struct sdvm_ipc_msg ev = {.type = SDVM_IPC_EV_LAUNCHING, .op = l->op};
         sdvmd_client_send(l->client, &ev);

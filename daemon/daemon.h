@@ -28,6 +28,7 @@ struct sdvmd_options {
     const char *const *run_guest_args; /* e.g. "--dry-run" */
     const char *const *run_guest_env;  /* e.g. "QEMU_ACCEL=tcg" for a TCG-only demo */
     unsigned greeter_exit_timeout_ms;  /* how long a released greeter may take (default 5 s) */
+    unsigned disk_notice_ms;           /* DISK_RENEWED on screen before STARTING (default 8 s) */
     int greeter_vt;                    /* VT for the greeter (/dev/ttyN); 0 = none */
 };
 

@@ -163,6 +163,8 @@ stageText(int stage, const QString &imageName)
         return imageName.isEmpty() ? StatusController::tr("Starting the system…") : StatusController::tr("Starting %1…").arg(imageName);
     case SDVM_STAGE_HOME_SERVER_SLOW:
         return StatusController::tr("Your institution is slow to answer… still waiting.");
+    case SDVM_STAGE_DISK_RENEWED:
+        return StatusController::tr("Your disk of this system was made on an older version of it and cannot be used any more: it is kept aside (the lab staff can recover your files from it) and you start on a new disk.");
     }
     return StatusController::tr("Logging in…");
 }
@@ -183,8 +185,10 @@ StatusController::progress() const
         return 1.0;
     if (m_phase != QLatin1String("busy"))
         return 0.0;
-    // HOME_SERVER_SLOW is no step forward: the bar stays at AUTHENTICATING.
-    const int step = m_stage == SDVM_STAGE_HOME_SERVER_SLOW ? SDVM_STAGE_AUTHENTICATING : m_stage;
+    // HOME_SERVER_SLOW and DISK_RENEWED are no steps forward: the bar stays where it was.
+    const int step = m_stage == SDVM_STAGE_HOME_SERVER_SLOW ? SDVM_STAGE_AUTHENTICATING
+                     : m_stage == SDVM_STAGE_DISK_RENEWED   ? SDVM_STAGE_PREPARING_DISK
+                                                            : m_stage;
     return qBound(0.05, step / 6.0, 1.0);
 }
 

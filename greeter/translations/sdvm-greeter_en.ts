@@ -211,6 +211,10 @@
         <translation>Wait a few minutes and try again; if it keeps happening, tell the lab staff (reason %1).</translation>
     </message>
     <message>
+        <source>Your disk of this system was made on an older version of it and cannot be used any more: it is kept aside (the lab staff can recover your files from it) and you start on a new disk.</source>
+        <translation>Your disk of this system was made on an older version of it and cannot be used any more: it is kept aside (the lab staff can recover your files from it) and you start on a new disk.</translation>
+    </message>
+    <message>
         <source>Your institution is slow to answer… still waiting.</source>
         <translation>Your institution is slow to answer… still waiting.</translation>
     </message>

@@ -211,6 +211,10 @@
         <translation>Espere unos minutos y vuelva a intentarlo; si sigue ocurriendo, avise al personal del laboratorio (motivo %1).</translation>
     </message>
     <message>
+        <source>Your disk of this system was made on an older version of it and cannot be used any more: it is kept aside (the lab staff can recover your files from it) and you start on a new disk.</source>
+        <translation>Su disco de este sistema se creó sobre una versión anterior y ya no puede usarse: se ha guardado aparte (el personal del laboratorio puede recuperar sus archivos) y empieza con un disco nuevo.</translation>
+    </message>
+    <message>
         <source>Your institution is slow to answer… still waiting.</source>
         <translation>Su institución tarda en responder… seguimos esperando.</translation>
     </message>

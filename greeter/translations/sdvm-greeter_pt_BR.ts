@@ -211,6 +211,10 @@
         <translation>Espere alguns minutos e tente de novo; se continuar acontecendo, avise a equipe do laboratório (motivo %1).</translation>
     </message>
     <message>
+        <source>Your disk of this system was made on an older version of it and cannot be used any more: it is kept aside (the lab staff can recover your files from it) and you start on a new disk.</source>
+        <translation>O seu disco deste sistema foi feito sobre uma versão anterior dele e não pode mais ser usado: ele foi guardado à parte (a equipe do laboratório pode recuperar os seus arquivos) e você começa com um disco novo.</translation>
+    </message>
+    <message>
         <source>Your institution is slow to answer… still waiting.</source>
         <translation>Sua instituição está demorando a responder… ainda aguardando.</translation>
     </message>

@@ -267,7 +267,7 @@ power_action_ok(uint32_t a)
 static bool
 stage_ok(uint32_t s)
 {
-    return s >= SDVM_STAGE_CHECKING_REALM && s <= SDVM_STAGE_HOME_SERVER_SLOW;
+    return s >= SDVM_STAGE_CHECKING_REALM && s <= SDVM_STAGE_DISK_RENEWED;
 }
 
 /* String fields: bound, class and whether they may be empty. */

@@ -780,6 +780,8 @@ sdvm_stage_to_string(enum sdvm_stage stage)
         return "STARTING";
     case SDVM_STAGE_HOME_SERVER_SLOW:
         return "HOME_SERVER_SLOW";
+    case SDVM_STAGE_DISK_RENEWED:
+        return "DISK_RENEWED";
     }
     return "UNKNOWN";
 }

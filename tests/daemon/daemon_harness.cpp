@@ -132,6 +132,7 @@ DaemonHarness::start(std::string *error)
         }
         sdvmd_options opts = {};
         opts.no_greeter = true;
+        opts.disk_notice_ms = opts_.disk_notice_ms;
         char *err = nullptr;
         if (sdvmd_new(config, fake_net_new(opts_.step_ms, &stats_), nullptr, &opts, &daemon_,
                       &err) < 0) {

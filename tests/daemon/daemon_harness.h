@@ -19,6 +19,7 @@ struct HarnessOptions {
     std::string extra_config;                        // appended to sdvm.conf
     unsigned step_ms = 30;                           // the fake network's pace
     bool store_full = false;                         // UsersDir on a 1 MiB tmpfs (root)
+    unsigned disk_notice_ms = 200;                   // DISK_RENEWED on screen (8 s in sdvmd)
 };
 
 class DaemonHarness {

@@ -355,3 +355,82 @@ TEST(Daemon, AdminLoginFollowsTheSessionToItsEnd)
     EXPECT_NE(std::string::npos, text.find("message: session ended: NONE")) << text;
     EXPECT_EQ(std::string::npos, text.find("secret")) << "the password was echoed";
 }
+
+// Review finding M4 through the daemon: the base of an image replaced in place between two
+// sessions. The second login does not boot the old overlay: the person's disk is kept aside
+// whole, a new one is made on the new base, and the person is told (DISK_RENEWED) before the
+// guest starts.
+TEST(Daemon, ABaseReplacedInPlaceGivesANewDiskAndTellsThePerson)
+{
+    HarnessOptions o;
+    // The "guest" writes her files into her disk, as a real one would.
+    o.run_guest_body = "qemu-io -f qcow2 -c 'write -P 0x61 1M 64k' \"$SDVM_DISK\" >/dev/null; "
+                       "echo \"$SDVM_DISK\" > \"$(dirname \"$0\")/disk-used\"; exit 0";
+    DaemonHarness h(o);
+    std::string error;
+    ASSERT_TRUE(h.start(&error)) << error;
+    use_socket(h);
+    const char *session = R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT PROGRESS op=1 stage=STARTING
+EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=0 text="session ended: NONE"
+EXPECT DISCONNECTED
+)";
+    ScenarioResult r = run_scenario(session, daemon_vars());
+    ASSERT_TRUE(r.ok) << r.report();
+    for (int i = 0; i < 200 && h.busy(); i++)
+        g_usleep(20000);
+    gchar *used = nullptr;
+    ASSERT_TRUE(g_file_get_contents((h.dir() + "/disk-used").c_str(), &used, nullptr, nullptr));
+    std::string disk = g_strstrip(used);
+    g_free(used);
+    gchar *hers = nullptr;
+    gsize hers_len = 0;
+    ASSERT_TRUE(g_file_get_contents(disk.c_str(), &hers, &hers_len, nullptr));
+
+    // The administrator puts the new version over the old file.
+    const std::string base = h.dir() + "/images/tiny.qcow2";
+    ASSERT_EQ(0, system(("qemu-img create -q -f qcow2 '" + base + ".new' 64M && mv '" + base +
+                         ".new' '" + base + "'")
+                            .c_str()));
+
+    r = run_scenario(R"(
+LOGIN nai=alice@uni-a.test password=secret image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT PROGRESS op=1 stage=PREPARING_DISK
+EXPECT PROGRESS op=1 stage=DISK_RENEWED
+EXPECT PROGRESS op=1 stage=STARTING
+EXPECT LAUNCHING op=1
+EXPECT MESSAGE op=0 error=0 text="session ended: NONE"
+EXPECT DISCONNECTED
+)",
+                     daemon_vars());
+    EXPECT_TRUE(r.ok) << r.report();
+    for (int i = 0; i < 200 && h.busy(); i++)
+        g_usleep(20000);
+
+    // Her old disk, whole, under a retired name beside the new one.
+    const std::string user_dir = disk.substr(0, disk.rfind('/'));
+    std::string retired;
+    GDir *dir = g_dir_open(user_dir.c_str(), 0, nullptr);
+    ASSERT_NE(nullptr, dir);
+    for (const char *n; (n = g_dir_read_name(dir));)
+        if (g_str_has_prefix(n, "tiny.retired-"))
+            retired = user_dir + "/" + n;
+    g_dir_close(dir);
+    ASSERT_FALSE(retired.empty()) << "no retired disk in " << user_dir;
+    gchar *kept = nullptr;
+    gsize kept_len = 0;
+    ASSERT_TRUE(g_file_get_contents(retired.c_str(), &kept, &kept_len, nullptr));
+    EXPECT_TRUE(kept_len == hers_len && memcmp(kept, hers, hers_len) == 0)
+        << "the old disk was not kept as it was";
+    g_free(kept);
+    g_free(hers);
+}

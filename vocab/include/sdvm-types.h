@@ -25,6 +25,11 @@ enum sdvm_stage {
      * SlowServerNotice): still waiting, at most AuthTimeout. Sent at most once, after
      * AUTHENTICATING; not a step forward (a progress bar stays where AUTHENTICATING put it). */
     SDVM_STAGE_HOME_SERVER_SLOW = 7,
+    /* The person's disk of this image was made on a base that has changed since (a new
+     * version, or the file replaced in place): it is kept aside and a new one was made.
+     * Sent after PREPARING_DISK, and sdvmd holds the screen a few seconds so it can be read;
+     * not a step forward. */
+    SDVM_STAGE_DISK_RENEWED = 8,
 };
 
 /* Power actions; sdvm_power_available() returns a mask of these. */
