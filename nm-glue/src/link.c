@@ -25,6 +25,7 @@ link_free(struct link *l)
     timer_clear(&l->removal_timer);
     timer_clear(&l->retrigger);
     timer_clear(&l->grace);
+    timer_clear(&l->confirm);
     if (l->active && l->state_handler)
         g_signal_handler_disconnect(l->active, l->state_handler);
     g_clear_object(&l->active);
@@ -101,6 +102,7 @@ link_fail(struct link *l, enum sdvm_failure f, const char *detail)
               sdvm_failure_to_string(f), detail);
     timer_clear(&l->retrigger);
     timer_clear(&l->grace);
+    timer_clear(&l->confirm);
     l->remove = true;
     link_remove(l);
     /* The attempt fails when every link has. */
@@ -251,6 +253,7 @@ link_detach(struct link *l)
     l->a = NULL;
     timer_clear(&l->retrigger);
     timer_clear(&l->grace);
+    timer_clear(&l->confirm);
     if (l->active && l->state_handler) {
         g_signal_handler_disconnect(l->active, l->state_handler);
         l->state_handler = 0;
@@ -300,6 +303,7 @@ grace_over(gpointer data)
 {
     struct link *l = data;
     timer_clear(&l->grace);
+    timer_clear(&l->confirm);
     if (l->a && !l->eap_success)
         link_fail(l, SDVM_FAILURE_NETWORK_ERROR,
                   "NetworkManager activated the connection, but wpa_supplicant reported no "
@@ -373,6 +377,7 @@ link_check_success(struct link *l)
     sdvm_nm *nm = l->nm;
     a->ended = true;
     timer_clear(&l->grace);
+    timer_clear(&l->confirm);
     timer_clear(&l->retrigger);
     timer_clear(&a->auth_timer);
     timer_clear(&a->attempt_timer);

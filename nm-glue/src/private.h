@@ -60,7 +60,8 @@ struct link {
     bool secrets_given;
     bool fast_started;
     bool eap_started;
-    bool eap_success;
+    bool eap_success;  /* wpa_supplicant accepted an EAP-Success: its state is completed */
+    bool eap_claimed;  /* an EAP-Success arrived; eap_success once the state says completed */
     bool activated;
     bool failed;
     unsigned retriggers;
@@ -73,6 +74,7 @@ struct link {
     bool method_accepted;
     GSource *retrigger;
     GSource *grace;
+    GSource *confirm; /* waits for "completed" after an EAP-Success arrived (verdict.c) */
 };
 
 struct attempt {

@@ -58,6 +58,47 @@ eap_verdict(struct link *l)
     attempt_fail(a, f, detail);
 }
 
+/* How long an EAP-Success may wait for wpa_supplicant's state to reach "completed". A real
+ * success gets there within milliseconds; a success wpa_supplicant refuses (a forged one on
+ * a method whose success the server proves, e.g. MSCHAPv2 without the server's proof) never
+ * does: wpa_supplicant goes to its FAILURE state and says nothing more on D-Bus. */
+#define EAP_CONFIRM_MS 1500
+
+/* wpa_supplicant's interface state reached "completed" after an EAP-Success: that success is
+ * the login's (with NetworkManager's ACTIVATED, link.c). */
+static void
+eap_confirmed(struct link *l)
+{
+    struct attempt *a = l->a;
+    l->eap_success = true;
+    a->eap_verdict = true;
+    timer_clear(&l->confirm);
+    timer_clear(&a->auth_timer);
+    timer_clear(&a->slow_timer);
+    timer_clear(&l->grace);
+    link_check_success(l);
+}
+
+static gboolean
+confirm_over(gpointer data)
+{
+    struct link *l = data;
+    timer_clear(&l->confirm);
+    if (!l->a || l->failed || l->eap_success)
+        return G_SOURCE_REMOVE;
+    struct attempt *a = l->a;
+    g_autofree char *detail =
+        g_strdup_printf("the RADIUS server's answer for %s was not a proven success: "
+                        "wpa_supplicant received an EAP-Success but refused it (the server's "
+                        "own proof was missing: a wrong password, and the success forged on "
+                        "the way)",
+                        a->nai);
+    log_warningf("attempt %" PRIu64 " %s: EAP-Success refused by wpa_supplicant after %.3f s",
+                 a->id, l->ifname, since(a));
+    attempt_fail(a, SDVM_FAILURE_BAD_CREDENTIALS, detail);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 on_eap(const char *ifname, const char *status, const char *parameter, gpointer data)
 {
@@ -100,12 +141,15 @@ on_eap(const char *ifname, const char *status, const char *parameter, gpointer d
                      parameter);
     } else if (strcmp(status, "completion") == 0) {
         if (strcmp(parameter, "success") == 0) {
-            l->eap_success = true;
-            a->eap_verdict = true;
-            timer_clear(&a->auth_timer);
-            timer_clear(&a->slow_timer);
-            timer_clear(&l->grace);
-            link_check_success(l);
+            /* wpa_supplicant says "completion success" as soon as an EAP-Success frame
+             * arrives, before it decides whether to believe it: only its state "completed"
+             * says it did. */
+            l->eap_claimed = true;
+            const char *st = sdvm_supp_state(nm->supp, ifname);
+            if (st && strcmp(st, "completed") == 0)
+                eap_confirmed(l);
+            else if (!l->confirm)
+                l->confirm = timer_new(nm, EAP_CONFIRM_MS, confirm_over, l);
             return;
         }
         eap_verdict(l);
@@ -127,7 +171,13 @@ on_supp_state(const char *ifname, const char *state, gpointer data)
 {
     sdvm_nm *nm = data;
     struct link *l = link_find(nm, ifname);
-    if (!l || l->failed || !l->secrets_given || l->eap_started)
+    if (!l || l->failed || !l->secrets_given)
+        return;
+    if (strcmp(state, "completed") == 0 && l->eap_claimed && !l->eap_success) {
+        eap_confirmed(l);
+        return;
+    }
+    if (l->eap_started)
         return;
     /* Our network is configured (NetworkManager asked for our secrets first) and the port is
      * up: EAP can start now rather than after the supplicant's 2 s hold-off. */

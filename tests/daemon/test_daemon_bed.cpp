@@ -577,3 +577,61 @@ TEST(GreeterOnTheBed, AKilledGreeterComesBackWithinASecond)
     daemon.stop();
     EXPECT_NE(0, kill(second, 0)) << "the greeter outlived sdvmd";
 }
+
+// The attack of issue 13 (H1) through the real sdvmd: sdvm-bed-inject on lab0's cable turns
+// the switch's EAP-Failure for a wrong password into an EAP-Success. A realm on a method
+// whose success the server proves (TTLS-MSCHAPv2, no opt-in) gets BAD_CREDENTIALS and no
+// session; a TTLS-PAP realm that opted in (AllowUnprotectedWired=true) is fooled and boots the
+// victim's disk: the price the opt-in's documentation names.
+TEST(InjectorOnTheBed, AForgedSuccessStartsNoSessionUnlessTheRealmOptedIn)
+{
+    if (env("SDVM_BED_STATE").empty() || getuid() != 0)
+        GTEST_SKIP() << "run through `bed exec --` as root";
+    std::string dir = make_state_dir("inject");
+    write_file(dir + "/realms.d/bed.conf",
+               "[Realm a]\nName=uni-a.test\nMethod=ttls\nInner=mschapv2\nCaFile=" +
+                   env("SDVM_BED_CA") + "\nServerNames=" + env("SDVM_BED_SERVER_NAME") +
+                   "\n[Realm b]\nName=uni-b.test\nMethod=ttls\nInner=pap\n"
+                   "AllowUnprotectedWired=true\nCaFile=" +
+                   env("SDVM_BED_CA") + "\nServerNames=" + env("SDVM_BED_SERVER_NAME") + "\n");
+    Sdvmd daemon(dir);
+    ASSERT_TRUE(daemon.start()) << daemon.log();
+    setenv("SDVM_SOCKET", daemon.socket().c_str(), 1);
+    unsetenv("SDVM_BACKEND");
+    g_usleep(1500000); // an earlier test's failure may still hold the port
+    std::string out = bed("inject on '" SDVM_BED_INJECT "'");
+    ASSERT_NE(std::string::npos, out.find("injector on the cable")) << out;
+    struct Off {
+        ~Off() { bed("inject off"); }
+    } off; // the cable is given back even when an assertion fails
+    auto forged = [] {
+        std::string c = read_file(env("SDVM_BED_STATE") + "/inject/counts");
+        size_t at = c.find("failures-forged ");
+        return at == std::string::npos ? -1 : atoi(c.c_str() + at + 16);
+    };
+    ScenarioOptions o = bed_vars();
+    ScenarioResult r = run_scenario(R"(
+LOGIN nai=${GOOD_NAI} password=${BAD_PASSWORD} image=tiny op=1
+EXPECT PROGRESS op=1 stage=CHECKING_REALM
+EXPECT PROGRESS op=1 stage=CONNECTING_WIRED
+EXPECT PROGRESS op=1 stage=AUTHENTICATING
+EXPECT FINISHED op=1 failure=BAD_CREDENTIALS
+)",
+                                    o);
+    EXPECT_TRUE(r.ok) << r.report() << daemon.log();
+    EXPECT_EQ(1, forged()) << "the injector did not forge the success";
+    EXPECT_FALSE(g_file_test((dir + "/guest.running").c_str(), G_FILE_TEST_EXISTS));
+    EXPECT_EQ(std::string::npos, daemon.log().find("login ok:")) << daemon.log();
+
+    bed("hostapd restart"); // no quiet period after the last failure
+    o.vars["GOOD_NAI"] = env("SDVM_BED_BOB");
+    o.vars["GOOD_PASSWORD"] = "not-bobs-password";
+    r = run_scenario(kGoodLogin, o); // with the WRONG password: fooled
+    EXPECT_TRUE(r.ok) << r.report() << daemon.log();
+    EXPECT_EQ(2, forged());
+    EXPECT_NE(std::string::npos, daemon.log().find("login ok: nai=bob@uni-b.test"))
+        << daemon.log();
+    wait_until([&] { return daemon.log().find("session ended:") != std::string::npos; }, 10000);
+    g_usleep(200000);
+    EXPECT_TRUE(wait_until([] { return our_connections().empty(); }, 5000));
+}

@@ -861,3 +861,118 @@ TEST_F(Bed, GlueCreatedWhileNetworkManagerStarts)
 }
 
 } // namespace
+
+// ---- The attack of issue 13 (H1): sdvm-bed-inject on lab0's cable ------------------------
+// It relays every frame between the terminal and the switch but turns the switch's
+// EAP-Failure into an EAP-Success (tests/testbed/inject.c); DHCP still answers. These tests
+// show which methods it fools and that the wired policy leaves it nothing to forge.
+namespace
+{
+// The injector's counts file: "relayed N" / "failures-forged M".
+struct InjectCounts {
+    unsigned long relayed = 0, forged = 0;
+};
+
+InjectCounts
+inject_counts()
+{
+    InjectCounts c;
+    std::ifstream in(env("SDVM_BED_STATE") + "/inject/counts");
+    std::string key;
+    unsigned long v;
+    while (in >> key >> v) {
+        if (key == "relayed") {
+            c.relayed = v;
+        } else if (key == "failures-forged") {
+            c.forged = v;
+        }
+    }
+    return c;
+}
+} // namespace
+
+class OnTheCable : public Bed
+{
+  protected:
+    void
+    SetUp() override
+    {
+        Bed::SetUp();
+        ASSERT_EQ(0, bed(std::string("inject on '") + SDVM_BED_INJECT + "'"));
+    }
+    void
+    TearDown() override
+    {
+        Bed::TearDown();
+        EXPECT_EQ(0, bed("inject off"));
+    }
+};
+
+// The injector relays faithfully: right passwords still log in through it, nothing forged.
+TEST_F(OnTheCable, RightPasswordsPassThrough)
+{
+    for (auto [eap, inner] : {std::pair{SDVM_EAP_TTLS, SDVM_INNER_MSCHAPV2},
+                              std::pair{SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2}}) {
+        Profile p(eap, inner);
+        p.p.allow_unprotected_wired = false;
+        expect_login(p.get(), alice, alice_pw);
+    }
+    InjectCounts c = inject_counts();
+    EXPECT_GT(c.relayed, 10u) << "the logins did not pass through the injector";
+    EXPECT_EQ(0u, c.forged);
+}
+
+// Methods whose success the server does not prove (TTLS-PAP, -MSCHAP, -GTC, PEAP-GTC)
+// are refused on wired before anything is sent: the injector never sees an EAPOL frame and
+// has nothing to forge.
+TEST_F(OnTheCable, UnprovenMethodsSendNothing)
+{
+    std::string log = env("SDVM_BED_STATE") + "/hostapd/hostapd.log";
+    size_t before = count_in_file(log, "EAPOL");
+    for (auto [eap, inner] : {std::pair{SDVM_EAP_TTLS, SDVM_INNER_PAP},
+                              std::pair{SDVM_EAP_TTLS, SDVM_INNER_MSCHAP},
+                              std::pair{SDVM_EAP_TTLS, SDVM_INNER_EAP_GTC},
+                              std::pair{SDVM_EAP_PEAP, SDVM_INNER_EAP_GTC}}) {
+        Glue g;
+        Profile p(eap, inner);
+        p.p.allow_unprotected_wired = false;
+        expect_failure(g, p.get(), alice, "not-the-password", SDVM_FAILURE_UNPROTECTED_RESULT);
+    }
+    EXPECT_EQ(before, count_in_file(log, "EAPOL")) << "an EAPOL frame reached the switch";
+    EXPECT_EQ(0u, inject_counts().forged);
+}
+
+// Proven methods: a wrong password, the switch's EAP-Failure forged into a success on the
+// cable. wpa_supplicant checks the server's MSCHAPv2 proof, finds none and refuses the
+// success; the login is BAD_CREDENTIALS and no connection stays up.
+TEST_F(OnTheCable, ProvenMethodsRefuseTheForgedSuccess)
+{
+    unsigned long forged = inject_counts().forged;
+    for (auto [eap, inner] : {std::pair{SDVM_EAP_TTLS, SDVM_INNER_MSCHAPV2},
+                              std::pair{SDVM_EAP_PEAP, SDVM_INNER_EAP_MSCHAPV2}}) {
+        ASSERT_EQ(0, bed("hostapd restart")); // no quiet period from the last failure
+        Glue g;
+        Profile p(eap, inner);
+        p.p.allow_unprotected_wired = false;
+        expect_failure(g, p.get(), alice, "not-the-password", SDVM_FAILURE_BAD_CREDENTIALS);
+        EXPECT_FALSE(sdvm_nm_logged_in(g.nm));
+        EXPECT_GT(inject_counts().forged, forged) << "the injector forged nothing";
+        forged = inject_counts().forged;
+    }
+}
+
+// What the opt-in costs: with AllowUnprotectedWired a TTLS-PAP login with a WRONG password is
+// accepted once the injector forges the success. This is why it is an opt-in.
+TEST_F(OnTheCable, OptInIsFooledByAForgedSuccess)
+{
+    Glue g;
+    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
+    p.p.allow_unprotected_wired = true;
+    ASSERT_TRUE(g.login(p.get(), alice.c_str(), "not-the-password")) << "no outcome in time";
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_GE(inject_counts().forged, 1u);
+    if (g.ev.ok) {
+        ASSERT_TRUE(g.logout());
+    }
+    EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
+}
