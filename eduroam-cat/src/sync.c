@@ -38,6 +38,10 @@
 
 #include "sdvm/cat.h"
 
+#ifndef SDVM_VERSION
+#define SDVM_VERSION "unknown"
+#endif
+
 #define LIST_MAX (64u * 1024u * 1024u)
 
 struct fetch {
@@ -359,7 +363,8 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
         goto out;
     }
     curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "sdvm-cat/" "1");
+    /* CAT's operators see who is calling (its terms of use: see sdvm-cat(1)). */
+    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "SDVM/" SDVM_VERSION " (sdvm-cat sync)");
     curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 1L);

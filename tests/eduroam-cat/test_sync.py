@@ -86,7 +86,8 @@ class FakeCat:
         with self.lock:
             self.institutions = json.loads(json.dumps(INSTITUTIONS))
             self.profiles = json.loads(json.dumps(PROFILES))
-            self.bodies = {}     # profile -> bytes served with 200 instead of the fixture
+            self.bodies = {}
+            self.user_agents = set()     # profile -> bytes served with 200 instead of the fixture
             self.requests = []
             self.failures_left = {k: v.get("fail500", 0) for k, v in PROFILES.items()}
 
@@ -125,6 +126,7 @@ class FakeCat:
                 profile = q.get("profile", [""])[0]
                 with cat.lock:
                     cat.requests.append((action, device, profile))
+                    cat.user_agents.add(self.headers.get("User-Agent", ""))
                 if u.path != "/user/API.php":
                     return self.send(404, b"not here", "text/plain")
                 if action == "listIdentityProvidersWithProfiles":
@@ -252,6 +254,9 @@ class Sync(unittest.TestCase):
         self.assertEqual(1, tls.returncode)
         self.assertIn("REALM_UNSUPPORTED", tls.stdout)
 
+        # CAT's operators can see who calls (terms of use): SDVM and its version.
+        self.assertEqual(1, len(self.cat.user_agents), self.cat.user_agents)
+        self.assertRegex(self.cat.user_agents.pop(), r"^SDVM/\d+\.\d+")
         # A finished run leaves no run/ behind: the next one fetches everything again.
         self.assertFalse(os.path.exists(os.path.join(self.work, "run")))
         self.cat.reset()
@@ -472,6 +477,12 @@ class Sync(unittest.TestCase):
         self.assertRegex(r.stderr, "(?i)certificate|SSL")
         self.assertNotIn("retrying", r.stderr)   # not a transient failure
         self.assertFalse(os.path.exists(self.out))
+
+    def test_from_is_required(self):
+        r = subprocess.run([SDVM_CAT, "sync", "--work-dir", self.work, self.out],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(2, r.returncode)
+        self.assertFalse(os.path.exists(self.work))
 
     def test_only_https(self):
         r = self.sync(url="http://127.0.0.1:%d/user/API.php" % self.cat.port)
