@@ -751,7 +751,16 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     memcpy(file, CAT_DB_MAGIC, 8);
     wr32(file + 8, CAT_DB_VERSION);
     wr32(file + 12, HEADER_SIZE);
-    wr64(file + 16, (uint64_t)time(NULL));
+    /* SOURCE_DATE_EPOCH (reproducible builds): the same inputs give the same bytes. */
+    uint64_t when = (uint64_t)time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        unsigned long long v = strtoull(sde, &end, 10);
+        if (!*end)
+            when = v;
+    }
+    wr64(file + 16, when);
     wr32(file + 24, (uint32_t)b->n_realms);
     wr32(file + 28, (uint32_t)b->n_profiles);
     wr32(file + 32, (uint32_t)b->n_certs);

@@ -3,20 +3,28 @@
  * sdvm-cat sync: fetch eduroam CAT's institution list and every production profile's
  * eap-config over HTTPS, cache them in a work directory, then build the realm database.
  *
- *   1. API.php?action=listIdentityProvidersWithProfiles&api_version=2   (one call, no realms)
+ *   1. API.php?action=listIdentityProvidersWithProfiles   (one call, no realms)
  *   2. per profile without a redirect:
- *        API.php?action=downloadInstaller&api_version=2&device=eap-config&profile=N
- *      and on 404 the same with device=eap-generic (notes §2.4)
- *   3. build the database from the cache.
+ *        API.php?action=downloadInstaller&device=eap-config&profile=N
+ *      and on 404 or 500 the same with device=eap-generic (notes §2.4)
+ *   3. build the database.
  *
- * Resumable: every file lands in the cache atomically, so a run that was stopped (time
- * limit, Ctrl-C, a crash) picks up where it was. Transient failures (connection errors,
- * HTTP 5xx and 429) are retried with exponential backoff; 404 is final.
+ * Every run fetches the list and every profile again (CAT's list has no per-profile change
+ * date). WORK/run/ holds the files of the run in progress and exists only while one is: a run
+ * that was stopped (time limit, Ctrl-C, SIGKILL) resumes from it, a run that finished removes
+ * it. WORK/profiles/ holds each profile's last good copy (a body that parsed as an
+ * eap-config); a profile that fails this run is built from that copy while it is younger than
+ * --max-age, and dropped after. Above --max-failed percent failures the database is not
+ * replaced. The database is written atomically (old or new, never half) after everything was
+ * fetched and parsed; with SOURCE_DATE_EPOCH set its bytes depend on the inputs only.
+ * Transient failures (connection errors, HTTP 5xx and 429) are retried with exponential
+ * backoff; 404 is final.
  */
 #include "cat-private.h"
 #include "sdvm/atomic-file.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +37,10 @@
 #include <jansson.h>
 
 #include "sdvm/cat.h"
+
+#ifndef SDVM_VERSION
+#define SDVM_VERSION "unknown"
+#endif
 
 #define LIST_MAX (64u * 1024u * 1024u)
 
@@ -106,8 +118,9 @@ enum fetch_result { FETCH_OK, FETCH_NOT_FOUND, FETCH_FAILED, FETCH_TIMEOUT };
  * FETCH_FAILED: gave up (why in *why). FETCH_TIMEOUT: the overall limit was reached.
  */
 static enum fetch_result
-get(struct syncer *s, const char *url, size_t max, struct fetch *f, char **why)
+get(struct syncer *s, const char *url, size_t max, struct fetch *f, char **why, long *status_out)
 {
+    *status_out = 0;
     unsigned delay_ms = s->opt->backoff_ms ? s->opt->backoff_ms : 500;
     free(*why);
     *why = NULL;
@@ -130,6 +143,7 @@ get(struct syncer *s, const char *url, size_t max, struct fetch *f, char **why)
         CURLcode cc = curl_easy_perform(s->curl);
         long status = 0;
         curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+        *status_out = cc == CURLE_OK ? status : 0;
         bool transient;
         if (cc == CURLE_OK && status == 200)
             return FETCH_OK;
@@ -235,6 +249,47 @@ sync_report(const char *source, bool kept, const char *what, void *userdata)
         fprintf(stderr, "%s %s: %s\n", kept ? "kept" : "skipped", source, what);
 }
 
+/* Remove the temporary files of a write that was killed, or (all) every file of DIR. */
+static void
+clean_dir(const char *dir, bool all)
+{
+    DIR *pd = opendir(dir);
+    if (!pd)
+        return;
+    struct dirent *e;
+    while ((e = readdir(pd)))
+        if (e->d_name[0] != '.' &&
+            (all || strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".tmp."))) {
+            char tmp[4096];
+            snprintf(tmp, sizeof(tmp), "%s/%s", dir, e->d_name);
+            unlink(tmp);
+        }
+    closedir(pd);
+}
+
+/* Seconds since PATH was last written; -1 when it does not exist. */
+static long long
+age_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return -1;
+    long long a = (long long)time(NULL) - (long long)st.st_mtime;
+    return a < 0 ? 0 : a;
+}
+
+static bool
+same_as_file(const char *path, const char *data, size_t len)
+{
+    char *old = NULL;
+    size_t old_len = 0;
+    if (cat_read_file(path, SDVM_CAT_MAX_DOCUMENT, &old, &old_len) < 0)
+        return false;
+    bool same = old_len == len && (!len || !memcmp(old, data, len));
+    free(old);
+    return same;
+}
+
 int
 sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
 {
@@ -245,41 +300,61 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     if (strchr(opt->api_url, '?') || strchr(opt->api_url, '#'))
         return cat_fail(error, -EINVAL, "%s: give the API endpoint without a query"
                         " (e.g. https://cat.eduroam.org/user/API.php)", opt->api_url);
+    unsigned resume_max = opt->resume_max_s ? opt->resume_max_s : 86400u;
+    unsigned max_age = opt->max_age_s ? opt->max_age_s : 30u * 86400u;
+    unsigned max_failed = opt->max_failed_pct ? opt->max_failed_pct : 5u; /* 1..100 */
     char *profiles_dir = cat_strdupf("%s/profiles", opt->work_dir);
-    if (!profiles_dir)
+    char *run_dir = cat_strdupf("%s/run", opt->work_dir);
+    if (!profiles_dir || !run_dir) {
+        free(profiles_dir);
+        free(run_dir);
         return cat_fail(error, -ENOMEM, "out of memory");
+    }
     if ((mkdir(opt->work_dir, 0755) < 0 && errno != EEXIST) ||
         (mkdir(profiles_dir, 0755) < 0 && errno != EEXIST)) {
         int e = errno;
         free(profiles_dir);
+        free(run_dir);
         return cat_fail(error, -e, "%s: %s", opt->work_dir, strerror(e));
     }
-
-    /* Temporary files of a run that was killed mid-write are never complete: remove them
-     * (".tmp-" from sdvm_write_file_atomic; ".tmp." from versions before it). */
-    DIR *pd = opendir(profiles_dir);
-    if (pd) {
-        struct dirent *e;
-        while ((e = readdir(pd)))
-            if ((strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".tmp.")) &&
-                e->d_name[0] != '.') {
-                char tmp[4096];
-                snprintf(tmp, sizeof(tmp), "%s/%s", profiles_dir, e->d_name);
-                unlink(tmp);
-            }
-        closedir(pd);
-    }
+    clean_dir(profiles_dir, false);
+    int rc = 0;
 
     struct syncer s = {.opt = opt};
     clock_gettime(CLOCK_MONOTONIC, &s.start);
+
+    /* An interrupted run resumes unless it is older than --resume-max (or --refresh). */
+    char *list_path = cat_strdupf("%s/institutions.json", run_dir);
+    if (!list_path) {
+        free(profiles_dir);
+        free(run_dir);
+        return cat_fail(error, -ENOMEM, "out of memory");
+    }
+    long long run_age = age_of(list_path);
+    bool resume = run_age >= 0 && !opt->refresh && run_age <= (long long)resume_max;
+    if (!resume)
+        clean_dir(run_dir, true);
+    else
+        clean_dir(run_dir, false);
+    if (mkdir(run_dir, 0755) < 0 && errno != EEXIST) {
+        int e = errno;
+        rc = cat_fail(error, -e, "%s: %s", run_dir, strerror(e));
+        free(profiles_dir);
+        free(run_dir);
+        free(list_path);
+        return rc;
+    }
+
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         free(profiles_dir);
+        free(run_dir);
+        free(list_path);
         return cat_fail(error, -EIO, "cannot initialize libcurl");
     }
     s.curl = curl_easy_init();
-    int rc = 0;
     struct fetch f = {0};
-    char *why = NULL, *list_path = NULL, *url = NULL;
+    char *why = NULL, *url = NULL;
+    long status_code = 0;
     json_t *root = NULL;
     struct job *jobs = NULL;
     size_t n_jobs = 0, cap_jobs = 0;
@@ -288,7 +363,8 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
         goto out;
     }
     curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "sdvm-cat/" "1");
+    /* CAT's operators see who is calling (its terms of use: see sdvm-cat(1)). */
+    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "SDVM/" SDVM_VERSION " (sdvm-cat sync)");
     curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 1L);
@@ -299,28 +375,21 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     if (opt->ca_file)
         curl_easy_setopt(s.curl, CURLOPT_CAINFO, opt->ca_file);
 
-    /* 1. The institution list (cached: a resumed run works on the same list). */
-    list_path = cat_strdupf("%s/institutions.json", opt->work_dir);
-    if (!list_path) {
-        rc = cat_fail(error, -ENOMEM, "out of memory");
-        goto out;
-    }
+    /* 1. The institution list: fetched by every run (a resumed run reuses its own). */
     char *list_data = NULL;
     size_t list_len = 0;
     bool from_cache = false;
-    if (!opt->refresh && exists(list_path) &&
-        cat_read_file(list_path, LIST_MAX, &list_data, &list_len) == 0) {
+    if (resume && cat_read_file(list_path, LIST_MAX, &list_data, &list_len) == 0) {
         from_cache = true;
-        progress(&s, "institution list: cached (%s)", list_path);
+        progress(&s, "institution list: resuming the run interrupted %llds ago", run_age);
     } else {
-        url = cat_strdupf("%s?action=listIdentityProvidersWithProfiles&api_version=2",
-                          opt->api_url);
+        url = cat_strdupf("%s?action=listIdentityProvidersWithProfiles", opt->api_url);
         if (!url) {
             rc = cat_fail(error, -ENOMEM, "out of memory");
             goto out;
         }
         progress(&s, "institution list: fetching %s", url);
-        enum fetch_result fr = get(&s, url, LIST_MAX, &f, &why);
+        enum fetch_result fr = get(&s, url, LIST_MAX, &f, &why, &status_code);
         if (fr == FETCH_TIMEOUT) {
             rc = cat_fail(error, -ETIMEDOUT, "time limit reached while fetching the"
                           " institution list");
@@ -415,29 +484,33 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     progress(&s, "%zu institutions, %zu profiles with an eap-config, %zu skipped", n_inst,
              n_jobs, skipped);
 
-    /* 2. Every profile's eap-config. */
-    size_t cached = 0, fetched = 0, generic = 0, missing = 0, failed = 0;
+    /* 2. Every profile's eap-config, into run/: N.eap-config (parsed), N.missing (404),
+     *    N.failed (why). A resumed run skips the profiles it already has an answer for. */
+    size_t resumed = 0, fetched = 0, changed = 0, generic = 0;
     for (size_t i = 0; i < n_jobs; i++) {
         struct job *j = &jobs[i];
-        char path[4096], miss[4096];
-        snprintf(path, sizeof(path), "%s/%s.eap-config", profiles_dir, j->id);
-        snprintf(miss, sizeof(miss), "%s/%s.missing", profiles_dir, j->id);
-        if (!opt->refresh && (exists(path) || exists(miss))) {
-            cached++;
+        char path[4096], miss[4096], bad[4096], good[4096];
+        snprintf(path, sizeof(path), "%s/%s.eap-config", run_dir, j->id);
+        snprintf(miss, sizeof(miss), "%s/%s.missing", run_dir, j->id);
+        snprintf(bad, sizeof(bad), "%s/%s.failed", run_dir, j->id);
+        snprintf(good, sizeof(good), "%s/%s.eap-config", profiles_dir, j->id);
+        if (exists(path) || exists(miss) || exists(bad)) {
+            resumed++;
             continue;
         }
         const char *devices[2] = {"eap-config", "eap-generic"};
         enum fetch_result fr = FETCH_NOT_FOUND;
         int d;
-        for (d = 0; d < 2 && fr == FETCH_NOT_FOUND; d++) {
+        for (d = 0; d < 2 && (fr == FETCH_NOT_FOUND || (fr == FETCH_FAILED && status_code == 500));
+             d++) {
             free(url);
-            url = cat_strdupf("%s?action=downloadInstaller&api_version=2&device=%s&profile=%s"
+            url = cat_strdupf("%s?action=downloadInstaller&device=%s&profile=%s"
                               "&generatedfor=user", opt->api_url, devices[d], j->id);
             if (!url) {
                 rc = cat_fail(error, -ENOMEM, "out of memory");
                 goto out;
             }
-            fr = get(&s, url, SDVM_CAT_MAX_DOCUMENT, &f, &why);
+            fr = get(&s, url, SDVM_CAT_MAX_DOCUMENT, &f, &why, &status_code);
         }
         d--;
         const char *inst = j->institution ? j->institution : "?";
@@ -446,10 +519,24 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
                           " run again to resume", i, n_jobs);
             goto out;
         }
+        if (fr == FETCH_OK) {
+            /* Parsed before it may replace a good copy: an empty body or an error page
+             * served with 200 is a failure, not a profile. */
+            struct sdvm_cat_document *doc = NULL;
+            char *perr = NULL;
+            if (sdvm_cat_parse(f.data ? f.data : "", f.len, &doc, &perr) < 0) {
+                free(why);
+                why = cat_strdupf("not an eap-config (%s)", perr ? perr : "?");
+                fr = FETCH_FAILED;
+            }
+            free(perr);
+            sdvm_cat_document_free(doc);
+        }
         if (fr == FETCH_FAILED) {
+            const char *w = why ? why : "?";
+            sdvm_write_file_atomic(bad, w, strlen(w), 0644);
             progress(&s, "[%zu/%zu] cat profile %s (%s): failed: %s", i + 1, n_jobs, j->id,
-                     inst, why ? why : "?");
-            failed++;
+                     inst, w);
             continue;
         }
         if (fr == FETCH_NOT_FOUND) {
@@ -457,49 +544,104 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
             sdvm_write_file_atomic(miss, text, sizeof(text) - 1, 0644);
             progress(&s, "[%zu/%zu] cat profile %s (%s): no eap-config (404)", i + 1, n_jobs,
                      j->id, inst);
-            missing++;
             continue;
         }
+        bool same = same_as_file(good, f.data ? f.data : "", f.len);
         int wrc = sdvm_write_file_atomic(path, f.data ? f.data : "", f.len, 0644);
         if (wrc < 0) {
             rc = cat_fail(error, wrc, "%s: %s", path, strerror(-wrc));
             goto out;
         }
         fetched++;
+        changed += !same;
         generic += d == 1;
-        progress(&s, "[%zu/%zu] cat profile %s (%s): %s, %zu bytes", i + 1, n_jobs, j->id,
-                 inst, d == 1 ? "eap-generic (eap-config gave 404)" : "eap-config", f.len);
-    }
-    progress(&s, "profiles: %zu fetched (%zu as eap-generic), %zu cached, %zu without"
-             " eap-config, %zu failed; %u requests in %.1f s", fetched, generic, cached, missing,
-             failed, s.requests, elapsed_s(&s));
-    if (failed) {
-        rc = cat_fail(error, -EAGAIN, "%zu profiles could not be fetched; %s was not replaced."
-                      " Run again to resume", failed, opt->out_path);
-        goto out;
+        progress(&s, "[%zu/%zu] cat profile %s (%s): %s, %zu bytes%s", i + 1, n_jobs, j->id,
+                 inst, d == 1 ? "eap-generic (eap-config gave 404 or 500)" : "eap-config", f.len,
+                 same ? ", unchanged" : "");
     }
 
-    /* 3. Build, in profile order. */
-    struct sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
-    if (!b) {
-        rc = cat_fail(error, -ENOMEM, "out of memory");
-        goto out;
+    /* 3. Failed profiles: the last good copy while it is young enough, else dropped. */
+    size_t failed = 0, kept = 0, dropped = 0, missing = 0;
+    long long oldest = 0;
+    for (size_t i = 0; i < n_jobs; i++) {
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/%s.missing", run_dir, jobs[i].id);
+        if (exists(p)) {
+            missing++;
+            continue;
+        }
+        snprintf(p, sizeof(p), "%s/%s.failed", run_dir, jobs[i].id);
+        if (!exists(p))
+            continue;
+        failed++;
+        snprintf(p, sizeof(p), "%s/%s.eap-config", profiles_dir, jobs[i].id);
+        long long a = age_of(p);
+        if (a >= 0 && a <= (long long)max_age) {
+            kept++;
+            oldest = a > oldest ? a : oldest;
+            progress(&s, "cat profile %s: kept its last good copy (%lld s old)", jobs[i].id, a);
+        } else {
+            dropped++;
+            if (a >= 0)
+                progress(&s, "cat profile %s: dropped (its last good copy is %lld s old)",
+                         jobs[i].id, a);
+        }
     }
-    for (size_t i = 0; i < n_jobs && rc == 0; i++) {
-        char path[4096], source[64];
-        snprintf(path, sizeof(path), "%s/%s.eap-config", profiles_dir, jobs[i].id);
-        snprintf(source, sizeof(source), "cat profile %s", jobs[i].id);
-        if (exists(path))
+    progress(&s, "profiles: %zu fetched (%zu changed, %zu as eap-generic), %zu from the"
+             " interrupted run, %zu without eap-config, %zu failed (%zu kept from an older run,"
+             " oldest %lld s; %zu dropped); %u requests in %.1f s", fetched, changed, generic,
+             resumed, missing, failed, kept, oldest, dropped, s.requests, elapsed_s(&s));
+    bool refuse = n_jobs && failed * 100 > (size_t)max_failed * n_jobs;
+
+    /* 4. Build, in profile order, and write atomically: the old database or the new one. */
+    if (!refuse) {
+        struct sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
+        if (!b) {
+            rc = cat_fail(error, -ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n_jobs && rc == 0; i++) {
+            char path[4096], source[64], p[4096];
+            snprintf(path, sizeof(path), "%s/%s.eap-config", run_dir, jobs[i].id);
+            snprintf(source, sizeof(source), "cat profile %s", jobs[i].id);
+            if (!exists(path)) {
+                snprintf(p, sizeof(p), "%s/%s.failed", run_dir, jobs[i].id);
+                snprintf(path, sizeof(path), "%s/%s.eap-config", profiles_dir, jobs[i].id);
+                long long a = age_of(path);
+                if (!exists(p) || a < 0 || a > (long long)max_age)
+                    continue;
+            }
             rc = sdvm_cat_db_builder_add_file(b, path, source, sync_report, &s);
+        }
+        if (rc)
+            rc = cat_fail(error, rc, "building: %s", strerror(-rc));
+        else
+            rc = sdvm_cat_db_builder_write(b, opt->out_path, error);
+        if (rc == 0)
+            progress(&s, "wrote %s: %zu realms, %zu distinct CA certificates", opt->out_path,
+                     sdvm_cat_db_builder_realm_count(b), sdvm_cat_db_builder_cert_count(b));
+        sdvm_cat_db_builder_free(b);
+        if (rc)
+            goto out;
     }
-    if (rc)
-        rc = cat_fail(error, rc, "building: %s", strerror(-rc));
-    else
-        rc = sdvm_cat_db_builder_write(b, opt->out_path, error);
-    if (rc == 0)
-        progress(&s, "wrote %s: %zu realms, %zu distinct CA certificates", opt->out_path,
-                 sdvm_cat_db_builder_realm_count(b), sdvm_cat_db_builder_cert_count(b));
-    sdvm_cat_db_builder_free(b);
+
+    /* 5. The run is over: its good copies become the last good ones, and run/ goes, so the
+     *    next run fetches everything again. */
+    for (size_t i = 0; i < n_jobs; i++) {
+        char from[4096], to[4096], p[4096];
+        snprintf(from, sizeof(from), "%s/%s.eap-config", run_dir, jobs[i].id);
+        snprintf(to, sizeof(to), "%s/%s.eap-config", profiles_dir, jobs[i].id);
+        snprintf(p, sizeof(p), "%s/%s.missing", run_dir, jobs[i].id);
+        if (exists(from))
+            rename(from, to);
+        else if (exists(p))
+            unlink(to);
+    }
+    clean_dir(run_dir, true);
+    rmdir(run_dir);
+    if (refuse)
+        rc = cat_fail(error, -EAGAIN, "%zu of %zu profiles failed (more than %u %%); %s was not"
+                      " replaced", failed, n_jobs, max_failed, opt->out_path);
 out:
     for (size_t i = 0; i < n_jobs; i++)
         free(jobs[i].institution);
@@ -510,6 +652,7 @@ out:
     free(url);
     free(list_path);
     free(profiles_dir);
+    free(run_dir);
     if (s.curl)
         curl_easy_cleanup(s.curl);
     curl_global_cleanup();

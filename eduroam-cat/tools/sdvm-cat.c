@@ -28,6 +28,7 @@ usage(FILE *out)
             "       sdvm-cat build [--quiet] DIR OUT.db\n"
             "       sdvm-cat sync --from URL [--work-dir DIR] [--cacert FILE] [--time-limit S]\n"
             "                     [--retries N] [--backoff-ms MS] [--timeout S] [--refresh]\n"
+            "                     [--resume-max S] [--max-age S] [--max-failed PCT]\n"
             "                     [--quiet] OUT.db\n"
             "       sdvm-cat lookup [--db FILE] [--realms-dir DIR] REALM\n"
             "See sdvm-cat(1).\n");
@@ -170,10 +171,12 @@ cmd_sync(int argc, char **argv)
         {"retries", required_argument, NULL, 'r'}, {"backoff-ms", required_argument, NULL, 'b'},
         {"timeout", required_argument, NULL, 'T'}, {"refresh", no_argument, NULL, 'R'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"resume-max", required_argument, NULL, 'M'}, {"max-age", required_argument, NULL, 'A'},
+        {"max-failed", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:w:c:t:r:b:T:Rqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:w:c:t:r:b:T:RqhM:A:F:", opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'f':
@@ -202,6 +205,16 @@ cmd_sync(int argc, char **argv)
             break;
         case 'q':
             o.quiet = true;
+            break;
+        case 'M':
+            ok = parse_uint(optarg, &o.resume_max_s) && o.resume_max_s > 0;
+            break;
+        case 'A':
+            ok = parse_uint(optarg, &o.max_age_s) && o.max_age_s > 0;
+            break;
+        case 'F':
+            ok = parse_uint(optarg, &o.max_failed_pct) && o.max_failed_pct >= 1 &&
+                 o.max_failed_pct <= 100;
             break;
         case 'h':
             usage(stdout);

@@ -4,7 +4,10 @@
 The server listens on 127.0.0.1 only, with a test CA and server certificate made for this run;
 no outside host is ever contacted. Covers: the full download and build, the eap-generic
 fallback on 404, a transient HTTP 500 that is retried, a permanent 500, resuming after the
-time limit and after SIGKILL, TLS verification, and http:// refused.
+time limit and after SIGKILL, TLS verification, and http:// refused. Nightly runs (issue 15):
+run 2 sees a changed profile and a new institution, bad 200 bodies never replace a good copy,
+a failed profile keeps its last good copy up to --max-age, --max-failed, and SIGKILL at random
+points leaves the old database or the complete new one, never half.
 
 usage: test_sync.py SDVM_CAT_BINARY FIXTURE_DIR
 """
@@ -81,6 +84,10 @@ class FakeCat:
 
     def reset(self):
         with self.lock:
+            self.institutions = json.loads(json.dumps(INSTITUTIONS))
+            self.profiles = json.loads(json.dumps(PROFILES))
+            self.bodies = {}
+            self.user_agents = set()     # profile -> bytes served with 200 instead of the fixture
             self.requests = []
             self.failures_left = {k: v.get("fail500", 0) for k, v in PROFILES.items()}
 
@@ -119,28 +126,31 @@ class FakeCat:
                 profile = q.get("profile", [""])[0]
                 with cat.lock:
                     cat.requests.append((action, device, profile))
+                    cat.user_agents.add(self.headers.get("User-Agent", ""))
                 if u.path != "/user/API.php":
                     return self.send(404, b"not here", "text/plain")
                 if action == "listIdentityProvidersWithProfiles":
-                    body = json.dumps({"status": 1, "data": INSTITUTIONS, "tou": "test"})
+                    body = json.dumps({"status": 1, "data": cat.institutions, "tou": "test"})
                     # CAT has served JSON as text/html: parse by body, not by header.
                     return self.send(200, body.encode(), "text/html")
                 if action != "downloadInstaller":
                     return self.send(400, b"bad action", "text/plain")
                 if cat.delay:
                     time.sleep(cat.delay)
-                spec = PROFILES.get(profile)
+                spec = cat.profiles.get(profile)
                 if spec is None:
                     return self.send(404, b"no such profile", "text/plain")
                 if profile in cat.always_500:
                     return self.send(500, b"broken", "text/plain")
+                if profile in cat.bodies:
+                    return self.send(200, cat.bodies[profile], "text/html")
                 with cat.lock:
                     if cat.failures_left.get(profile, 0) > 0:
                         cat.failures_left[profile] -= 1
                         fail = True
                     else:
                         fail = False
-                if fail:
+                if fail or (spec.get("cfg500") and device == "eap-config"):
                     return self.send(500, b"try again", "text/plain")
                 name = spec.get("file") if device == "eap-config" else \
                     spec.get("generic") if device == "eap-generic" else None
@@ -208,7 +218,7 @@ class Sync(unittest.TestCase):
                               capture_output=True, text=True, timeout=30)
 
     def cached(self):
-        d = os.path.join(self.work, "profiles")
+        d = os.path.join(self.work, "run")
         return sorted(f for f in os.listdir(d) if f.endswith((".eap-config", ".missing")))
 
     def test_full_sync(self):
@@ -244,17 +254,17 @@ class Sync(unittest.TestCase):
         self.assertEqual(1, tls.returncode)
         self.assertIn("REALM_UNSUPPORTED", tls.stdout)
 
-        # A second run fetches nothing again (everything cached), and rebuilds.
+        # CAT's operators can see who calls (terms of use): SDVM and its version.
+        self.assertEqual(1, len(self.cat.user_agents), self.cat.user_agents)
+        self.assertRegex(self.cat.user_agents.pop(), r"^SDVM/\d+\.\d+")
+        # A finished run leaves no run/ behind: the next one fetches everything again.
+        self.assertFalse(os.path.exists(os.path.join(self.work, "run")))
         self.cat.reset()
         r2 = self.sync()
         self.assertEqual(0, r2.returncode, r2.stderr)
-        self.assertEqual([], self.cat.profile_requests())
-        self.assertIn("institution list: cached", r2.stderr)
-        # --refresh fetches everything again.
-        self.cat.reset()
-        r3 = self.sync("--refresh", "--quiet")
-        self.assertEqual(0, r3.returncode, r3.stderr)
-        self.assertGreaterEqual(len(self.cat.profile_requests()), 8)
+        self.assertEqual({p for p in PROFILES},
+                         {p for (_, _, p) in self.cat.profile_requests()})
+        self.assertIn("institution list: fetching", r2.stderr)
 
     def test_resume_after_time_limit(self):
         self.cat.delay = 0.6
@@ -276,7 +286,9 @@ class Sync(unittest.TestCase):
         done_first = {f.split(".")[0] for f in first}
         self.assertFalse(again & done_first, "cached profiles were downloaded again")
         self.assertTrue(fetched_first | again >= set(p for p in PROFILES))
-        self.assertEqual(8, len(self.cached()))
+        self.assertFalse(os.path.exists(os.path.join(self.work, "run")))
+        good = os.listdir(os.path.join(self.work, "profiles"))
+        self.assertEqual(7, len([f for f in good if f.endswith(".eap-config")]))   # 104: 404
         self.assertEqual(0, self.lookup("uni-a.test").returncode)
 
     def test_resume_after_kill(self):
@@ -285,7 +297,7 @@ class Sync(unittest.TestCase):
                 "--cacert", os.path.join(self.certdir, "ca.pem"), "--quiet", self.out]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
-        profiles = os.path.join(self.work, "profiles")
+        profiles = os.path.join(self.work, "run")
         while time.monotonic() < deadline:
             if os.path.isdir(profiles) and len(self.cached()) >= 2:
                 break
@@ -307,7 +319,9 @@ class Sync(unittest.TestCase):
         self.assertEqual(0, r.returncode, r.stderr)
         again = {p for (_, _, p) in self.cat.profile_requests()}
         self.assertFalse(again & {f.split(".")[0] for f in first})
-        self.assertFalse([f for f in os.listdir(profiles) if ".tmp-" in f or ".tmp." in f],
+        good = os.path.join(self.work, "profiles")
+        self.assertFalse(os.path.exists(profiles))
+        self.assertFalse([f for f in os.listdir(good) if ".tmp-" in f or ".tmp." in f],
                          "temporary files left behind")
 
     def test_permanent_failure_keeps_old_database(self):
@@ -317,11 +331,145 @@ class Sync(unittest.TestCase):
         r = self.sync()
         self.assertEqual(3, r.returncode, r.stderr)
         self.assertIn("cat profile 108 (University E): failed: HTTP 500", r.stderr)
-        self.assertIn("1 profiles could not be fetched", r.stderr)
+        self.assertIn("1 of 8 profiles failed (more than 5 %)", r.stderr)
         with open(self.out, "rb") as f:
             self.assertEqual(b"the previous database", f.read())
-        # 1 try + 2 retries.
-        self.assertEqual(3, len([1 for (_, _, p) in self.cat.profile_requests() if p == "108"]))
+        # 1 try + 2 retries for eap-config, then the same for the eap-generic fallback.
+        reqs = [d for (_, d, p) in self.cat.profile_requests() if p == "108"]
+        self.assertEqual(["eap-config"] * 3 + ["eap-generic"] * 3, reqs)
+        # The run is over all the same: nothing is left to resume.
+        self.assertFalse(os.path.exists(os.path.join(self.work, "run")))
+
+    # ----- nightly runs (issue 15) -----
+
+    def good_copy(self, profile):
+        return os.path.join(self.work, "profiles", profile + ".eap-config")
+
+    def test_nightly_run_sees_changes(self):
+        r = self.sync()
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("radius.uni-e.test", self.lookup("uni-e.test").stdout)
+        # Between the runs: profile 101 changes its server, institution 4 (107, 108) goes,
+        # institution 7 (profile 111) appears.
+        self.cat.reset()
+        self.cat.profiles["101"] = {"file": "uni-a-second-profile.eap-config"}
+        self.cat.profiles["111"] = {"file": "ttls-mschapv2.eap-config"}
+        del self.cat.institutions["4"]
+        self.cat.institutions["7"] = {"country": "ZZ", "names": [{"lang": "C", "value": "New U"}],
+                                      "profiles": [{"id": 111, "redirect": "",
+                                                    "openroaming": "none"}]}
+        r2 = self.sync()
+        self.assertEqual(0, r2.returncode, r2.stderr)
+        self.assertNotIn("institution list: resuming", r2.stderr)
+        asked = {p for (_, _, p) in self.cat.profile_requests()}
+        self.assertEqual({"101", "102", "103", "104", "109", "110", "111"}, asked)
+        self.assertIn("other.uni-a.test", self.lookup("uni-a.test").stdout)
+        b = self.lookup("uni-b.test")
+        self.assertEqual(0, b.returncode, b.stdout)
+        self.assertIn("cat profile 111", b.stdout)
+        self.assertNotEqual(0, self.lookup("uni-e.test").returncode)
+
+    def test_bad_200_never_replaces_a_good_copy(self):
+        self.assertEqual(0, self.sync().returncode)
+        with open(self.good_copy("101"), "rb") as f:
+            before = f.read()
+        for body in (b"", b"<html><body>Schema validation failed</body></html>"):
+            self.cat.reset()
+            self.cat.bodies = {"101": body}
+            r = self.sync("--max-failed", "20")
+            self.assertEqual(0, r.returncode, r.stderr)
+            self.assertIn("cat profile 101 (University A): failed: not an eap-config", r.stderr)
+            self.assertIn("cat profile 101: kept its last good copy", r.stderr)
+            with open(self.good_copy("101"), "rb") as f:
+                self.assertEqual(before, f.read())
+            self.assertEqual(0, self.lookup("uni-a.test").returncode)
+
+    def test_failed_profile_kept_then_dropped(self):
+        self.assertEqual(0, self.sync().returncode)
+        self.cat.reset()
+        self.cat.always_500 = {"101"}
+        r = self.sync("--max-failed", "20")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("1 kept from an older run", r.stderr)
+        self.assertEqual(0, self.lookup("uni-a.test").returncode)
+        # Its copy grows old: past --max-age it is dropped, the rest is built.
+        old = time.time() - 3 * 86400
+        os.utime(self.good_copy("101"), (old, old))
+        self.cat.reset()
+        r = self.sync("--max-failed", "20", "--max-age", str(2 * 86400))
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("cat profile 101: dropped", r.stderr)
+        self.assertNotEqual(0, self.lookup("uni-a.test").returncode)
+        self.assertEqual(0, self.lookup("uni-d.test").returncode)
+
+    def test_generic_fallback_on_500(self):
+        self.cat.profiles["102"] = {"generic": "ttls-eap-mschapv2.eap-config", "cfg500": True}
+        self.assertEqual(0, self.sync().returncode)
+        reqs = [d for (_, d, p) in self.cat.profile_requests() if p == "102"]
+        self.assertEqual(["eap-config"] * 3 + ["eap-generic"], reqs)
+        self.assertEqual(0, self.lookup("uni-c.test").returncode)
+
+    def test_stale_run_is_not_resumed(self):
+        self.cat.delay = 0.6
+        self.assertEqual(3, self.sync("--time-limit", "2").returncode)
+        old = time.time() - 7200
+        os.utime(os.path.join(self.work, "run", "institutions.json"), (old, old))
+        self.cat.reset()
+        self.cat.delay = 0.0
+        r = self.sync("--resume-max", "3600")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertEqual(8, len({p for (_, _, p) in self.cat.profile_requests()}))
+
+    def test_sigkill_never_leaves_half_a_database(self):
+        """SIGKILL at random points (several seeds): the database is the old one or the
+        complete new one; a rerun gives exactly the uninterrupted run's bytes."""
+        import random
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+        ref_dir = tempfile.mkdtemp(dir=self.tmp)
+        ref = os.path.join(ref_dir, "ref.db")
+        args = [SDVM_CAT, "sync", "--from", self.cat.url(), "--cacert",
+                os.path.join(self.certdir, "ca.pem"), "--quiet", "--max-failed", "20"]
+        r = subprocess.run(args + ["--work-dir", os.path.join(ref_dir, "w"), ref], env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(0, r.returncode, r.stderr)
+        with open(ref, "rb") as f:
+            ref_bytes = f.read()
+        # The database an older run left (a different epoch: different bytes).
+        r = subprocess.run(args + ["--work-dir", os.path.join(ref_dir, "w0"), self.out],
+                           env=dict(env, SOURCE_DATE_EPOCH="1600000000"),
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(0, r.returncode, r.stderr)
+        with open(self.out, "rb") as f:
+            old_bytes = f.read()
+        self.assertNotEqual(old_bytes, ref_bytes)
+        outcomes = set()
+        for seed in range(8):
+            rnd = random.Random(seed)
+            shutil.rmtree(self.work, ignore_errors=True)
+            with open(self.out, "wb") as f:
+                f.write(old_bytes)
+            self.cat.reset()
+            self.cat.delay = 0.02
+            for _ in range(3):
+                proc = subprocess.Popen(args + ["--work-dir", self.work, self.out], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(rnd.uniform(0.0, 0.6))
+                os.kill(proc.pid, signal.SIGKILL)   # our own child, by PID
+                proc.wait()
+                with open(self.out, "rb") as f:
+                    now = f.read()
+                self.assertIn(now, (old_bytes, ref_bytes),
+                              "seed %d: the database is neither the old nor the new one" % seed)
+                outcomes.add(now == ref_bytes)
+            self.cat.delay = 0.0
+            r = subprocess.run(args + ["--work-dir", self.work, self.out], env=env,
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(0, r.returncode, r.stderr)
+            with open(self.out, "rb") as f:
+                self.assertEqual(ref_bytes, f.read(), "seed %d: rerun differs" % seed)
+            self.assertFalse(os.path.exists(os.path.join(self.work, "run")))
+        # The kills landed both before and after the database was replaced.
+        self.assertEqual({False, True}, outcomes)
 
     def test_tls_is_verified(self):
         r = self.sync("--retries", "5", cacert=False)
@@ -329,6 +477,12 @@ class Sync(unittest.TestCase):
         self.assertRegex(r.stderr, "(?i)certificate|SSL")
         self.assertNotIn("retrying", r.stderr)   # not a transient failure
         self.assertFalse(os.path.exists(self.out))
+
+    def test_from_is_required(self):
+        r = subprocess.run([SDVM_CAT, "sync", "--work-dir", self.work, self.out],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(2, r.returncode)
+        self.assertFalse(os.path.exists(self.work))
 
     def test_only_https(self):
         r = self.sync(url="http://127.0.0.1:%d/user/API.php" % self.cat.port)

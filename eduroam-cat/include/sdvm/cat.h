@@ -139,8 +139,12 @@ struct sdvm_cat_sync_options {
     unsigned retries;      /* per request, after the first try */
     unsigned backoff_ms;   /* first retry delay; doubles up to 30 s */
     unsigned timeout_s;    /* per request */
-    bool refresh;          /* ignore the cache */
+    bool refresh;          /* discard an interrupted run's files instead of resuming it */
     bool quiet;            /* no progress lines */
+    unsigned resume_max_s; /* an interrupted run older than this starts over; 0 = 1 day */
+    unsigned max_age_s;    /* a failed profile's last good copy is kept this long; 0 = 30 d */
+    unsigned max_failed_pct; /* more failed profiles than this % (1..100): the DB is not
+                              * replaced; 0 = 5 % */
 };
 
 /* Returns 0 when the database was built; -ETIMEDOUT when the time limit stopped it (the
