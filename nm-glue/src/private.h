@@ -60,8 +60,8 @@ struct link {
     bool secrets_given;
     bool fast_started;
     bool eap_started;
-    bool eap_success;  /* wpa_supplicant accepted an EAP-Success: its state is completed */
-    bool eap_claimed;  /* an EAP-Success arrived; eap_success once the state says completed */
+    bool eap_success; /* wpa_supplicant accepted an EAP-Success: its state is completed */
+    bool eap_claimed; /* an EAP-Success arrived; eap_success once the state says completed */
     bool activated;
     bool failed;
     unsigned retriggers;
@@ -90,7 +90,7 @@ struct attempt {
     bool ended;
     bool eap_started_sent;
     bool cert_sent;
-    bool eap_verdict; /* an EAP success was seen: the auth timeout no longer applies */
+    bool eap_verdict;       /* an EAP success was seen: the auth timeout no longer applies */
     bool slow_notice_armed; /* the SlowServerNotice timer was started (once per attempt) */
     bool waiting_agent;
     bool checking_nm; /* asking the bus whether NetworkManager is there */

@@ -961,18 +961,44 @@ TEST_F(OnTheCable, ProvenMethodsRefuseTheForgedSuccess)
     }
 }
 
-// What the opt-in costs: with AllowUnprotectedWired a TTLS-PAP login with a WRONG password is
-// accepted once the injector forges the success. This is why it is an opt-in.
+// What the opt-in costs: with AllowUnprotectedWired a TTLS-PAP or TTLS-GTC login with a WRONG
+// password is accepted once the injector forges the success. This is why it is an opt-in.
+// PEAP-GTC is not fooled on this bed: FreeRADIUS sends PEAP's tunneled Result TLV (failure)
+// before its EAP-Failure and wpa_supplicant then refuses the forged success; the policy still
+// refuses PEAP-GTC without the opt-in, since not every server's PEAP does that.
 TEST_F(OnTheCable, OptInIsFooledByAForgedSuccess)
 {
-    Glue g;
-    Profile p(SDVM_EAP_TTLS, SDVM_INNER_PAP);
-    p.p.allow_unprotected_wired = true;
-    ASSERT_TRUE(g.login(p.get(), alice.c_str(), "not-the-password")) << "no outcome in time";
-    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
-    EXPECT_GE(inject_counts().forged, 1u);
-    if (g.ev.ok) {
-        ASSERT_TRUE(g.logout());
+    unsigned long forged = inject_counts().forged;
+    for (auto [eap, inner] : {std::pair{SDVM_EAP_TTLS, SDVM_INNER_PAP},
+                              std::pair{SDVM_EAP_TTLS, SDVM_INNER_EAP_GTC}}) {
+        ASSERT_EQ(0, bed("hostapd restart"));
+        Glue g;
+        Profile p(eap, inner);
+        p.p.allow_unprotected_wired = true;
+        ASSERT_TRUE(g.login(p.get(), alice.c_str(), "not-the-password")) << "no outcome in time";
+        EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+        EXPECT_GT(inject_counts().forged, forged) << "the injector forged nothing";
+        forged = inject_counts().forged;
+        if (g.ev.ok) {
+            ASSERT_TRUE(g.logout());
+        }
+        EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
     }
-    EXPECT_TRUE(g.run_until([] { return connections().empty(); }, 5)) << join(connections());
+    ASSERT_EQ(0, bed("hostapd restart"));
+    Glue g;
+    Profile p(SDVM_EAP_PEAP, SDVM_INNER_EAP_GTC);
+    p.p.allow_unprotected_wired = true;
+    expect_failure(g, p.get(), alice, "not-the-password", SDVM_FAILURE_BAD_CREDENTIALS);
+    EXPECT_GT(inject_counts().forged, forged);
+}
+
+// The bed's RADIUS server speaks inner EAP-GTC too (checked as a PAP password): with the
+// opt-in, the right password logs in over TTLS-GTC and PEAP-GTC.
+TEST_F(Bed, GtcWithOptIn)
+{
+    for (auto eap : {SDVM_EAP_TTLS, SDVM_EAP_PEAP}) {
+        Profile p(eap, SDVM_INNER_EAP_GTC);
+        p.p.allow_unprotected_wired = true;
+        expect_login(p.get(), alice, alice_pw);
+    }
 }

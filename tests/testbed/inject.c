@@ -52,9 +52,8 @@ open_port(const char *ifname, int *ifindex)
         fprintf(stderr, "sdvm-bed-inject: socket: %s\n", strerror(errno));
         return -1;
     }
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET,
-                              .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = (int)idx};
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx};
     struct packet_mreq mr = {.mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC};
     if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
         setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) {
@@ -126,14 +125,13 @@ main(int argc, char **argv)
                 continue;
             struct sockaddr_ll from;
             socklen_t fl = sizeof from;
-            ssize_t n = recvfrom(fd[s], buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from,
-                                 &fl);
+            ssize_t n =
+                recvfrom(fd[s], buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
             if (n < 0 || from.sll_pkttype == PACKET_OUTGOING)
                 continue; /* our own frames, and udhcpd's replies on sw0 */
             int f = s == 1 && forge(buf, n);
-            struct sockaddr_ll to = {.sll_family = AF_PACKET,
-                                     .sll_ifindex = idx[1 - s],
-                                     .sll_halen = ETH_ALEN};
+            struct sockaddr_ll to = {
+                .sll_family = AF_PACKET, .sll_ifindex = idx[1 - s], .sll_halen = ETH_ALEN};
             memcpy(to.sll_addr, buf, ETH_ALEN);
             if (sendto(fd[1 - s], buf, (size_t)n, 0, (struct sockaddr *)&to, sizeof to) < 0) {
                 fprintf(stderr, "sdvm-bed-inject: send: %s\n", strerror(errno));
