@@ -42,12 +42,14 @@ GreeterApp::GreeterApp(const GreeterSettings &settings, const GreeterOptions &op
     : QObject(parent), m_settings(settings), m_options(options)
 {
     m_clock.start();
+    m_urlHandler.install(); // review H2: Qt.openUrlExternally opens nothing
     m_reconnect.setInterval(2000);
     connect(&m_reconnect, &QTimer::timeout, this, &GreeterApp::retryConnect);
 }
 
 GreeterApp::~GreeterApp()
 {
+    m_urlHandler.uninstall();
     for (View *v : std::as_const(m_views)) {
         delete v->overlay; // before the view's engine goes
         delete v->window;

@@ -110,6 +110,7 @@ private:
     GreeterProxy *m_proxy = nullptr;
     class ThemeConfig *m_config = nullptr;
     RefusingNetworkFactory m_networkFactory;
+    RefusingUrlHandler m_urlHandler;
     std::unique_ptr<ThemeUrlInterceptor> m_interceptor;
     QTranslator m_appTranslator;
     QTranslator m_themeTranslator;
