@@ -24,7 +24,10 @@
 #include "keyboard.h"
 #include "models.h"
 #include "proxy.h"
+#include "noexec.h"
 #include "status.h"
+
+#include <cstring>
 
 Q_LOGGING_CATEGORY(lcGreeter, "sdvm.greeter", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcQml, "sdvm.greeter.qml", QtInfoMsg)
@@ -306,6 +309,12 @@ GreeterApp::addView(QScreen *screen)
         v->window->setFlags(v->window->flags() | Qt::FramelessWindowHint);
 
     qCDebug(lcTiming, "%lld ms: view and engine", static_cast<long long>(m_clock.elapsed()));
+    if (m_options.noExec) {
+        // Review H2: from here on, other people's QML runs in this process; it starts nothing.
+        const int r = installNoExecFilter();
+        if (r < 0)
+            qCWarning(lcGreeter, "cannot install the no-exec filter: %s", strerror(-r));
+    }
     bool useFallback = m_options.fallback || !m_themeErrors.isEmpty();
     if (!useFallback) {
         const QStringList errors = loadTheme(v, QUrl::fromLocalFile(m_theme.mainScriptPath()));

@@ -39,6 +39,7 @@ struct GreeterOptions {
     QSize size;                // test mode: one view of this size instead of one per screen
     QString report;            // test mode: write a JSON report here at exit
     QString platformName;      // the Qt platform actually used
+    bool noExec = false;       // install the no-exec seccomp filter before the theme loads
 };
 
 class GreeterApp : public QObject

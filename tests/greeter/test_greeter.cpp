@@ -16,6 +16,10 @@
 
 #include "greeter_test.h"
 #include "hardening.h"
+#include "noexec.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
 #include "settings.h"
 #include "theme.h"
 
@@ -338,6 +342,24 @@ TEST(Hardening, OpenUrlExternallyIsRefused)
     for (const char *scheme : {"http", "https", "file", "ftp", "ws", "data", "mailto"})
         EXPECT_TRUE(RefusingUrlHandler::urlSchemes().contains(QLatin1String(scheme))) << scheme;
     EXPECT_GE(RefusingUrlHandler::urlSchemes().size(), 55);
+}
+
+// Review H2: once the theme is about to load, the greeter can exec nothing (checked in a
+// child, so this test process keeps its exec).
+TEST(Hardening, NoExecFilterRefusesExec)
+{
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (installNoExecFilter() != 0)
+            _exit(2);
+        execl("/bin/true", "true", static_cast<char *>(nullptr));
+        _exit(errno == EPERM ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(pid, waitpid(pid, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no filter, 3: exec was not refused with EPERM";
 }
 
 // --- the SDDM contract -----------------------------------------------------------------------
