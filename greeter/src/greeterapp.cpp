@@ -375,6 +375,7 @@ GreeterApp::onFrameSwapped(View *v)
     if (v->firstFrame || !m_views.contains(v))
         return;
     v->firstFrame = true;
+    muteThemeMessages(); // review H2: a password may be typed from now on
     if (!v->overlay)
         loadOverlay(v);
     if (v != primaryView())

@@ -231,6 +231,41 @@ RefusingUrlHandler::refuse(const QUrl &url)
               qPrintable(url.scheme()));
 }
 
+// --- theme messages ---------------------------------------------------------------------
+
+namespace {
+std::atomic<bool> s_themeMuted{false};
+QtMessageHandler s_previousHandler = nullptr;
+
+void
+themeMessageFilter(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const char *category = context.category ? context.category : "";
+    if (s_themeMuted.load() && (strcmp(category, "js") == 0 || strcmp(category, "qml") == 0)) {
+        static const QString hidden =
+            QStringLiteral("a message from the theme (not shown: it could carry the password)");
+        if (s_previousHandler)
+            s_previousHandler(type, context, hidden);
+        return;
+    }
+    if (s_previousHandler)
+        s_previousHandler(type, context, message);
+}
+} // namespace
+
+void
+installThemeMessageFilter()
+{
+    if (!s_previousHandler)
+        s_previousHandler = qInstallMessageHandler(themeMessageFilter);
+}
+
+void
+muteThemeMessages()
+{
+    s_themeMuted = true;
+}
+
 // --- process ------------------------------------------------------------------------------
 
 int

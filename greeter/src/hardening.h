@@ -82,6 +82,11 @@ private:
     static std::atomic<int> s_refused;
 };
 
+// Review H2: the theme's console.log/print after the first frame (when a password can have
+// been typed) reaches the log only as "a message from the theme". install() once in main().
+void installThemeMessageFilter();
+void muteThemeMessages();
+
 // True when a qmldir file outside Qt's own QML modules names a native plugin.
 bool qmldirNamesPlugin(const QString &path);
 

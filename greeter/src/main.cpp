@@ -142,6 +142,7 @@ main(int argc, char *argv[])
     else if (qgetenv("QT_IM_MODULE") == "qtvirtualkeyboard")
         qunsetenv("QT_IM_MODULE");
 
+    installThemeMessageFilter(); // review H2
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("sdvm-greeter"));
     QGuiApplication::setApplicationVersion(QStringLiteral(SDVM_VERSION));

@@ -53,6 +53,20 @@ if grep -F -q "hunter2" "$out/url.log"; then
 fi
 echo "ok - Qt.openUrlExternally starts nothing (vnc, fake xdg-open in PATH)"
 
+# The theme's console.log after the first frame: only "a message from the theme" in the log.
+set +e
+# shellcheck disable=SC2086 # netns is empty or "unshare -n"
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" PATH="$out/bin:$PATH" \
+    QT_QPA_PLATFORM="vnc:size=640x480:port=$port" \
+    timeout -s TERM 6 $netns "$greeter" --test-mode --theme "$src/tests/data/greeter/contain-url" \
+    --size 640x480 > "$out/console.log" 2>&1
+set -e
+grep -F -q "a message from the theme" "$out/console.log" || { cat "$out/console.log" >&2; fail "the theme's late message was not logged as such"; }
+if grep -F -q "hunter2" "$out/console.log"; then
+    fail "the theme's console.log carried the password into the log"
+fi
+echo "ok - the theme's messages after the first frame do not reach the log"
+
 run plugin "$src/tests/data/greeter/contain-plugin"
 [ "$(cat "$out/plugin.status")" = 3 ] || { cat "$out/plugin.log" >&2; fail "plugin theme: exit $(cat "$out/plugin.status"), expected 3 (fallback)"; }
 grep -F -q 'declares a native plugin (\"plugin probe\")' "$out/plugin.json" \

