@@ -245,9 +245,15 @@ prepare_dir(const char *path, uid_t uid, gid_t gid)
         return 0;
     if (g_mkdir_with_parents(path, 0700) != 0)
         return -errno;
-    if (chown(path, uid, gid) != 0 || chmod(path, 0700) != 0)
+    /* L6: never follow a symlink planted in its place (a root chown of any file). */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
         return -errno;
-    return 0;
+    int r = 0;
+    if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0700) != 0)
+        r = -errno;
+    close(fd);
+    return r;
 }
 
 static char **

@@ -392,3 +392,20 @@ TEST_F(GreeterProcess, SandboxVncKeepsTcpOnly)
     EXPECT_EQ(m["inet"], "open");
     EXPECT_EQ(m["packet"], strerror(EAFNOSUPPORT));
 }
+
+// Review L6: a symlink in place of the greeter's runtime dir is refused, its target untouched.
+TEST_F(GreeterProcess, SandboxSymlinkedDirIsNotChowned)
+{
+    const std::string target = std::string(dir) + "/target";
+    ASSERT_EQ(0, mkdir(target.c_str(), 0755));
+    ASSERT_EQ(0, symlink(target.c_str(), runtime.c_str()));
+    const char *argv[] = {"/bin/sleep", "1000", nullptr};
+    sdvmd_greeter *g = make(argv);
+    ASSERT_NE(nullptr, g);
+    EXPECT_NE(0, sdvmd_greeter_start(g));
+    struct stat st;
+    ASSERT_EQ(0, stat(target.c_str(), &st));
+    EXPECT_EQ(0u, st.st_uid) << "the symlink's target was given to the greeter user";
+    EXPECT_EQ(0755u, st.st_mode & 0777);
+    sdvmd_greeter_free(g);
+}
