@@ -409,3 +409,31 @@ TEST_F(GreeterProcess, SandboxSymlinkedDirIsNotChowned)
     EXPECT_EQ(0755u, st.st_mode & 0777);
     sdvmd_greeter_free(g);
 }
+
+#ifdef SDVM_REAL_GREETER
+// The real sdvm-greeter still draws its theme inside the box (no exec, no IP, own netns).
+TEST_F(GreeterProcess, SandboxTheRealGreeterStillDraws)
+{
+    ASSERT_EQ(0, chmod(dir, 0755));
+    const std::string shot = home + "/shot.png";
+    const std::string shot_arg = "--screenshot=" + shot;
+    const std::string theme_arg = std::string("--theme=") + SDVM_TEST_SOURCE_DIR + "/themes/sdvm";
+    const char *argv[] = {SDVM_REAL_GREETER, "--test-mode", theme_arg.c_str(), "--size=640x480",
+                          shot_arg.c_str(), nullptr};
+    static const char *const env[] = {"QT_QPA_PLATFORM=offscreen", "SDVM_BACKEND=fake",
+                                      "ASAN_OPTIONS=detect_leaks=0", nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "nobody";
+    p.home = home.c_str();
+    p.runtime_dir = runtime.c_str();
+    p.env = env;
+    p.restart_delay_ms = 1000;
+    sdvmd_greeter *g = sdvmd_greeter_new(&p, on_greeter_exit, &exits);
+    ASSERT_NE(nullptr, g);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    ASSERT_TRUE(spin([&] { return exits.count >= 1; }, 60000));
+    EXPECT_EQ(0, access(shot.c_str(), F_OK)) << "no screenshot from the greeter in its box";
+    sdvmd_greeter_free(g);
+}
+#endif
