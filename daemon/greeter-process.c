@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/kd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "greeter-sandbox.h"
 #include "sdvm/log.h"
 
 /* Three deaths within this long of their start means the theme cannot run: use the fallback. */
@@ -39,6 +41,12 @@ struct sdvmd_greeter {
     gid_t gid;
     gid_t *groups;
     int n_groups;
+    /* The VT as it was before the greeter got it (L6): given back when the greeter exits. */
+    bool vt_saved;
+    uid_t vt_uid;
+    gid_t vt_gid;
+    mode_t vt_mode;
+    int vt_kbmode;
 
     enum state state;
     GPid pid;
@@ -60,6 +68,7 @@ struct child_setup {
     const gid_t *groups;
     int n_groups;
     int tty_fd;
+    const struct sdvmd_greeter_sandbox *sandbox;
 };
 
 static void
@@ -71,11 +80,16 @@ child_setup(gpointer data)
         dup2(cs->tty_fd, STDIN_FILENO);
         ioctl(STDIN_FILENO, TIOCSCTTY, 0);
     }
+    /* Review H2: the namespace while root; the filter once the ids are the greeter's. */
+    if (sdvmd_greeter_sandbox_enter_namespace(cs->sandbox) < 0)
+        _exit(127);
     if (setgroups((size_t)cs->n_groups, cs->groups) != 0 || setgid(cs->gid) != 0 ||
         setuid(cs->uid) != 0)
         _exit(127);
     /* Paranoia: never run a theme with root's ids, even if setuid lied. */
     if (getuid() != cs->uid || geteuid() != cs->uid || (cs->uid != 0 && setuid(0) == 0))
+        _exit(127);
+    if (sdvmd_greeter_sandbox_apply(cs->sandbox) < 0)
         _exit(127);
 }
 
@@ -191,6 +205,8 @@ clear_source(guint *id)
     }
 }
 
+static void restore_vt(sdvmd_greeter *g);
+
 static void
 kill_and_reap(sdvmd_greeter *g)
 {
@@ -199,6 +215,7 @@ kill_and_reap(sdvmd_greeter *g)
     clear_source(&g->child_watch);
     sdvmd_child_stop(g->pid, KILL_GRACE_MS);
     g->pid = 0;
+    restore_vt(g);
 }
 
 void
@@ -228,9 +245,15 @@ prepare_dir(const char *path, uid_t uid, gid_t gid)
         return 0;
     if (g_mkdir_with_parents(path, 0700) != 0)
         return -errno;
-    if (chown(path, uid, gid) != 0 || chmod(path, 0700) != 0)
+    /* L6: never follow a symlink planted in its place (a root chown of any file). */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
         return -errno;
-    return 0;
+    int r = 0;
+    if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0700) != 0)
+        r = -errno;
+    close(fd);
+    return r;
 }
 
 static char **
@@ -248,7 +271,7 @@ child_environment(const sdvmd_greeter *g)
 }
 
 static int
-open_vt(const sdvmd_greeter *g)
+open_vt(sdvmd_greeter *g)
 {
     if (g->vt <= 0)
         return -1;
@@ -260,9 +283,41 @@ open_vt(const sdvmd_greeter *g)
         return -1;
     }
     /* The greeter switches the VT to graphics mode itself (Qt's eglfs does). */
+    struct stat st;
+    if (!g->vt_saved && fstat(fd, &st) == 0) {
+        g->vt_saved = true;
+        g->vt_uid = st.st_uid;
+        g->vt_gid = st.st_gid;
+        g->vt_mode = st.st_mode & 07777;
+        if (ioctl(fd, KDGKBMODE, &g->vt_kbmode) != 0)
+            g->vt_kbmode = -1;
+    }
     if (fchown(fd, g->uid, g->gid) != 0 || fchmod(fd, 0600) != 0)
         log_warningf("greeter: cannot hand %s to %s: %s", path, g->user, strerror(errno));
     return fd;
+}
+
+/* L6: the VT back to its owner and mode, in text mode with its keyboard mode, whatever the
+ * greeter (or a theme) left behind. */
+static void
+restore_vt(sdvmd_greeter *g)
+{
+    if (g->vt <= 0 || !g->vt_saved)
+        return;
+    char path[32];
+    snprintf(path, sizeof(path), "/dev/tty%d", g->vt);
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        log_warningf("greeter: cannot take %s back: %s", path, strerror(errno));
+        return;
+    }
+    if (fchown(fd, g->vt_uid, g->vt_gid) != 0 || fchmod(fd, g->vt_mode) != 0)
+        log_warningf("greeter: cannot give %s back to its owner: %s", path, strerror(errno));
+    ioctl(fd, KDSETMODE, KD_TEXT);
+    if (g->vt_kbmode >= 0)
+        ioctl(fd, KDSKBMODE, g->vt_kbmode);
+    close(fd);
+    g->vt_saved = false;
 }
 
 static void schedule_restart(sdvmd_greeter *g);
@@ -275,6 +330,7 @@ on_child_exit(GPid pid, gint status, gpointer data)
     g_spawn_close_pid(pid);
     g->pid = 0;
     clear_source(&g->kill_timer);
+    restore_vt(g);
 
     bool expected = g->state == RELEASED;
     if (expected) {
@@ -320,11 +376,25 @@ spawn(sdvmd_greeter *g)
     g_ptr_array_add(argv, NULL);
 
     g_auto(GStrv) env = child_environment(g);
-    struct child_setup cs = {g->uid, g->gid, g->groups, g->n_groups, open_vt(g)};
+    struct sdvmd_greeter_sandbox sandbox;
+    const bool keep_network = sdvmd_greeter_env_wants_network((const char *const *)env);
+    /* argv->pdata[0] is the very pointer GLib hands to execve in the child. */
+    r = sdvmd_greeter_sandbox_prepare(&sandbox, argv->pdata[0], keep_network);
+    if (r == -ENOTSUP)
+        log_warningf("greeter: no seccomp filter for this architecture; it runs with "
+                     "no_new_privs and its own network namespace only");
+    else if (r < 0) {
+        log_errorf("greeter: cannot build its seccomp filter: %s", strerror(-r));
+        return r;
+    }
+    if (keep_network)
+        log_warningf("greeter: QT_QPA_PLATFORM is vnc, so it keeps the network (TCP) to "
+                     "serve its screen");
+    struct child_setup cs = {g->uid, g->gid, g->groups, g->n_groups, open_vt(g), &sandbox};
     g_autoptr(GError) error = NULL;
     GPid pid;
     gboolean ok = g_spawn_async(g->home ? g->home : "/", (char **)argv->pdata, env,
-                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
+                                G_SPAWN_DO_NOT_REAP_CHILD,
                                 child_setup, &cs, &pid, &error);
     if (cs.tty_fd >= 0)
         close(cs.tty_fd);

@@ -24,7 +24,10 @@
 #include "keyboard.h"
 #include "models.h"
 #include "proxy.h"
+#include "noexec.h"
 #include "status.h"
+
+#include <cstring>
 
 Q_LOGGING_CATEGORY(lcGreeter, "sdvm.greeter", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcQml, "sdvm.greeter.qml", QtInfoMsg)
@@ -42,12 +45,14 @@ GreeterApp::GreeterApp(const GreeterSettings &settings, const GreeterOptions &op
     : QObject(parent), m_settings(settings), m_options(options)
 {
     m_clock.start();
+    m_urlHandler.install(); // review H2: Qt.openUrlExternally opens nothing
     m_reconnect.setInterval(2000);
     connect(&m_reconnect, &QTimer::timeout, this, &GreeterApp::retryConnect);
 }
 
 GreeterApp::~GreeterApp()
 {
+    m_urlHandler.uninstall();
     for (View *v : std::as_const(m_views)) {
         delete v->overlay; // before the view's engine goes
         delete v->window;
@@ -304,6 +309,12 @@ GreeterApp::addView(QScreen *screen)
         v->window->setFlags(v->window->flags() | Qt::FramelessWindowHint);
 
     qCDebug(lcTiming, "%lld ms: view and engine", static_cast<long long>(m_clock.elapsed()));
+    if (m_options.noExec) {
+        // Review H2: from here on, other people's QML runs in this process; it starts nothing.
+        const int r = installNoExecFilter();
+        if (r < 0)
+            qCWarning(lcGreeter, "cannot install the no-exec filter: %s", strerror(-r));
+    }
     bool useFallback = m_options.fallback || !m_themeErrors.isEmpty();
     if (!useFallback) {
         const QStringList errors = loadTheme(v, QUrl::fromLocalFile(m_theme.mainScriptPath()));
@@ -364,6 +375,7 @@ GreeterApp::onFrameSwapped(View *v)
     if (v->firstFrame || !m_views.contains(v))
         return;
     v->firstFrame = true;
+    muteThemeMessages(); // review H2: a password may be typed from now on
     if (!v->overlay)
         loadOverlay(v);
     if (v != primaryView())

@@ -39,6 +39,7 @@ struct GreeterOptions {
     QSize size;                // test mode: one view of this size instead of one per screen
     QString report;            // test mode: write a JSON report here at exit
     QString platformName;      // the Qt platform actually used
+    bool noExec = false;       // install the no-exec seccomp filter before the theme loads
 };
 
 class GreeterApp : public QObject
@@ -110,6 +111,7 @@ private:
     GreeterProxy *m_proxy = nullptr;
     class ThemeConfig *m_config = nullptr;
     RefusingNetworkFactory m_networkFactory;
+    RefusingUrlHandler m_urlHandler;
     std::unique_ptr<ThemeUrlInterceptor> m_interceptor;
     QTranslator m_appTranslator;
     QTranslator m_themeTranslator;

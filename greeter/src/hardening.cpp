@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "hardening.h"
 
+#include <QDesktopServices>
 #include <QDir>
+#include <QLibraryInfo>
+#include <QRegularExpression>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QMetaObject>
@@ -95,9 +98,33 @@ ThemeUrlInterceptor::findInTheme(const QString &relative) const
     return QString();
 }
 
+bool
+qmldirNamesPlugin(const QString &path)
+{
+    const QString qtModules = QLibraryInfo::path(QLibraryInfo::QmlImportsPath);
+    if (!qtModules.isEmpty() && QDir::cleanPath(path).startsWith(qtModules + QLatin1Char('/')))
+        return false;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    static const QRegularExpression pluginRe(
+        QStringLiteral("^\\s*(?:optional\\s+)?plugin\\s+\\S"), QRegularExpression::MultilineOption);
+    return pluginRe.match(QString::fromUtf8(f.read(1024 * 1024))).hasMatch();
+}
+
 QUrl
 ThemeUrlInterceptor::intercept(const QUrl &url, DataType type)
 {
+    if (type == QmldirFile) {
+        // Review H2: a directory import whose qmldir names a native plugin (in the theme, or a
+        // folder the theme names by path) fails to import instead of loading the plugin.
+        if (url.isLocalFile() && qmldirNamesPlugin(url.toLocalFile())) {
+            qCWarning(lcHardening, "refused %s: it names a native plugin, and the greeter runs "
+                                   "no theme's native code", qPrintable(url.toLocalFile()));
+            return QUrl(QStringLiteral("qrc:/sdvm/refused-native-plugin/qmldir"));
+        }
+        return url;
+    }
     if (type != UrlString)
         return url;
     QString found;
@@ -144,6 +171,99 @@ ThemeUrlInterceptor::redirects() const
 {
     QMutexLocker lock(&m_mutex);
     return m_redirects;
+}
+
+// --- external URLs ----------------------------------------------------------------------
+
+std::atomic<int> RefusingUrlHandler::s_refused{0};
+
+const QStringList &
+RefusingUrlHandler::urlSchemes()
+{
+    // Every scheme xdg-open, a browser or a desktop's handlers are known to act on. A scheme
+    // not listed here reaches the platform services, and its xdg-open fails to start under
+    // sdvmd's seccomp filter.
+    static const QStringList schemes = {
+        QStringLiteral("http"),     QStringLiteral("https"),    QStringLiteral("ftp"),
+        QStringLiteral("ftps"),     QStringLiteral("sftp"),     QStringLiteral("ws"),
+        QStringLiteral("wss"),      QStringLiteral("file"),     QStringLiteral("data"),
+        QStringLiteral("mailto"),   QStringLiteral("tel"),      QStringLiteral("sms"),
+        QStringLiteral("callto"),   QStringLiteral("sip"),      QStringLiteral("sips"),
+        QStringLiteral("xmpp"),     QStringLiteral("irc"),      QStringLiteral("ircs"),
+        QStringLiteral("news"),     QStringLiteral("nntp"),     QStringLiteral("snews"),
+        QStringLiteral("smb"),      QStringLiteral("nfs"),      QStringLiteral("afp"),
+        QStringLiteral("webdav"),   QStringLiteral("webdavs"),  QStringLiteral("dav"),
+        QStringLiteral("davs"),     QStringLiteral("ssh"),      QStringLiteral("telnet"),
+        QStringLiteral("rtsp"),     QStringLiteral("rtmp"),     QStringLiteral("mms"),
+        QStringLiteral("magnet"),   QStringLiteral("ed2k"),     QStringLiteral("git"),
+        QStringLiteral("svn"),      QStringLiteral("ldap"),     QStringLiteral("ldaps"),
+        QStringLiteral("vnc"),      QStringLiteral("rdp"),      QStringLiteral("spotify"),
+        QStringLiteral("steam"),    QStringLiteral("zoommtg"),  QStringLiteral("msteams"),
+        QStringLiteral("slack"),    QStringLiteral("tg"),       QStringLiteral("apt"),
+        QStringLiteral("appstream"),QStringLiteral("help"),     QStringLiteral("ghelp"),
+        QStringLiteral("man"),      QStringLiteral("info"),     QStringLiteral("trash"),
+        QStringLiteral("recent"),   QStringLiteral("network"),  QStringLiteral("geo"),
+        QStringLiteral("about"),    QStringLiteral("javascript"), QStringLiteral("blob"),
+    };
+    return schemes;
+}
+
+void
+RefusingUrlHandler::install()
+{
+    for (const QString &scheme : urlSchemes())
+        QDesktopServices::setUrlHandler(scheme, this, "refuse");
+}
+
+void
+RefusingUrlHandler::uninstall()
+{
+    for (const QString &scheme : urlSchemes())
+        QDesktopServices::unsetUrlHandler(scheme);
+}
+
+void
+RefusingUrlHandler::refuse(const QUrl &url)
+{
+    s_refused++;
+    // The scheme only: the rest of the URL is the theme's, and may carry the password.
+    qCWarning(lcHardening, "refused to open a %s: URL outside the greeter (themes open nothing)",
+              qPrintable(url.scheme()));
+}
+
+// --- theme messages ---------------------------------------------------------------------
+
+namespace {
+std::atomic<bool> s_themeMuted{false};
+QtMessageHandler s_previousHandler = nullptr;
+
+void
+themeMessageFilter(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const char *category = context.category ? context.category : "";
+    if (s_themeMuted.load() && (strcmp(category, "js") == 0 || strcmp(category, "qml") == 0)) {
+        static const QString hidden =
+            QStringLiteral("a message from the theme (not shown: it could carry the password)");
+        if (s_previousHandler)
+            s_previousHandler(type, context, hidden);
+        return;
+    }
+    if (s_previousHandler)
+        s_previousHandler(type, context, message);
+}
+} // namespace
+
+void
+installThemeMessageFilter()
+{
+    if (!s_previousHandler)
+        s_previousHandler = qInstallMessageHandler(themeMessageFilter);
+}
+
+void
+muteThemeMessages()
+{
+    s_themeMuted = true;
 }
 
 // --- process ------------------------------------------------------------------------------

@@ -60,6 +60,36 @@ private:
     QStringList m_redirects;
 };
 
+// Review H2: Qt.openUrlExternally() (QDesktopServices::openUrl) runs xdg-open or a browser
+// with the theme's URL on every platform with platform services (eglfs, linuxfb, vnc, xcb).
+// install() routes every scheme in urlSchemes() to refuse(), which logs the scheme only (the
+// URL may carry the password) and opens nothing. sdvmd's no-exec seccomp filter is the wall
+// behind it for schemes not in the list.
+class RefusingUrlHandler : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    static const QStringList &urlSchemes();
+    void install();
+    void uninstall();
+    static int refusedCount() { return s_refused.load(); }
+
+public Q_SLOTS:
+    void refuse(const QUrl &url);
+
+private:
+    static std::atomic<int> s_refused;
+};
+
+// Review H2: the theme's console.log/print after the first frame (when a password can have
+// been typed) reaches the log only as "a message from the theme". install() once in main().
+void installThemeMessageFilter();
+void muteThemeMessages();
+
+// True when a qmldir file outside Qt's own QML modules names a native plugin.
+bool qmldirNamesPlugin(const QString &path);
+
 // Refuse to run themes as root. Outside test mode a greeter started as root drops to the
 // configured user (sdvmd normally starts it as that user already). Returns 0, or -errno with
 // *error set.

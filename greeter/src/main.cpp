@@ -142,6 +142,7 @@ main(int argc, char *argv[])
     else if (qgetenv("QT_IM_MODULE") == "qtvirtualkeyboard")
         qunsetenv("QT_IM_MODULE");
 
+    installThemeMessageFilter(); // review H2
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("sdvm-greeter"));
     QGuiApplication::setApplicationVersion(QStringLiteral(SDVM_VERSION));
@@ -153,6 +154,9 @@ main(int argc, char *argv[])
     options.screenshot = parser.value(screenshotOpt);
     options.report = parser.value(reportOpt);
     options.platformName = QGuiApplication::platformName();
+    // Review H2: no exec once a theme loads (SDVM_GREETER_ALLOW_EXEC=1 lifts it in test mode,
+    // for a sanitizer's symbolizer while debugging).
+    options.noExec = !(test && qEnvironmentVariableIntValue("SDVM_GREETER_ALLOW_EXEC") == 1);
     if (parser.isSet(sizeOpt)) {
         static const QRegularExpression re(QStringLiteral("^(\\d{2,5})x(\\d{2,5})$"));
         const auto m = re.match(parser.value(sizeOpt));

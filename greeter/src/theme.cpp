@@ -136,6 +136,44 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
             }
         }
     }
+    problems << scanThemeForNativePlugins(theme.dir);
+    return problems;
+}
+
+QStringList
+scanThemeForNativePlugins(const QString &dir)
+{
+    // Review H2: a qmldir that names a plugin makes "import \"components\"" load and run a
+    // shared library from the theme folder inside the greeter, which sees the password. SDDM
+    // themes are QML, images and translations only: such a theme is refused (and the embedded
+    // theme shown), never loaded without its plugin.
+    QStringList problems;
+    static const QRegularExpression pluginRe(
+        QStringLiteral("^\\s*(?:optional\\s+)?plugin\\s+(\\S+)"),
+        QRegularExpression::MultilineOption);
+    if (dir.isEmpty())
+        return problems;
+    QDirIterator it(dir, {QStringLiteral("qmldir")}, QDir::Files | QDir::Hidden,
+                    QDirIterator::Subdirectories);
+    int files = 0;
+    while (it.hasNext() && files < 500) {
+        const QString path = it.next();
+        files++;
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            problems << QStringLiteral("%1 cannot be read (%2); a theme's qmldir must be "
+                                       "readable so the greeter can check it names no native "
+                                       "plugin").arg(path, f.errorString());
+            continue;
+        }
+        const QString text = QString::fromUtf8(f.read(1024 * 1024));
+        const auto match = pluginRe.match(text);
+        if (match.hasMatch())
+            problems << QStringLiteral("%1 declares a native plugin (\"plugin %2\"): SDDM "
+                                       "themes never need one, and the greeter runs no theme's "
+                                       "native code (it could read the password)")
+                            .arg(path, match.captured(1));
+    }
     return problems;
 }
 

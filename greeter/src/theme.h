@@ -33,6 +33,8 @@ QString findTheme(const QString &nameOrPath, const QStringList &dirs, QString *e
 // Qt Quick Controls 1: removed in Qt 6). Returns one plain sentence per problem; empty when
 // nothing is known to be missing.
 QStringList scanThemeForUnsupported(const ThemeMetadata &theme);
+// qmldir files under dir that name a native plugin (review H2), one problem each.
+QStringList scanThemeForNativePlugins(const QString &dir);
 
 // `config`: every key of the theme's config file (keys of [General] bare, others
 // "Group/key"), overridden by non-empty values of <ConfigFile>.user; `background` is also

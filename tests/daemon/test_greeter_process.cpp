@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -231,9 +232,14 @@ TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
     std::string seen = d + "/seen";
     ASSERT_EQ(0, mkdir(seen.c_str(), 0755));
     ASSERT_EQ(0, chown(seen.c_str(), getpwnam("nobody")->pw_uid, 0));
+    // Shell built-ins only: the greeter runs nothing (sdvmd's seccomp filter, review H2). It
+    // waits on a FIFO no one writes to.
+    const std::string fifo = d + "/never";
+    ASSERT_EQ(0, mkfifo(fifo.c_str(), 0666));
+    ASSERT_EQ(0, chmod(fifo.c_str(), 0666));
     write_file(d + "/greeter",
                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + seen + "/args.tmp'\n"
-               "mv '" + seen + "/args.tmp' '" + seen + "/args.'$$\nexec /bin/sleep 1000\n",
+               "printf '%s\\n' \"$@\" > '" + seen + "/args.'$$\nread -r _ < '" + fifo + "'\n",
                0755);
     const std::string conf = d + "/sdvm.conf";
     write_file(conf,
@@ -307,3 +313,127 @@ TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
     sdvm_config_free(config);
     sdvm_config_free(reloaded);
 }
+
+// Review H2, L6: the greeter as sdvmd starts it cannot exec anything, open an IP or packet
+// socket, or see the host's network; it has no_new_privs and a seccomp filter, and no
+// descriptor of sdvmd's beyond 0-2 (here one opened without O_CLOEXEC on purpose).
+static std::map<std::string, std::string>
+read_probe(const std::string &path)
+{
+    std::map<std::string, std::string> m;
+    std::ifstream f(path);
+    for (std::string line; std::getline(f, line);) {
+        auto eq = line.find('=');
+        if (eq != std::string::npos)
+            m[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return m;
+}
+
+static std::map<std::string, std::string>
+run_probe(GreeterProcess *, sdvmd_greeter *g, const std::string &home)
+{
+    const std::string out = home + "/probe";
+    if (chmod(home.substr(0, home.rfind('/')).c_str(), 0755) != 0)
+        return {};
+    if (sdvmd_greeter_start(g) != 0)
+        return {};
+    spin([&] { return access(out.c_str(), F_OK) == 0; }, 5000);
+    auto m = read_probe(out);
+    sdvmd_greeter_free(g);
+    return m;
+}
+
+TEST_F(GreeterProcess, SandboxNoExecNoInetNoHostNetworkNoInheritedFds)
+{
+    const char *argv[] = {SDVM_SANDBOX_PROBE, nullptr};
+    int leaked = open("/dev/null", O_RDONLY); // no O_CLOEXEC: must still not reach the greeter
+    ASSERT_GE(leaked, 3);
+    sdvmd_greeter *g = make(argv);
+    ASSERT_NE(nullptr, g);
+    auto m = run_probe(this, g, home);
+    close(leaked);
+    ASSERT_FALSE(m.empty()) << "the probe did not run";
+    EXPECT_EQ(m["exec"], strerror(EPERM));
+    EXPECT_EQ(m["exec-self"], strerror(EPERM));
+    EXPECT_EQ(m["execveat"], strerror(EPERM));
+    EXPECT_NE(m["io_uring"], "open");
+    EXPECT_EQ(m["inet"], strerror(EAFNOSUPPORT));
+    EXPECT_EQ(m["inet6"], strerror(EAFNOSUPPORT));
+    EXPECT_EQ(m["packet"], strerror(EAFNOSUPPORT));
+    EXPECT_EQ(m["unix"], "open"); // sdvmd's socket and the system bus still work
+    struct stat st;
+    ASSERT_EQ(0, stat("/proc/self/ns/net", &st));
+    EXPECT_NE(m["netns"], std::to_string((unsigned long)st.st_ino)) << "the host's network";
+    EXPECT_EQ(m["extra-fds"], "0");
+    EXPECT_EQ(m["nnp"], "1");
+    EXPECT_EQ(m["seccomp"], "2");
+}
+
+// Qt's vnc platform serves its screen over TCP (the demo, the test beds): IP sockets stay,
+// exec and packet sockets do not.
+TEST_F(GreeterProcess, SandboxVncKeepsTcpOnly)
+{
+    const char *argv[] = {SDVM_SANDBOX_PROBE, nullptr};
+    static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock",
+                                      "QT_QPA_PLATFORM=vnc:size=800x600:port=5901", nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "nobody";
+    p.home = home.c_str();
+    p.runtime_dir = runtime.c_str();
+    p.env = env;
+    p.restart_delay_ms = 200;
+    sdvmd_greeter *g = sdvmd_greeter_new(&p, nullptr, nullptr);
+    ASSERT_NE(nullptr, g);
+    auto m = run_probe(this, g, home);
+    ASSERT_FALSE(m.empty()) << "the probe did not run";
+    EXPECT_EQ(m["exec"], strerror(EPERM));
+    EXPECT_EQ(m["inet"], "open");
+    EXPECT_EQ(m["packet"], strerror(EAFNOSUPPORT));
+}
+
+// Review L6: a symlink in place of the greeter's runtime dir is refused, its target untouched.
+TEST_F(GreeterProcess, SandboxSymlinkedDirIsNotChowned)
+{
+    const std::string target = std::string(dir) + "/target";
+    ASSERT_EQ(0, mkdir(target.c_str(), 0755));
+    ASSERT_EQ(0, symlink(target.c_str(), runtime.c_str()));
+    const char *argv[] = {"/bin/sleep", "1000", nullptr};
+    sdvmd_greeter *g = make(argv);
+    ASSERT_NE(nullptr, g);
+    EXPECT_NE(0, sdvmd_greeter_start(g));
+    struct stat st;
+    ASSERT_EQ(0, stat(target.c_str(), &st));
+    EXPECT_EQ(0u, st.st_uid) << "the symlink's target was given to the greeter user";
+    EXPECT_EQ(0755u, st.st_mode & 0777);
+    sdvmd_greeter_free(g);
+}
+
+#ifdef SDVM_REAL_GREETER
+// The real sdvm-greeter still draws its theme inside the box (no exec, no IP, own netns).
+TEST_F(GreeterProcess, SandboxTheRealGreeterStillDraws)
+{
+    ASSERT_EQ(0, chmod(dir, 0755));
+    const std::string shot = home + "/shot.png";
+    const std::string shot_arg = "--screenshot=" + shot;
+    const std::string theme_arg = std::string("--theme=") + SDVM_TEST_SOURCE_DIR + "/themes/sdvm";
+    const char *argv[] = {SDVM_REAL_GREETER, "--test-mode", theme_arg.c_str(), "--size=640x480",
+                          shot_arg.c_str(), nullptr};
+    static const char *const env[] = {"QT_QPA_PLATFORM=offscreen", "SDVM_BACKEND=fake",
+                                      "ASAN_OPTIONS=detect_leaks=0", nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "nobody";
+    p.home = home.c_str();
+    p.runtime_dir = runtime.c_str();
+    p.env = env;
+    p.restart_delay_ms = 1000;
+    sdvmd_greeter *g = sdvmd_greeter_new(&p, on_greeter_exit, &exits);
+    ASSERT_NE(nullptr, g);
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    ASSERT_TRUE(spin([&] { return exits.count >= 1; }, 60000));
+    EXPECT_EQ(0, access(shot.c_str(), F_OK)) << "no screenshot from the greeter in its box";
+    sdvmd_greeter_free(g);
+}
+#endif

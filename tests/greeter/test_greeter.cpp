@@ -16,6 +16,10 @@
 
 #include "greeter_test.h"
 #include "hardening.h"
+#include "noexec.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
 #include "settings.h"
 #include "theme.h"
 
@@ -292,6 +296,70 @@ TEST(Hardening, NoNetworkAndNoFileReadsForThemes)
     ASSERT_NE(remote, nullptr);
     EXPECT_EQ(remote->property("status").toInt(), 3 /* Error */);
     EXPECT_GE(RefusingNetworkAccessManager::refusedCount() - before, 2);
+}
+
+// Review H2: a theme folder whose qmldir names a native plugin is refused, with a reason that
+// says so, and the embedded theme is shown (its library is never loaded).
+TEST(Hardening, ThemeWithNativePluginIsRefused)
+{
+    Harness h(QStringLiteral("test:contain-plugin"));
+    ASSERT_TRUE(h.start());
+    EXPECT_TRUE(h.app->usingFallback());
+    const QString errors = h.app->themeErrors().join(QLatin1Char('\n'));
+    EXPECT_TRUE(errors.contains(QLatin1String("declares a native plugin (\"plugin probe\")")))
+        << qPrintable(errors);
+    EXPECT_TRUE(errors.contains(QLatin1String("components/qmldir"))) << qPrintable(errors);
+}
+
+// The same plugin reached at run time (a folder the theme names by path, not scanned at
+// start): the import fails instead of loading the plugin.
+TEST(Hardening, QmldirPluginRefusedAtImport)
+{
+    QTemporaryDir dir;
+    writeFile(dir, QStringLiteral("elsewhere/qmldir"), "module elsewhere\nplugin probe\n");
+    EXPECT_TRUE(qmldirNamesPlugin(dir.filePath(QStringLiteral("elsewhere/qmldir"))));
+    writeFile(dir, QStringLiteral("plain/qmldir"), "module plain\nProbe 1.0 Probe.qml\n");
+    EXPECT_FALSE(qmldirNamesPlugin(dir.filePath(QStringLiteral("plain/qmldir"))));
+    ThemeUrlInterceptor interceptor(dir.path(), QStringLiteral("/sdvm/imports/"));
+    const QUrl refused = interceptor.intercept(
+        QUrl::fromLocalFile(dir.filePath(QStringLiteral("elsewhere/qmldir"))),
+        QQmlAbstractUrlInterceptor::QmldirFile);
+    EXPECT_FALSE(refused.isLocalFile()) << qPrintable(refused.toString());
+    const QUrl plain = QUrl::fromLocalFile(dir.filePath(QStringLiteral("plain/qmldir")));
+    EXPECT_EQ(interceptor.intercept(plain, QQmlAbstractUrlInterceptor::QmldirFile), plain);
+}
+
+// Review H2: Qt.openUrlExternally goes to the refusing handler for every scheme it names
+// (the vnc test in greeter-contain-theme shows that no xdg-open runs on a platform with
+// services).
+TEST(Hardening, OpenUrlExternallyIsRefused)
+{
+    const int before = RefusingUrlHandler::refusedCount();
+    Harness h(QStringLiteral("test:contain-url"));
+    ASSERT_TRUE(h.start());
+    ASSERT_FALSE(h.app->usingFallback()) << qPrintable(h.app->themeErrors().join(QLatin1Char('\n')));
+    EXPECT_EQ(RefusingUrlHandler::refusedCount() - before, 3);
+    for (const char *scheme : {"http", "https", "file", "ftp", "ws", "data", "mailto"})
+        EXPECT_TRUE(RefusingUrlHandler::urlSchemes().contains(QLatin1String(scheme))) << scheme;
+    EXPECT_GE(RefusingUrlHandler::urlSchemes().size(), 55);
+}
+
+// Review H2: once the theme is about to load, the greeter can exec nothing (checked in a
+// child, so this test process keeps its exec).
+TEST(Hardening, NoExecFilterRefusesExec)
+{
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (installNoExecFilter() != 0)
+            _exit(2);
+        execl("/bin/true", "true", static_cast<char *>(nullptr));
+        _exit(errno == EPERM ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(pid, waitpid(pid, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no filter, 3: exec was not refused with EPERM";
 }
 
 // --- the SDDM contract -----------------------------------------------------------------------
