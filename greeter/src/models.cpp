@@ -113,7 +113,7 @@ UserModel::data(const QModelIndex &index, int role) const
         return QVariant();
     switch (role) {
     case NameRole:
-        return QString(); // the status layer supplies the name typed there
+        return placeholderName(); // the status layer supplies the name typed there
     case Qt::DisplayRole:
     case RealNameRole:
         return tr("Network account");

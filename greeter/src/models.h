@@ -80,6 +80,11 @@ public:
 
     explicit UserModel(QObject *parent = nullptr);
 
+    // The single row's name: not a user, a harmless placeholder, so a theme's
+    // `userModel.data(...name...) || "fallback"` keeps it and login() knows it means "no name"
+    // (the name typed in the greeter's own field is used).
+    static QString placeholderName() { return QStringLiteral("network-account"); }
+
     int lastIndex() const { return 0; }
     QString lastUser() const { return QString(); }
     int count() const { return 1; }
