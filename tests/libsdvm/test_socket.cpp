@@ -507,7 +507,7 @@ TEST(Socket, CatalogUpdatesAndTerminalMessages)
     srv.start([](ServerConn &c) {
         if (!c.handshake())
             return;
-        sdvm_ipc_image one[] = {{"fedora-41", "Fedora 41", "linux", nullptr, true, true, nullptr}};
+        sdvm_ipc_image one[] = {{"fedora-41", "Fedora 41", "linux", nullptr, true, true, nullptr, 0}};
         sdvm_ipc_msg m = ev(SDVM_IPC_EV_IMAGES, 0);
         m.images = one;
         m.n_images = 1;
