@@ -174,7 +174,7 @@ TEST(Socket, HandshakeBringsCatalogHostAndPower)
                           "EXPECT IMAGE id=debian-12 default=1 available=1 comment=\"GCC, Python\"\n"
                           "EXPECT IMAGE id=windows-11 default=0 available=1 comment=\"\"\n"
                           "EXPECT IMAGE id=broken default=0 available=0 "
-                          "reason=\"base image is corrupt\"\n"
+                          "reason=\"base image is corrupt\" status=4\n" // CORRUPT, from sdvmd
                           "HOSTNAME\n"
                           "EXPECT HOSTNAME name=test-host\n"
                           "POWER-AVAILABLE\n"
