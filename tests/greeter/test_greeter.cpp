@@ -728,8 +728,59 @@ TEST(Translations, BrazilianPortugueseAndSpanish)
                 continue;
             EXPECT_NE(failureReason(f), english[f - 1]) << locale << " lacks reason " << f;
         }
+        // Issue 16: so is every reason an image is unavailable (by its number).
+        QCoreApplication::removeTranslator(&t);
+        QStringList englishImage;
+        for (int st = SDVM_IMAGE_QCOW2_MISSING; st <= SDVM_IMAGE_INI_BROKEN + 1; st++) {
+            ImageInfo im;
+            im.available = false;
+            im.unavailableStatus = st;
+            englishImage << SessionModel::unavailableText(im);
+        }
+        QCoreApplication::installTranslator(&t);
+        for (int st = SDVM_IMAGE_QCOW2_MISSING; st <= SDVM_IMAGE_INI_BROKEN + 1; st++) {
+            ImageInfo im;
+            im.available = false;
+            im.unavailableStatus = st;
+            EXPECT_NE(SessionModel::unavailableText(im), englishImage[st - 1])
+                << locale << " lacks image status " << st;
+        }
         QCoreApplication::removeTranslator(&t);
     }
+}
+
+// Issue 16: in pt_BR the image list said "the base image ubuntu-24.04.qcow2 is missing" in
+// English; the reason is now translated from its number, the file name only a detail.
+TEST(Translations, ImageUnavailabilityInThePersonsLanguage)
+{
+    QLocale::setDefault(QLocale(QStringLiteral("pt_BR"))); // the greeter loads its catalog
+    {
+        Harness h(QStringLiteral("sdvm"));
+        ASSERT_TRUE(h.start());
+        SessionModel *sessions = h.app->sessions();
+        int row = -1;
+        for (int i = 0; i < sessions->rowCount(); i++)
+            if (sessions->imageId(i) == QLatin1String("ubuntu-24.04"))
+                row = i;
+        ASSERT_GE(row, 0);
+        const QModelIndex index = sessions->index(row);
+        const QString reason = sessions->data(index, SessionModel::UnavailableReasonRole).toString();
+        EXPECT_EQ(reason, QString::fromUtf8("O arquivo de disco da imagem não está neste terminal."));
+        EXPECT_EQ(sessions->data(index, SessionModel::CommentRole).toString(), reason);
+        EXPECT_FALSE(reason.contains(QStringLiteral("qcow2")));
+        EXPECT_EQ(sessions->data(index, SessionModel::UnavailableDetailRole).toString(),
+                  QStringLiteral("the base image ubuntu-24.04.qcow2 is missing"));
+        // An available image has no reason.
+        EXPECT_EQ(sessions->data(sessions->index(0), SessionModel::UnavailableReasonRole).toString(),
+                  QString());
+    }
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    // A number this greeter does not know: sdvmd's words.
+    ImageInfo future;
+    future.available = false;
+    future.unavailableStatus = 1000;
+    future.unavailableReason = QStringLiteral("a reason from a newer sdvmd");
+    EXPECT_EQ(SessionModel::unavailableText(future), future.unavailableReason);
 }
 
 TEST(Translations, ThemeShowsPortugueseWhenTheLocaleSaysSo)
