@@ -151,6 +151,7 @@ catalog_images(const sdvmd *d, size_t *n)
         images[i].available = info->status == SDVM_IMAGE_AVAILABLE;
         images[i].unavailable_reason =
             images[i].available ? NULL : sdvm_image_status_describe(info->status);
+        images[i].status = images[i].available ? 0 : (uint32_t)info->status;
     }
     *n = count;
     return images;

@@ -71,7 +71,11 @@ Item {
         var overlap = bottom + margin - keyboardTop
         root.y = overlap > 0 ? -overlap : 0
     }
-    onFocusItemChanged: shiftTheme()
+    onFocusItemChanged: {
+        shiftTheme()
+        if (focusItem && focusItem !== nameInput)
+            Qt.callLater(keepUserFieldFocus)
+    }
     onKeyboardTopChanged: { shiftTheme(); reposition() }
     onShowCardChanged: Qt.callLater(reposition)
     onWidthChanged: Qt.callLater(reposition)
@@ -95,6 +99,19 @@ Item {
         interval: 0
         running: overlay.status.needsUserName
         onTriggered: nameInput.forceActiveFocus()
+    }
+
+    // ... and stay there until the person moves the focus (a mouse press, Tab, Return): a
+    // theme's `focus: true` password field (given the keyboard when the window is activated,
+    // on xcb after the first frame) or its Component.onCompleted must not take it before.
+    property int focusRetakes: 0
+    function keepUserFieldFocus() {
+        if (!overlay.status.needsUserName || overlay.status.focusMovedByPerson
+                || overlay.status.phase === "success" || nameInput.activeFocus
+                || focusRetakes >= 50) // a theme that fights back wins, rather than a loop
+            return
+        focusRetakes++
+        nameInput.forceActiveFocus()
     }
 
     Rectangle {
@@ -173,6 +190,7 @@ Item {
                         Keys.onPressed: function (event) {
                             if (event.key === Qt.Key_Return || event.key === Qt.Key_Enter
                                     || event.key === Qt.Key_Tab) {
+                                overlay.status.focusMovedByPerson = true
                                 overlay.returnFocus()
                                 event.accepted = true
                             }

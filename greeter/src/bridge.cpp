@@ -6,6 +6,8 @@
 // free the context without re-entering the library.
 #include "bridge.h"
 
+#include <cstddef>
+
 #include <QLoggingCategory>
 #include <QMetaObject>
 #include <QSocketNotifier>
@@ -127,6 +129,9 @@ SdvmBridge::reloadImages()
         info.isDefault = im->is_default != 0;
         info.available = im->available != 0;
         info.unavailableReason = str(im->unavailable_reason);
+        // Appended to struct sdvm_image: read only when the library's struct has it.
+        if (offsetof(struct sdvm_image, unavailable_status) < im->size && !info.available)
+            info.unavailableStatus = static_cast<int>(im->unavailable_status);
         m_images.append(info);
     }
 }

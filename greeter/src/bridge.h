@@ -19,7 +19,8 @@ struct ImageInfo {
     QString comment;
     bool isDefault = false;
     bool available = true;
-    QString unavailableReason;
+    QString unavailableReason; // sdvmd's words (may name files): a detail for the admin
+    int unavailableStatus = 0; // enum sdvm_image_status; 0 when available or not said
 };
 
 // How a login ended (a copy of struct sdvm_outcome, which lives only during the callback).

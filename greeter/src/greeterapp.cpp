@@ -96,6 +96,7 @@ GreeterApp::start()
     m_sessions = new SessionModel(this);
     m_users = new UserModel(this);
     m_status = new StatusController(m_settings.virtualKeyboard, this);
+    qApp->installEventFilter(m_status); // the person's first mouse press frees the focus
     m_proxy = new GreeterProxy(m_bridge, m_sessions, m_status, this);
     connect(m_bridge, &SdvmBridge::imagesChanged, this,
             [this]() { m_sessions->setImages(m_bridge->images()); });

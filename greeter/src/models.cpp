@@ -45,6 +45,32 @@ SessionModel::imageName(int row) const
     return row >= 0 && row < m_images.size() ? m_images.at(row).name : QString();
 }
 
+QString
+SessionModel::unavailableText(const ImageInfo &image)
+{
+    switch (image.unavailableStatus) {
+    case SDVM_IMAGE_QCOW2_MISSING:
+        return tr("The image's disk file is missing on this terminal.");
+    case SDVM_IMAGE_QCOW2_UNREADABLE:
+        return tr("The image's disk file cannot be read on this terminal.");
+    case SDVM_IMAGE_NOT_QCOW2:
+        return tr("The image's disk file is not a disk image SDVM can start.");
+    case SDVM_IMAGE_CORRUPT:
+        return tr("The image's disk file is damaged.");
+    case SDVM_IMAGE_UNSUPPORTED:
+        return tr("The image's disk file uses features SDVM cannot start.");
+    case SDVM_IMAGE_INI_MISSING:
+        return tr("The image has no description on this terminal.");
+    case SDVM_IMAGE_INI_BROKEN:
+        return tr("The image's description on this terminal is invalid.");
+    default:
+        // A number this greeter does not know yet, or none: sdvmd's own words, else ours.
+        return image.unavailableReason.isEmpty()
+                   ? tr("This image cannot be started on this terminal.")
+                   : image.unavailableReason;
+    }
+}
+
 int
 SessionModel::rowCount(const QModelIndex &parent) const
 {
@@ -70,8 +96,7 @@ SessionModel::data(const QModelIndex &index, int role) const
     case ExecRole:
         return image.id;
     case CommentRole:
-        return image.available || image.unavailableReason.isEmpty() ? image.comment
-                                                                    : image.unavailableReason;
+        return image.available ? image.comment : unavailableText(image);
     case OsTypeRole:
         return image.osType;
     case AvailableRole:
@@ -79,6 +104,8 @@ SessionModel::data(const QModelIndex &index, int role) const
     case DefaultRole:
         return image.isDefault;
     case UnavailableReasonRole:
+        return image.available ? QString() : unavailableText(image);
+    case UnavailableDetailRole:
         return image.unavailableReason;
     default:
         return QVariant();
@@ -93,6 +120,7 @@ SessionModel::roleNames() const
         {NameRole, "name"},           {ExecRole, "exec"},   {CommentRole, "comment"},
         {OsTypeRole, "osType"},       {AvailableRole, "available"},
         {DefaultRole, "isDefault"},   {UnavailableReasonRole, "unavailableReason"},
+        {UnavailableDetailRole, "unavailableDetail"},
     };
 }
 
@@ -113,7 +141,7 @@ UserModel::data(const QModelIndex &index, int role) const
         return QVariant();
     switch (role) {
     case NameRole:
-        return QString(); // the status layer supplies the name typed there
+        return placeholderName(); // the status layer supplies the name typed there
     case Qt::DisplayRole:
     case RealNameRole:
         return tr("Network account");

@@ -33,6 +33,7 @@ public:
         AvailableRole,
         DefaultRole,
         UnavailableReasonRole,
+        UnavailableDetailRole,
     };
     Q_ENUM(Role)
 
@@ -44,6 +45,9 @@ public:
     // The image id of a row, or "" when the row does not exist.
     QString imageId(int row) const;
     QString imageName(int row) const;
+    // Why an image cannot be started, in the person's language (by its number; sdvmd's text,
+    // which may name files, only for numbers this greeter does not know).
+    static QString unavailableText(const ImageInfo &image);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -79,6 +83,11 @@ public:
     Q_ENUM(Role)
 
     explicit UserModel(QObject *parent = nullptr);
+
+    // The single row's name: not a user, a harmless placeholder, so a theme's
+    // `userModel.data(...name...) || "fallback"` keeps it and login() knows it means "no name"
+    // (the name typed in the greeter's own field is used).
+    static QString placeholderName() { return QStringLiteral("network-account"); }
 
     int lastIndex() const { return 0; }
     QString lastUser() const { return QString(); }

@@ -135,9 +135,15 @@ GreeterProxy::login(const QString &userIn, const QString &password, const int se
         Q_EMIT loginFailed();
         return;
     }
+    // The network account: the user model's placeholder means "no name"; when the greeter
+    // shows its own user field, what was typed there wins over whatever the theme passes (a
+    // theme's "|| 'fallback'" idiom, a hidden field of its own).
     QString user = userIn.trimmed();
-    if (user.isEmpty())
-        user = m_status->userName().trimmed();
+    if (user == UserModel::placeholderName())
+        user.clear();
+    const QString typed = m_status->userName().trimmed();
+    if (!typed.isEmpty() && (m_status->needsUserName() || user.isEmpty()))
+        user = typed;
     if (user.isEmpty()) {
         fail(StatusController::tr("Type your user name first."),
              StatusController::tr("Your user name looks like name@institution."));

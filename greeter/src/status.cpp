@@ -222,6 +222,25 @@ StatusController::setUserName(const QString &name)
 }
 
 void
+StatusController::setFocusMovedByPerson(bool moved)
+{
+    if (moved == m_focusMoved)
+        return;
+    m_focusMoved = moved;
+    Q_EMIT focusMovedByPersonChanged();
+}
+
+bool
+StatusController::eventFilter(QObject *watched, QEvent *event)
+{
+    if (!m_focusMoved && watched->isWindowType()
+        && (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::TouchBegin
+            || event->type() == QEvent::TabletPress))
+        setFocusMovedByPerson(true);
+    return false;
+}
+
+void
 StatusController::setNeedsUserName(bool needs)
 {
     if (needs == m_needsUserName)
@@ -428,19 +447,27 @@ OverlayPlacer::place(qreal w, qreal h, qreal margin) const
                    qMax<qreal>(0, m_root->height() - h - margin));
 }
 
+// Only what a person can see and type in counts as the theme's user field: a TextInput at
+// opacity 0 (a manual-login field kept for later), disabled, of zero size or off screen does
+// not, else the greeter would hide its own field and leave nothing to type the name in.
 static bool
-hasUserField(const QQuickItem *item)
+hasUserField(const QQuickItem *item, qreal opacity, const QRectF &screen)
 {
-    if (!item->isVisible())
+    opacity *= item->opacity();
+    if (!item->isVisible() || !item->isEnabled() || opacity < 0.05)
         return false;
     if (item->inherits("QQuickTextInput")) {
         const int echo = item->property("echoMode").toInt();
         const bool readOnly = item->property("readOnly").toBool();
-        if (echo == 0 /* Normal */ && !readOnly && item->isEnabled())
+        const QRectF r = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+        // Size and place count once the window is laid out.
+        const bool shown = screen.isEmpty()
+                           || (item->width() > 0 && item->height() > 0 && r.intersects(screen));
+        if (echo == 0 /* Normal */ && !readOnly && shown)
             return true;
     }
     for (const QQuickItem *child : item->childItems())
-        if (hasUserField(child))
+        if (hasUserField(child, opacity, screen))
             return true;
     return false;
 }
@@ -470,7 +497,15 @@ OverlayPlacer::passwordField() const
 bool
 OverlayPlacer::themeHasUserField() const
 {
-    return m_root && hasUserField(m_root);
+    if (!m_root)
+        return false;
+    QRectF screen;
+    if (const QQuickWindow *w = m_root->window())
+        screen = QRectF(QPointF(0, 0), QSizeF(w->size()));
+    qreal opacity = 1;
+    for (const QQuickItem *p = m_root->parentItem(); p; p = p->parentItem())
+        opacity *= p->opacity();
+    return hasUserField(m_root, opacity, screen);
 }
 
 } // namespace sdvm

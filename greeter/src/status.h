@@ -41,6 +41,11 @@ class StatusController : public QObject
     Q_PROPERTY(bool virtualKeyboard READ virtualKeyboard CONSTANT)
     Q_PROPERTY(QString userNameLabel READ userNameLabel CONSTANT)
     Q_PROPERTY(QString userNameHint READ userNameHint CONSTANT)
+    // Until the person moves the keyboard focus (a mouse press or touch anywhere, Tab or
+    // Return in the greeter's user field), the status layer keeps it in its user field: a
+    // theme's `focus: true` password field must not take the first keystrokes at start-up.
+    Q_PROPERTY(bool focusMovedByPerson READ focusMovedByPerson WRITE setFocusMovedByPerson
+                   NOTIFY focusMovedByPersonChanged)
 public:
     explicit StatusController(bool virtualKeyboard, QObject *parent = nullptr);
 
@@ -62,6 +67,10 @@ public:
     bool virtualKeyboard() const { return m_virtualKeyboard; }
     QString userNameLabel() const;
     QString userNameHint() const;
+    bool focusMovedByPerson() const { return m_focusMoved; }
+    void setFocusMovedByPerson(bool moved);
+    // Installed on the application: notes the person's first mouse press or touch.
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
     void setNeedsUserName(bool needs);
     void setConnected(bool connected);
@@ -79,6 +88,7 @@ Q_SIGNALS:
     void retrySecondsChanged();
     void needsUserNameChanged();
     void userNameChanged();
+    void focusMovedByPersonChanged();
     // The layer should move the keyboard focus to its user-name field.
     void userNameWanted();
 
@@ -97,6 +107,7 @@ private:
     bool m_needsUserName = false;
     QString m_userName;
     bool m_virtualKeyboard = false;
+    bool m_focusMoved = false;
 };
 
 // Per view: where the status card may sit without covering anything of the theme that takes

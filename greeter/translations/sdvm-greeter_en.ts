@@ -135,6 +135,38 @@
         <source>%1 (unavailable)</source>
         <translation>%1 (unavailable)</translation>
     </message>
+    <message>
+        <source>The image&apos;s disk file is missing on this terminal.</source>
+        <translation>The image&apos;s disk file is missing on this terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file cannot be read on this terminal.</source>
+        <translation>The image&apos;s disk file cannot be read on this terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is not a disk image SDVM can start.</source>
+        <translation>The image&apos;s disk file is not a disk image SDVM can start.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is damaged.</source>
+        <translation>The image&apos;s disk file is damaged.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file uses features SDVM cannot start.</source>
+        <translation>The image&apos;s disk file uses features SDVM cannot start.</translation>
+    </message>
+    <message>
+        <source>The image has no description on this terminal.</source>
+        <translation>The image has no description on this terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s description on this terminal is invalid.</source>
+        <translation>The image&apos;s description on this terminal is invalid.</translation>
+    </message>
+    <message>
+        <source>This image cannot be started on this terminal.</source>
+        <translation>This image cannot be started on this terminal.</translation>
+    </message>
 </context>
 <context>
     <name>sdvm::StatusController</name>

@@ -135,6 +135,38 @@
         <source>%1 (unavailable)</source>
         <translation>%1 (no disponible)</translation>
     </message>
+    <message>
+        <source>The image&apos;s disk file is missing on this terminal.</source>
+        <translation>Falta el archivo de disco de la imagen en este terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file cannot be read on this terminal.</source>
+        <translation>No se puede leer el archivo de disco de la imagen en este terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is not a disk image SDVM can start.</source>
+        <translation>El archivo de disco de la imagen no es una imagen de disco que SDVM pueda iniciar.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is damaged.</source>
+        <translation>El archivo de disco de la imagen está dañado.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file uses features SDVM cannot start.</source>
+        <translation>El archivo de disco de la imagen usa funciones con las que SDVM no puede iniciarla.</translation>
+    </message>
+    <message>
+        <source>The image has no description on this terminal.</source>
+        <translation>La imagen no tiene descripción en este terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s description on this terminal is invalid.</source>
+        <translation>La descripción de la imagen en este terminal no es válida.</translation>
+    </message>
+    <message>
+        <source>This image cannot be started on this terminal.</source>
+        <translation>Esta imagen no se puede iniciar en este terminal.</translation>
+    </message>
 </context>
 <context>
     <name>sdvm::StatusController</name>

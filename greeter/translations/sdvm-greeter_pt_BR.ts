@@ -135,6 +135,38 @@
         <source>%1 (unavailable)</source>
         <translation>%1 (indisponível)</translation>
     </message>
+    <message>
+        <source>The image&apos;s disk file is missing on this terminal.</source>
+        <translation>O arquivo de disco da imagem não está neste terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file cannot be read on this terminal.</source>
+        <translation>O arquivo de disco da imagem não pode ser lido neste terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is not a disk image SDVM can start.</source>
+        <translation>O arquivo de disco da imagem não é uma imagem de disco que o SDVM consegue iniciar.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file is damaged.</source>
+        <translation>O arquivo de disco da imagem está danificado.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s disk file uses features SDVM cannot start.</source>
+        <translation>O arquivo de disco da imagem usa recursos com os quais o SDVM não consegue iniciar.</translation>
+    </message>
+    <message>
+        <source>The image has no description on this terminal.</source>
+        <translation>A imagem não tem descrição neste terminal.</translation>
+    </message>
+    <message>
+        <source>The image&apos;s description on this terminal is invalid.</source>
+        <translation>A descrição da imagem neste terminal é inválida.</translation>
+    </message>
+    <message>
+        <source>This image cannot be started on this terminal.</source>
+        <translation>Esta imagem não pode ser iniciada neste terminal.</translation>
+    </message>
 </context>
 <context>
     <name>sdvm::StatusController</name>

@@ -565,6 +565,13 @@ decode_image(const uint8_t *v, size_t len, struct sdvm_ipc_image *im, const char
                 im->is_default = fv[0];
             else
                 im->available = fv[0];
+        } else if (tag == SDVM_IPC_IMAGE_STATUS) {
+            if (flen != 4) {
+                set_error(err, "%s: image %zu: field %u must be a u32", mname, index, tag);
+                return -EBADMSG;
+            }
+            /* Numbers this side does not know yet are kept: the reason text still says it. */
+            im->status = get_u32(fv);
         }
         /* Unknown image fields are skipped. */
     }
@@ -578,7 +585,7 @@ decode_image(const uint8_t *v, size_t len, struct sdvm_ipc_image *im, const char
         set_error(err, "%s: image %zu: id, name, os-type and available are required", mname, index);
         return -EBADMSG;
     }
-    if (im->available && im->unavailable_reason) {
+    if (im->available && (im->unavailable_reason || im->status)) {
         set_error(err, "%s: image %zu: an available image has no unavailable reason", mname, index);
         return -EBADMSG;
     }
@@ -870,7 +877,8 @@ w_image(struct writer *w, const struct sdvm_ipc_image *im)
 {
     if (w->error)
         return;
-    if (!im->id || !im->name || !im->os_type || (im->available && im->unavailable_reason)) {
+    if (!im->id || !im->name || !im->os_type ||
+        (im->available && (im->unavailable_reason || im->status))) {
         w->error = -EINVAL;
         return;
     }
@@ -892,6 +900,8 @@ w_image(struct writer *w, const struct sdvm_ipc_image *im)
     w_u8(w, SDVM_IPC_IMAGE_AVAILABLE, im->available);
     image_str_rule_for(SDVM_IPC_IMAGE_REASON, &rule);
     w_str(w, SDVM_IPC_IMAGE_REASON, im->unavailable_reason, &rule);
+    if (im->status)
+        w_u32(w, SDVM_IPC_IMAGE_STATUS, im->status);
     if (w->error)
         return;
     size_t glen = w->buf->len - at - 4;

@@ -57,7 +57,11 @@ struct sdvm_image {
     const char *comment;            /* may be "" */
     int is_default;                 /* the catalog's default image */
     int available;                  /* 0: listed but cannot be started */
-    const char *unavailable_reason; /* NULL when available */
+    const char *unavailable_reason; /* NULL when available; for logs and details: may name files */
+    /* Appended (issue 16): why the image is unavailable, as a number to translate (enum
+     * sdvm_image_status, sdvm-types.h); SDVM_IMAGE_AVAILABLE (0) when available or when sdvmd
+     * did not say. Read it only when offsetof(struct sdvm_image, unavailable_status) < size. */
+    enum sdvm_image_status unavailable_status;
 };
 
 /* How a login ended, valid only during the finished callback. */

@@ -117,6 +117,7 @@ static const struct sdvm_image fake_images[] = {
         .is_default = 0,
         .available = 0,
         .unavailable_reason = "the base image ubuntu-24.04.qcow2 is missing",
+        .unavailable_status = SDVM_IMAGE_QCOW2_MISSING,
     },
 };
 

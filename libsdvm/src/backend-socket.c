@@ -47,6 +47,8 @@ images_from_msg(const struct sdvm_ipc_msg *m, struct image_list *out)
             .unavailable_reason = s->available            ? NULL
                                   : s->unavailable_reason ? s->unavailable_reason
                                                           : "",
+            .unavailable_status = s->available ? SDVM_IMAGE_AVAILABLE
+                                               : (enum sdvm_image_status)s->status,
         };
     }
     return image_list_set(out, tmp, n);

@@ -128,6 +128,7 @@ image_list_set(struct image_list *list, const struct sdvm_image *items, size_t c
         d->unavailable_reason =
             s->available ? NULL
                          : dup_or_null(s->unavailable_reason ? s->unavailable_reason : "", &ok);
+        d->unavailable_status = s->available ? SDVM_IMAGE_AVAILABLE : s->unavailable_status;
         if (!ok)
             break;
     }

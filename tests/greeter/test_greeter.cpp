@@ -395,7 +395,9 @@ TEST(Contract, ContextPropertiesRolesAndSignatures)
     EXPECT_EQ(sessions->property("count").toInt(), 3);
     // Privacy: one row, no earlier user's name anywhere.
     EXPECT_EQ(users->rowCount(), 1);
-    EXPECT_EQ(users->data(users->index(0, 0), Qt::UserRole + 1).toString(), QString());
+    // Its name is the network account's placeholder (issue 16), never a person's.
+    EXPECT_EQ(users->data(users->index(0, 0), Qt::UserRole + 1).toString(),
+              UserModel::placeholderName());
     EXPECT_EQ(users->property("lastUser").toString(), QString());
     EXPECT_FALSE(users->property("containsAllUsers").toBool());
     EXPECT_EQ(screens->data(screens->index(0, 0), Qt::UserRole + 2).toRect(), QRect(0, 0, 1280, 800));
@@ -590,6 +592,111 @@ TEST(Status, UserFieldIsLoggedOnlyWhenItIsANai)
     EXPECT_TRUE(all.contains(QStringLiteral("login for zoe@unknown.test"))) << qPrintable(all);
 }
 
+// --- the network account against themes' own login logic (issue 16, pattern 4) ---------------
+
+TEST(NetworkAccount, PlaceholderNameAndTheTypedNameWins)
+{
+    UserModel users;
+    const QString name = users.data(users.index(0), UserModel::NameRole).toString();
+    EXPECT_EQ(name, UserModel::placeholderName());
+    EXPECT_FALSE(name.isEmpty()); // `|| "123test"` keeps it
+    EXPECT_FALSE(name.contains(QLatin1Char('@'))); // never taken for a NAI
+
+    Harness h(QStringLiteral("test:fallback-name"));
+    ASSERT_TRUE(h.start());
+    ASSERT_TRUE(h.app->status()->needsUserName());
+    QSignalSpy failed(h.app->proxy(), &GreeterProxy::loginFailed);
+    // The placeholder with nothing typed: "no name", not a login for "network-account".
+    h.app->proxy()->login(UserModel::placeholderName(), QStringLiteral("pw"), 0);
+    ASSERT_EQ(failed.size(), 1);
+    EXPECT_EQ(h.app->status()->reason(), StatusController::tr("Type your user name first."));
+    EXPECT_FALSE(h.fakeLog().contains(QStringLiteral("LOGIN")));
+    // A name typed in the greeter's own field wins over the theme's fallback.
+    h.app->status()->setUserName(QStringLiteral("ana@example.edu"));
+    QSignalSpy succeeded(h.app->proxy(), &GreeterProxy::loginSucceeded);
+    h.app->proxy()->login(QStringLiteral("123test"), QStringLiteral("pw"), 0);
+    ASSERT_TRUE(succeeded.wait(5000));
+    EXPECT_TRUE(h.fakeLog().contains(QStringLiteral("LOGIN nai=ana@example.edu "))) << qPrintable(h.fakeLog());
+    EXPECT_FALSE(h.fakeLog().contains(QStringLiteral("123test")));
+}
+
+TEST(NetworkAccount, OnlyVisibleFieldsAreTheThemesUserField)
+{
+    {
+        // A user field at opacity 0: the greeter shows its own.
+        Harness h(QStringLiteral("test:hidden-user-field"));
+        ASSERT_TRUE(h.start());
+        EXPECT_TRUE(h.app->status()->needsUserName());
+        // Shown (the theme's manual login): it is the theme's field again.
+        h.themeRoot()->setProperty("manual", true);
+        EXPECT_TRUE(h.app->primaryView()->placer->themeHasUserField());
+        // Disabled, of no size, or off screen: not a field to type in.
+        QQuickItem *field = findByObjectName(h.themeRoot(), QStringLiteral("hiddenName"));
+        ASSERT_NE(field, nullptr);
+        field->setEnabled(false);
+        EXPECT_FALSE(h.app->primaryView()->placer->themeHasUserField());
+        field->setEnabled(true);
+        field->parentItem()->setHeight(0); // the field fills its frame, less the margins
+        EXPECT_FALSE(h.app->primaryView()->placer->themeHasUserField());
+        field->parentItem()->setHeight(40);
+        field->parentItem()->setX(-5000);
+        EXPECT_FALSE(h.app->primaryView()->placer->themeHasUserField());
+        field->parentItem()->setX(440);
+        EXPECT_TRUE(h.app->primaryView()->placer->themeHasUserField());
+    }
+    {
+        Harness h(QStringLiteral("sdvm")); // a real user field of its own
+        ASSERT_TRUE(h.start());
+        EXPECT_FALSE(h.app->status()->needsUserName());
+    }
+}
+
+TEST(NetworkAccount, TheGreetersFieldKeepsTheKeyboardUntilThePersonMovesIt)
+{
+    Harness h(QStringLiteral("test:focus-password"));
+    ASSERT_TRUE(h.start());
+    QTest::qWait(50);
+    QQuickItem *ours = findByObjectName(h.app->primaryView()->overlay, QStringLiteral("sdvmUserNameField"));
+    QQuickItem *theirs = findByObjectName(h.themeRoot(), QStringLiteral("password"));
+    ASSERT_NE(ours, nullptr);
+    ASSERT_NE(theirs, nullptr);
+    EXPECT_TRUE(ours->hasActiveFocus());
+    // The theme takes the keyboard (as on xcb when the window is activated): taken back.
+    theirs->forceActiveFocus();
+    QTRY_VERIFY_WITH_TIMEOUT(ours->hasActiveFocus(), 2000);
+    h.type(QStringLiteral("ana@example.edu"));
+    EXPECT_EQ(h.app->status()->userName(), QStringLiteral("ana@example.edu"));
+    // Tab: the person moves on to the theme's password field, and it stays there.
+    h.key(Qt::Key_Tab);
+    EXPECT_TRUE(h.app->status()->focusMovedByPerson());
+    EXPECT_TRUE(theirs->hasActiveFocus());
+    QTest::qWait(50);
+    EXPECT_TRUE(theirs->hasActiveFocus());
+    h.type(QStringLiteral("pw"));
+    QSignalSpy succeeded(h.app->proxy(), &GreeterProxy::loginSucceeded);
+    h.key(Qt::Key_Return);
+    ASSERT_TRUE(succeeded.wait(5000));
+    EXPECT_TRUE(h.fakeLog().contains(QStringLiteral("LOGIN nai=ana@example.edu "))) << qPrintable(h.fakeLog());
+}
+
+TEST(NetworkAccount, AMousePressFreesTheKeyboard)
+{
+    Harness h(QStringLiteral("test:focus-password"));
+    ASSERT_TRUE(h.start());
+    QTest::qWait(50);
+    QQuickItem *ours = findByObjectName(h.app->primaryView()->overlay, QStringLiteral("sdvmUserNameField"));
+    QQuickItem *theirs = findByObjectName(h.themeRoot(), QStringLiteral("password"));
+    ASSERT_NE(ours, nullptr);
+    ASSERT_NE(theirs, nullptr);
+    EXPECT_TRUE(ours->hasActiveFocus());
+    const QPointF p = theirs->mapToScene(QPointF(theirs->width() / 2, theirs->height() / 2));
+    QTest::mouseClick(h.window(), Qt::LeftButton, Qt::NoModifier, p.toPoint());
+    EXPECT_TRUE(h.app->status()->focusMovedByPerson());
+    theirs->forceActiveFocus(); // where the person clicked
+    QTest::qWait(50);
+    EXPECT_TRUE(theirs->hasActiveFocus());
+}
+
 // --- keyboard ---------------------------------------------------------------------------------
 
 namespace {
@@ -689,8 +796,59 @@ TEST(Translations, BrazilianPortugueseAndSpanish)
                 continue;
             EXPECT_NE(failureReason(f), english[f - 1]) << locale << " lacks reason " << f;
         }
+        // Issue 16: so is every reason an image is unavailable (by its number).
+        QCoreApplication::removeTranslator(&t);
+        QStringList englishImage;
+        for (int st = SDVM_IMAGE_QCOW2_MISSING; st <= SDVM_IMAGE_INI_BROKEN + 1; st++) {
+            ImageInfo im;
+            im.available = false;
+            im.unavailableStatus = st;
+            englishImage << SessionModel::unavailableText(im);
+        }
+        QCoreApplication::installTranslator(&t);
+        for (int st = SDVM_IMAGE_QCOW2_MISSING; st <= SDVM_IMAGE_INI_BROKEN + 1; st++) {
+            ImageInfo im;
+            im.available = false;
+            im.unavailableStatus = st;
+            EXPECT_NE(SessionModel::unavailableText(im), englishImage[st - 1])
+                << locale << " lacks image status " << st;
+        }
         QCoreApplication::removeTranslator(&t);
     }
+}
+
+// Issue 16: in pt_BR the image list said "the base image ubuntu-24.04.qcow2 is missing" in
+// English; the reason is now translated from its number, the file name only a detail.
+TEST(Translations, ImageUnavailabilityInThePersonsLanguage)
+{
+    QLocale::setDefault(QLocale(QStringLiteral("pt_BR"))); // the greeter loads its catalog
+    {
+        Harness h(QStringLiteral("sdvm"));
+        ASSERT_TRUE(h.start());
+        SessionModel *sessions = h.app->sessions();
+        int row = -1;
+        for (int i = 0; i < sessions->rowCount(); i++)
+            if (sessions->imageId(i) == QLatin1String("ubuntu-24.04"))
+                row = i;
+        ASSERT_GE(row, 0);
+        const QModelIndex index = sessions->index(row);
+        const QString reason = sessions->data(index, SessionModel::UnavailableReasonRole).toString();
+        EXPECT_EQ(reason, QString::fromUtf8("O arquivo de disco da imagem não está neste terminal."));
+        EXPECT_EQ(sessions->data(index, SessionModel::CommentRole).toString(), reason);
+        EXPECT_FALSE(reason.contains(QStringLiteral("qcow2")));
+        EXPECT_EQ(sessions->data(index, SessionModel::UnavailableDetailRole).toString(),
+                  QStringLiteral("the base image ubuntu-24.04.qcow2 is missing"));
+        // An available image has no reason.
+        EXPECT_EQ(sessions->data(sessions->index(0), SessionModel::UnavailableReasonRole).toString(),
+                  QString());
+    }
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    // A number this greeter does not know: sdvmd's words.
+    ImageInfo future;
+    future.available = false;
+    future.unavailableStatus = 1000;
+    future.unavailableReason = QStringLiteral("a reason from a newer sdvmd");
+    EXPECT_EQ(SessionModel::unavailableText(future), future.unavailableReason);
 }
 
 TEST(Translations, ThemeShowsPortugueseWhenTheLocaleSaysSo)

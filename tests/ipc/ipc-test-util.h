@@ -75,10 +75,11 @@ frame(uint16_t type, const Bytes &payload, uint16_t flags = 0)
 // A sample of every message type with every field it may carry set.
 struct Samples {
     sdvm_ipc_image images[3] = {
-        {"debian-12", "Debian GNU/Linux 12", "linux", "GCC\tPython\nR", true, true, nullptr},
+        {"debian-12", "Debian GNU/Linux 12", "linux", "GCC\tPython\nR", true, true, nullptr, 0},
         {"win.11_edu", "Windows 11 \xc3\x89" "ducation", "windows", nullptr, false, true,
-         nullptr},
-        {"broken", "Broken", "", "", false, false, "base image missing"},
+         nullptr, 0},
+        {"broken", "Broken", "", "", false, false, "base image missing",
+         SDVM_IMAGE_QCOW2_MISSING},
     };
     std::vector<sdvm_ipc_msg> all() const
     {
@@ -203,6 +204,7 @@ diff(const sdvm_ipc_msg &a, const sdvm_ipc_msg &b)
         CMP(images[i].is_default);
         CMP(images[i].available);
         CMPS(images[i].unavailable_reason);
+        CMP(images[i].status);
     }
     return "";
 #undef CMP

@@ -219,7 +219,7 @@ TEST(Bounds, FramesOverTheLimitAndTheImageCount)
         ids.push_back("image-" + std::to_string(i));
     for (int i = 0; i <= SDVM_IPC_MAX_IMAGES; i++)
         many.push_back({ids[static_cast<size_t>(i)].c_str(), "An image", "linux", nullptr,
-                        i == 0, true, nullptr});
+                        i == 0, true, nullptr, 0});
     sdvm_ipc_msg m = {};
     m.type = SDVM_IPC_EV_IMAGES;
     m.images = many.data();
@@ -252,7 +252,7 @@ TEST(Bounds, FramesOverTheLimitAndTheImageCount)
     many.clear();
     for (int i = 0; i < SDVM_IPC_MAX_IMAGES; i++)
         many.push_back({long_ids[static_cast<size_t>(i)].c_str(), name.c_str(), os.c_str(),
-                        comment.c_str(), false, false, reason.c_str()});
+                        comment.c_str(), false, false, reason.c_str(), 0xffffffffu});
     m = {};
     m.type = SDVM_IPC_EV_HELLO;
     m.version = 1;
@@ -452,6 +452,49 @@ TEST(Decoder, ImageRules)
     Bytes bad_bool = image_group(str("a"), str("A"), false, true);
     field(bad_bool, 77, str("unknown fields are skipped"));
     EXPECT_EQ(0, images({bad_bool})) << why;
+}
+
+// Issue 16: why an image is unavailable travels as a number (the greeter translates it).
+TEST(Decoder, ImageStatusRules)
+{
+    std::string why;
+    auto le32 = [](uint32_t v) {
+        return Bytes{static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8),
+                     static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 24)};
+    };
+    Bytes missing = image_group(str("a"), str("A"), false, false, "a.qcow2 is missing");
+    field(missing, SDVM_IPC_IMAGE_STATUS, le32(SDVM_IMAGE_QCOW2_MISSING));
+    EXPECT_EQ(0, decode(SDVM_IPC_EV_IMAGES, images_payload({missing}), &why)) << why;
+    // A number this side does not know is kept.
+    Bytes future = image_group(str("a"), str("A"), false, false, "why");
+    field(future, SDVM_IPC_IMAGE_STATUS, le32(1000));
+    EXPECT_EQ(0, decode(SDVM_IPC_EV_IMAGES, images_payload({future}), &why)) << why;
+    // Not a u32, repeated, or on an available image: refused.
+    Bytes short_status = image_group(str("a"), str("A"), false, false);
+    field(short_status, SDVM_IPC_IMAGE_STATUS, {1});
+    EXPECT_EQ(-EBADMSG, decode(SDVM_IPC_EV_IMAGES, images_payload({short_status}), &why));
+    EXPECT_NE(std::string::npos, why.find("u32")) << why;
+    Bytes twice = missing;
+    field(twice, SDVM_IPC_IMAGE_STATUS, le32(2));
+    EXPECT_EQ(-EBADMSG, decode(SDVM_IPC_EV_IMAGES, images_payload({twice}), &why));
+    Bytes available = image_group(str("a"), str("A"), false, true);
+    field(available, SDVM_IPC_IMAGE_STATUS, le32(1));
+    EXPECT_EQ(-EBADMSG, decode(SDVM_IPC_EV_IMAGES, images_payload({available}), &why));
+    // The encoder: sent only for an unavailable image, refused on an available one.
+    sdvm_ipc_image im[] = {{"a", "A", "linux", nullptr, false, false, "gone", 4}};
+    sdvm_ipc_msg m = {};
+    m.type = SDVM_IPC_EV_IMAGES;
+    m.images = im;
+    m.n_images = 1;
+    sdvm_ipc_msg out;
+    EXPECT_EQ(0, round_trip(m, &out, &why)) << why;
+    EXPECT_EQ(4u, out.images[0].status);
+    sdvm_ipc_msg_clear(&out);
+    im[0].available = true;
+    im[0].unavailable_reason = nullptr;
+    sdvm_ipc_buf buf = {};
+    EXPECT_EQ(-EINVAL, sdvm_ipc_encode(&m, &buf));
+    sdvm_ipc_buf_free(&buf);
 }
 
 TEST(Encoder, RefusesWhatTheDecoderWouldRefuseAndLeavesNoTrace)

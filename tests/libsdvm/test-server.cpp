@@ -38,9 +38,10 @@ std::vector<sdvm_ipc_image>
 default_catalog()
 {
     return {
-        {"debian-12", "Debian GNU/Linux 12", "linux", "GCC, Python", true, true, nullptr},
-        {"windows-11", "Windows 11 Education", "windows", nullptr, false, true, nullptr},
-        {"broken", "Broken image", "linux", "", false, false, "base image is corrupt"},
+        {"debian-12", "Debian GNU/Linux 12", "linux", "GCC, Python", true, true, nullptr, 0},
+        {"windows-11", "Windows 11 Education", "windows", nullptr, false, true, nullptr, 0},
+        {"broken", "Broken image", "linux", "", false, false, "base image is corrupt",
+         SDVM_IMAGE_CORRUPT},
     };
 }
 

@@ -315,6 +315,13 @@ TEST(Images, PointersSoAnOlderSmallerStructStillReadsEveryImage)
     EXPECT_EQ(0u, offsetof(struct sdvm_image, size));
     EXPECT_EQ(offsetof(older_image, id), offsetof(struct sdvm_image, id));
     EXPECT_EQ(offsetof(older_image, name), offsetof(struct sdvm_image, name));
+    // The field appended for issue 16 is covered by the size the library stamps, and says
+    // why the unavailable image is unavailable as a number (the text only as a detail).
+    EXPECT_LT(offsetof(struct sdvm_image, unavailable_status), images[2]->size);
+    EXPECT_GT(offsetof(struct sdvm_image, unavailable_status),
+              offsetof(struct sdvm_image, unavailable_reason));
+    EXPECT_EQ(SDVM_IMAGE_AVAILABLE, images[0]->unavailable_status);
+    EXPECT_EQ(SDVM_IMAGE_QCOW2_MISSING, images[2]->unavailable_status);
     sdvm_ctx_free(ctx);
 }
 

@@ -174,7 +174,7 @@ TEST(Socket, HandshakeBringsCatalogHostAndPower)
                           "EXPECT IMAGE id=debian-12 default=1 available=1 comment=\"GCC, Python\"\n"
                           "EXPECT IMAGE id=windows-11 default=0 available=1 comment=\"\"\n"
                           "EXPECT IMAGE id=broken default=0 available=0 "
-                          "reason=\"base image is corrupt\"\n"
+                          "reason=\"base image is corrupt\" status=4\n" // CORRUPT, from sdvmd
                           "HOSTNAME\n"
                           "EXPECT HOSTNAME name=test-host\n"
                           "POWER-AVAILABLE\n"
@@ -507,7 +507,7 @@ TEST(Socket, CatalogUpdatesAndTerminalMessages)
     srv.start([](ServerConn &c) {
         if (!c.handshake())
             return;
-        sdvm_ipc_image one[] = {{"fedora-41", "Fedora 41", "linux", nullptr, true, true, nullptr}};
+        sdvm_ipc_image one[] = {{"fedora-41", "Fedora 41", "linux", nullptr, true, true, nullptr, 0}};
         sdvm_ipc_msg m = ev(SDVM_IPC_EV_IMAGES, 0);
         m.images = one;
         m.n_images = 1;

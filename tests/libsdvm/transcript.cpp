@@ -670,6 +670,8 @@ class Runner {
                            {"comment", im[i]->comment ? im[i]->comment : "(null)"}};
                 if (im[i]->unavailable_reason)
                     l.extra.emplace_back("reason", im[i]->unavailable_reason);
+                if (!im[i]->available)
+                    l.extra.emplace_back("status", std::to_string(im[i]->unavailable_status));
                 rec_.add(l);
             }
             return true;

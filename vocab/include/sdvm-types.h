@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * sdvm-types.h: the stages of a login and the power actions, as numbers.
+ * sdvm-types.h: the stages of a login, the power actions and why an image is unavailable,
+ * as numbers.
  *
  * Part of the ABI (sdvm.h includes it) and of the wire protocol (sdvm-ipc(7) carries them
  * as u32), so sdvmd, the ipc codec and every client agree without linking libsdvm. The
@@ -39,6 +40,18 @@ enum sdvm_power_action {
     SDVM_POWER_SUSPEND = 1u << 2,
     SDVM_POWER_HIBERNATE = 1u << 3,
     SDVM_POWER_HYBRID_SLEEP = 1u << 4,
+};
+
+/* Why an image is unavailable; numbers are stable (append only). */
+enum sdvm_image_status {
+    SDVM_IMAGE_AVAILABLE = 0,
+    SDVM_IMAGE_QCOW2_MISSING = 1,    /* <id>.ini without <id>.qcow2 */
+    SDVM_IMAGE_QCOW2_UNREADABLE = 2, /* cannot be opened or read (permissions, I/O error) */
+    SDVM_IMAGE_NOT_QCOW2 = 3,        /* no qcow2 header (raw image, truncated, garbage) */
+    SDVM_IMAGE_CORRUPT = 4,          /* the qcow2 corrupt bit is set: QEMU refuses it */
+    SDVM_IMAGE_UNSUPPORTED = 5,      /* encrypted, or incompatible features we do not know */
+    SDVM_IMAGE_INI_MISSING = 6,      /* <id>.qcow2 without <id>.ini */
+    SDVM_IMAGE_INI_BROKEN = 7,       /* the .ini cannot be parsed or lacks Name/OsType */
 };
 
 #ifdef __cplusplus

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sdvm-types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,17 +35,7 @@ extern "C" {
 /* ImagesDir/<SDVM_IMAGE_VERSIONS_DIR>/<id>/<version>.qcow2 */
 #define SDVM_IMAGE_VERSIONS_DIR "versions"
 
-/* Why an image is unavailable; numbers are stable (append only). */
-enum sdvm_image_status {
-    SDVM_IMAGE_AVAILABLE = 0,
-    SDVM_IMAGE_QCOW2_MISSING = 1,    /* <id>.ini without <id>.qcow2 */
-    SDVM_IMAGE_QCOW2_UNREADABLE = 2, /* cannot be opened or read (permissions, I/O error) */
-    SDVM_IMAGE_NOT_QCOW2 = 3,        /* no qcow2 header (raw image, truncated, garbage) */
-    SDVM_IMAGE_CORRUPT = 4,          /* the qcow2 corrupt bit is set: QEMU refuses it */
-    SDVM_IMAGE_UNSUPPORTED = 5,      /* encrypted, or incompatible features we do not know */
-    SDVM_IMAGE_INI_MISSING = 6,      /* <id>.qcow2 without <id>.ini */
-    SDVM_IMAGE_INI_BROKEN = 7,       /* the .ini cannot be parsed or lacks Name/OsType */
-};
+/* enum sdvm_image_status (why an image is unavailable) is the vocabulary's: sdvm-types.h. */
 
 struct sdvm_image_info {
     const char *id;

@@ -104,6 +104,7 @@ enum sdvm_ipc_image_tag {
     SDVM_IPC_IMAGE_DEFAULT = 5,
     SDVM_IPC_IMAGE_AVAILABLE = 6,
     SDVM_IPC_IMAGE_REASON = 7,
+    SDVM_IPC_IMAGE_STATUS = 8, /* u32 enum sdvm_image_status; only when AVAILABLE is 0 */
 };
 
 struct sdvm_ipc_image {
@@ -114,6 +115,8 @@ struct sdvm_ipc_image {
     bool is_default;
     bool available;
     const char *unavailable_reason; /* may be NULL */
+    uint32_t status; /* enum sdvm_image_status: why unavailable; 0 when available or unknown
+                        (sent as absent) */
 };
 
 /*

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Issue 16, pattern 4: themes whose own login logic ignores the network account. On an X
+# server (Xvfb, the xcb platform) a person types a NAI, Tab, a password and Return with xdotool;
+# the fake backend must get the login with the NAI typed, whatever the theme passes to login():
+#   fallback-name      login(userModel's name || "123test", ...)
+#   hidden-user-field  an opacity-0 user field of its own (empty) passed to login()
+#   focus-password     a focus: true password field that takes the keyboard at start-up
+set -eu
+greeter=$1
+src=$2
+out=$3
+rm -rf "$out"
+mkdir -p "$out"
+
+for tool in Xvfb xdotool; do
+    command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (packaging/deps/greeter.list)" >&2; exit 1; }
+done
+
+xvfb=""
+greeter_pid=""
+cleanup() {
+    if [ -n "$greeter_pid" ]; then kill "$greeter_pid" 2> /dev/null || true; fi
+    if [ -n "$xvfb" ]; then kill "$xvfb" 2> /dev/null || true; wait "$xvfb" 2> /dev/null || true; fi
+}
+trap cleanup EXIT INT TERM
+
+failed=""
+show_logs() {
+    for f in "$out"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done
+}
+fail() {
+    echo "FAIL: $*" >&2
+    show_logs
+    exit 1
+}
+
+n=91
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
+xvfb=$!
+export DISPLAY=":$n"
+i=0
+until xdotool getdisplaygeometry > /dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || fail "Xvfb did not start"
+    sleep 0.1
+done
+
+user=ana@example.edu
+password=pw-4-network
+
+for theme in fallback-name hidden-user-field focus-password; do
+    SDVM_FAKE_LOG="$out/$theme-fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
+        "$greeter" --test-mode --theme "$src/tests/data/greeter/$theme" > "$out/$theme-greeter.log" 2>&1 &
+    greeter_pid=$!
+    i=0
+    until grep -q 'first frame' "$out/$theme-greeter.log"; do
+        i=$((i + 1))
+        [ $i -lt 600 ] || fail "$theme: no first frame"
+        kill -0 "$greeter_pid" 2> /dev/null || fail "$theme: the greeter died"
+        sleep 0.1
+    done
+    wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) ||
+        fail "$theme: no window"
+    xdotool windowfocus --sync "$wid"
+    sleep 0.5
+    xdotool type --delay 30 "$user"
+    xdotool key Tab
+    xdotool type --delay 30 "$password"
+    sleep 0.3
+    xdotool key Return
+    # A login that reaches the backend ends the greeter; one that does not leaves it waiting.
+    i=0
+    while kill -0 "$greeter_pid" 2> /dev/null && [ $i -lt 100 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    kill "$greeter_pid" 2> /dev/null || true
+    wait "$greeter_pid" 2> /dev/null || true
+    greeter_pid=""
+    if grep -F -q "LOGIN nai=$user " "$out/$theme-fake.log" 2> /dev/null; then
+        echo "ok - $theme: the fake backend got the login of $user"
+    else
+        echo "not ok - $theme: the fake backend did not get the login of $user:" \
+            "$(grep -F LOGIN "$out/$theme-fake.log" 2> /dev/null || echo 'no login at all')" >&2
+        failed="$failed $theme"
+    fi
+    if grep -F -q "$password" "$out/$theme-fake.log" "$out/$theme-greeter.log" 2> /dev/null; then
+        echo "not ok - $theme: the password is in a log" >&2
+        failed="$failed $theme"
+    fi
+done
+if [ -n "$failed" ]; then
+    show_logs
+    fail "themes:$failed"
+fi
