@@ -22,6 +22,9 @@
  */
 #include "cat-private.h"
 #include "sdvm/atomic-file.h"
+#include "sdvm/hex.h"
+
+#include <openssl/evp.h>
 
 #include <dirent.h>
 #include <limits.h>
@@ -638,6 +641,22 @@ done:
     return rc;
 }
 
+/* The SHA-256 of FILE in hex (65 bytes), or "" when it cannot be read. */
+static void
+sha256_file(const char *path, char out[65])
+{
+    out[0] = '\0';
+    char *data = NULL;
+    size_t len = 0;
+    if (cat_read_file(path, 256u * 1024u * 1024u, &data, &len) < 0)
+        return;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32)
+        sdvm_hex(md, 32, out);
+    free(data);
+}
+
 int
 sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
 {
@@ -922,6 +941,39 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     }
     clean_dir(run_dir, true);
     rmdir(run_dir);
+    /* 6. The summary: the same numbers as text (stderr) and, with --json, JSON (stdout). */
+    char sha[65] = "";
+    if (!refuse)
+        sha256_file(opt->out_path, sha);
+    if (!refuse)
+        progress(&s, "database %s: sha256 %s", opt->out_path, sha);
+    if (opt->json) {
+        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                              " s:I, s:I, s:s?, s:I, s:f}",
+                              "database", opt->out_path, "replaced", !refuse,
+                              "institutions", (json_int_t)n_inst,
+                              "profiles", (json_int_t)n_jobs,
+                              "fetched", (json_int_t)fetched,
+                              "changed", (json_int_t)changed,
+                              "unchanged", (json_int_t)(fetched - changed),
+                              "eap_generic", (json_int_t)generic,
+                              "resumed", (json_int_t)resumed,
+                              "without_eap_config", (json_int_t)missing,
+                              "failed", (json_int_t)failed,
+                              "kept_from_older_run", (json_int_t)kept,
+                              "oldest_kept_age_s", (json_int_t)oldest,
+                              "dropped", (json_int_t)dropped,
+                              "sha256", refuse ? NULL : sha,
+                              "requests", (json_int_t)s.requests,
+                              "seconds", elapsed_s(&s));
+        if (j) {
+            char *text = json_dumps(j, JSON_SORT_KEYS);
+            if (text)
+                printf("%s\n", text);
+            free(text);
+            json_decref(j);
+        }
+    }
     if (refuse)
         rc = cat_fail(error, -EAGAIN, "%zu of %zu profiles failed (more than %u %%); %s was not"
                       " replaced", failed, n_jobs, max_failed, opt->out_path);

@@ -434,6 +434,26 @@ class Sync(unittest.TestCase):
         self.assertEqual(["eap-config"] * 3 + ["eap-generic"], reqs)
         self.assertEqual(0, self.lookup("uni-c.test").returncode)
 
+    def test_json_summary_and_checksum(self):
+        import hashlib
+        r = self.sync("--json", "--quiet")
+        self.assertEqual(0, r.returncode, r.stderr)
+        j = json.loads(r.stdout)
+        with open(self.out, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(sha, j["sha256"])
+        self.assertEqual((6, 8, 7, 7, 0, 1, 0, True),
+                         (j["institutions"], j["profiles"], j["fetched"], j["changed"],
+                          j["unchanged"], j["without_eap_config"], j["failed"], j["replaced"]))
+        self.cat.reset()
+        self.cat.always_500 = {"101"}
+        r = self.sync("--json", "--max-failed", "20")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("sha256 " + json.loads(r.stdout)["sha256"], r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((6, 0, 1, 1, 0), (j["fetched"], j["changed"], j["failed"],
+                                           j["kept_from_older_run"], j["dropped"]))
+
     def test_parallel_and_bounded(self):
         self.cat.delay = 0.3
         r = self.sync("--connections", "3", "--quiet")
