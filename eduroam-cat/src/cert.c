@@ -93,6 +93,7 @@ cat_cert_from_der(const unsigned char *der, size_t der_len, struct sdvm_cat_cert
     cert->der_len = der_len;
     SHA256(der, der_len, cert->sha256);
     cert->is_ca = X509_check_ca(x) > 0;
+    cert->expired = X509_cmp_current_time(X509_get0_notAfter(x)) < 0;
 
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio)

@@ -246,6 +246,15 @@ parse_server_side(struct parse_state *st, struct sdvm_cat_provider *p, size_t mi
                 (*bad)++;
                 continue;
             }
+            if (cert.expired && cert.is_ca) {
+                /* Issue 15 §5: an expired CA cannot verify anything; a method left with
+                 * none is INSECURE_PROFILE below. */
+                warn(st, p, "method %zu, CA %u (%s): expired; dropped", mi + 1, ca_no,
+                     cert.subject);
+                cat_cert_clear(&cert);
+                (*bad)++;
+                continue;
+            }
             if (!cert.is_ca) {
                 warn(st, p, "method %zu, CA %u (%s): not a CA certificate (a server"
                      " certificate?); left out of the trust bundle", mi + 1, ca_no,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -185,6 +186,13 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
                 res->failure = p.failure;
                 res->detail = cat_strdupf("%s (%s): %s", k, p.source ? p.source : "cat-db",
                                           p.reason ? p.reason : "unusable");
+            } else if (p.valid_until > 0 && (time_t)p.valid_until < time(NULL)) {
+                /* ValidUntil is enforced (issue 15 §5): a newer profile is needed. */
+                res->failure = SDVM_FAILURE_PROFILE_EXPIRED;
+                res->detail = cat_strdupf("%s (%s): the profile expired (ValidUntil %lld);"
+                                          " run sdvm-cat sync", k,
+                                          p.source ? p.source : "cat-db",
+                                          (long long)p.valid_until);
             }
             return;
         }

@@ -22,9 +22,14 @@
  */
 #include "cat-private.h"
 #include "sdvm/atomic-file.h"
+#include "sdvm/hex.h"
+
+#include <openssl/evp.h>
 
 #include <dirent.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +46,7 @@
 #ifndef SDVM_VERSION
 #define SDVM_VERSION "unknown"
 #endif
+#define SDVM_USER_AGENT "SDVM/" SDVM_VERSION " (sdvm-cat sync)"
 
 #define LIST_MAX (64u * 1024u * 1024u)
 
@@ -290,6 +296,367 @@ same_as_file(const char *path, const char *data, size_t len)
     return same;
 }
 
+/* ----- the profiles, fetched in parallel ----- */
+
+struct prof_ctx {
+    struct syncer *s;
+    const char *run_dir, *profiles_dir;
+    struct job *jobs;
+    size_t n_jobs;
+    size_t resumed, fetched, changed, generic, done;
+    double last_progress;
+};
+
+struct jstate {
+    int device;         /* 0 eap-config, 1 eap-generic */
+    unsigned attempt;
+    double not_before;  /* elapsed_s() before which it is not retried */
+    bool finished;
+};
+
+struct xfer {
+    CURL *h;
+    struct fetch f;
+    size_t job;         /* SIZE_MAX: free */
+    char *url;
+};
+
+/* The progress line on a terminal: a count and an ETA. */
+static void
+progress_line(struct prof_ctx *pc, bool final)
+{
+    struct syncer *s = pc->s;
+    if (s->opt->quiet || !isatty(STDERR_FILENO))
+        return;
+    double t = elapsed_s(s);
+    if (!final && t - pc->last_progress < 0.5)
+        return;
+    pc->last_progress = t;
+    size_t work = pc->done > pc->resumed ? pc->done - pc->resumed : 0;
+    size_t left = pc->n_jobs - pc->done;
+    double eta = work ? t / (double)work * (double)left : 0;
+    fprintf(stderr, "\r\033[K%zu/%zu profiles, %u requests, ETA %.0f s%s", pc->done, pc->n_jobs,
+            s->requests, eta, final ? "\n" : "");
+}
+
+static void
+say(struct prof_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct prof_ctx *pc, const char *fmt, ...)
+{
+    if (pc->s->opt->quiet)
+        return;
+    if (isatty(STDERR_FILENO))
+        fputs("\r\033[K", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* A profile's answer is final: write it into run/. */
+static int
+finish_profile(struct prof_ctx *pc, size_t i, enum fetch_result fr, int device,
+               const struct fetch *f, char *why)
+{
+    struct job *j = &pc->jobs[i];
+    char path[4096], miss[4096], bad[4096], good[4096];
+    snprintf(path, sizeof(path), "%s/%s.eap-config", pc->run_dir, j->id);
+    snprintf(miss, sizeof(miss), "%s/%s.missing", pc->run_dir, j->id);
+    snprintf(bad, sizeof(bad), "%s/%s.failed", pc->run_dir, j->id);
+    snprintf(good, sizeof(good), "%s/%s.eap-config", pc->profiles_dir, j->id);
+    const char *inst = j->institution ? j->institution : "?";
+    char *reason = why;
+    pc->done++;
+    if (fr == FETCH_OK) {
+        /* Parsed before it may replace a good copy: an empty body or an error page
+         * served with 200 is a failure, not a profile. */
+        struct sdvm_cat_document *doc = NULL;
+        char *perr = NULL;
+        if (sdvm_cat_parse(f->data ? f->data : "", f->len, &doc, &perr) < 0) {
+            reason = cat_strdupf("not an eap-config (%s)", perr ? perr : "?");
+            fr = FETCH_FAILED;
+        }
+        free(perr);
+        sdvm_cat_document_free(doc);
+    }
+    if (fr == FETCH_FAILED) {
+        const char *w = reason ? reason : "?";
+        sdvm_write_file_atomic(bad, w, strlen(w), 0644);
+        say(pc, "[%zu/%zu] cat profile %s (%s): failed: %s", pc->done, pc->n_jobs, j->id, inst,
+            w);
+        if (reason != why)
+            free(reason);
+        return 0;
+    }
+    if (fr == FETCH_NOT_FOUND) {
+        static const char text[] = "no eap-config: HTTP 404 for eap-config and eap-generic\n";
+        sdvm_write_file_atomic(miss, text, sizeof(text) - 1, 0644);
+        say(pc, "[%zu/%zu] cat profile %s (%s): no eap-config (404)", pc->done, pc->n_jobs,
+            j->id, inst);
+        return 0;
+    }
+    bool same = same_as_file(good, f->data ? f->data : "", f->len);
+    int wrc = sdvm_write_file_atomic(path, f->data ? f->data : "", f->len, 0644);
+    if (wrc < 0)
+        return wrc;
+    pc->fetched++;
+    pc->changed += !same;
+    pc->generic += device == 1;
+    say(pc, "[%zu/%zu] cat profile %s (%s): %s, %zu bytes%s", pc->done, pc->n_jobs, j->id, inst,
+        device == 1 ? "eap-generic (eap-config gave 404 or 500)" : "eap-config", f->len,
+        same ? ", unchanged" : "");
+    return 0;
+}
+
+static CURL *
+new_easy(const struct syncer *s)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, SDVM_USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    if (s->opt->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, s->opt->ca_file);
+    return h;
+}
+
+static int
+fetch_all(struct prof_ctx *pc, char **error)
+{
+    struct syncer *s = pc->s;
+    const struct sdvm_cat_sync_options *opt = s->opt;
+    unsigned conns = opt->connections ? opt->connections : 8;
+    unsigned base_ms = opt->backoff_ms ? opt->backoff_ms : 500;
+    int rc = 0;
+    struct jstate *st = calloc(pc->n_jobs ? pc->n_jobs : 1, sizeof(*st));
+    struct xfer *x = calloc(conns, sizeof(*x));
+    size_t *retry = calloc(pc->n_jobs ? pc->n_jobs : 1, sizeof(*retry));
+    size_t n_retry = 0, next = 0;
+    CURLM *m = curl_multi_init();
+    if (!st || !x || !retry || !m) {
+        rc = cat_fail(error, -ENOMEM, "out of memory");
+        goto done;
+    }
+    curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conns);
+    for (unsigned k = 0; k < conns; k++) {
+        x[k].job = SIZE_MAX;
+        if (!(x[k].h = new_easy(s))) {
+            rc = cat_fail(error, -ENOMEM, "cannot create a libcurl handle");
+            goto done;
+        }
+    }
+    /* Profiles run/ already has an answer for (a resumed run). */
+    for (size_t i = 0; i < pc->n_jobs; i++) {
+        char p[4096];
+        static const char *const ext[] = {"eap-config", "missing", "failed"};
+        for (int e = 0; e < 3 && !st[i].finished; e++) {
+            snprintf(p, sizeof(p), "%s/%s.%s", pc->run_dir, pc->jobs[i].id, ext[e]);
+            st[i].finished = exists(p);
+        }
+        if (st[i].finished) {
+            pc->resumed++;
+            pc->done++;
+        }
+    }
+    unsigned running = 0;
+    for (;;) {
+        if (out_of_time(s)) {
+            rc = cat_fail(error, -ETIMEDOUT, "time limit reached after %zu of %zu profiles;"
+                          " run again to resume", pc->done, pc->n_jobs);
+            goto done;
+        }
+        /* Start transfers on the free handles: due retries first, then new profiles. */
+        double now = elapsed_s(s);
+        for (unsigned k = 0; k < conns; k++) {
+            if (x[k].job != SIZE_MAX)
+                continue;
+            size_t job = SIZE_MAX;
+            for (size_t r = 0; r < n_retry; r++)
+                if (st[retry[r]].not_before <= now) {
+                    job = retry[r];
+                    retry[r] = retry[--n_retry];
+                    break;
+                }
+            while (job == SIZE_MAX && next < pc->n_jobs) {
+                if (!st[next].finished)
+                    job = next;
+                next++;
+            }
+            if (job == SIZE_MAX)
+                break;
+            free(x[k].url);
+            x[k].url = cat_strdupf("%s?action=downloadInstaller&device=%s&profile=%s"
+                                   "&generatedfor=user", opt->api_url,
+                                   st[job].device ? "eap-generic" : "eap-config",
+                                   pc->jobs[job].id);
+            if (!x[k].url) {
+                rc = cat_fail(error, -ENOMEM, "out of memory");
+                goto done;
+            }
+            x[k].f.len = 0;
+            x[k].f.max = SDVM_CAT_MAX_DOCUMENT;
+            x[k].f.too_big = false;
+            long timeout_ms = (long)(opt->timeout_s ? opt->timeout_s : 60) * 1000;
+            if (opt->time_limit_s) {
+                long left = (long)((opt->time_limit_s - now) * 1000) + 1;
+                if (left < timeout_ms)
+                    timeout_ms = left;
+            }
+            curl_easy_setopt(x[k].h, CURLOPT_URL, x[k].url);
+            curl_easy_setopt(x[k].h, CURLOPT_TIMEOUT_MS, timeout_ms);
+            curl_easy_setopt(x[k].h, CURLOPT_WRITEDATA, &x[k].f);
+            curl_easy_setopt(x[k].h, CURLOPT_PRIVATE, (char *)&x[k]);
+            x[k].job = job;
+            s->requests++;
+            curl_multi_add_handle(m, x[k].h);
+            running++;
+        }
+        if (!running && !n_retry && next >= pc->n_jobs)
+            break;
+        int still = 0;
+        curl_multi_perform(m, &still);
+        CURLMsg *msg;
+        int left_msgs;
+        while ((msg = curl_multi_info_read(m, &left_msgs))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            struct xfer *t = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            CURLcode cc = msg->data.result;
+            curl_multi_remove_handle(m, t->h);
+            running--;
+            size_t i = t->job;
+            t->job = SIZE_MAX;
+            long status = 0;
+            curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &status);
+            curl_off_t retry_after = 0;
+            curl_easy_getinfo(t->h, CURLINFO_RETRY_AFTER, &retry_after);
+            if (cc != CURLE_OK)
+                status = 0;
+            enum fetch_result fr;
+            bool transient = false;
+            char *why = NULL;
+            if (cc == CURLE_OK && status == 200) {
+                fr = FETCH_OK;
+            } else if (cc == CURLE_OK && (status == 404 || status == 410)) {
+                fr = FETCH_NOT_FOUND;
+            } else if (t->f.too_big) {
+                fr = FETCH_FAILED;
+                why = cat_strdupf("answer larger than %zu bytes", t->f.max);
+            } else if (cc != CURLE_OK) {
+                fr = FETCH_FAILED;
+                why = cat_strdupf("%s", curl_easy_strerror(cc));
+                transient = cc != CURLE_PEER_FAILED_VERIFICATION &&
+                            cc != CURLE_SSL_CACERT_BADFILE && cc != CURLE_UNSUPPORTED_PROTOCOL &&
+                            cc != CURLE_URL_MALFORMAT;
+            } else {
+                fr = FETCH_FAILED;
+                why = cat_strdupf("HTTP %ld", status);
+                transient = status >= 500 || status == 429 || status == 408;
+            }
+            if (fr == FETCH_FAILED && transient && st[i].attempt < opt->retries) {
+                /* Back off: doubling from --backoff-ms, at most 30 s, or what Retry-After
+                 * asks (429/503), at most 5 min. */
+                double d = base_ms / 1000.0;
+                for (unsigned a = 0; a < st[i].attempt && d < 30; a++)
+                    d *= 2;
+                d = d > 30 ? 30 : d;
+                if (retry_after > 0)
+                    d = retry_after > 300 ? 300 : (double)retry_after;
+                say(pc, "  cat profile %s: %s; retrying in %.0f ms", pc->jobs[i].id,
+                    why ? why : "failed", d * 1000);
+                free(why);
+                st[i].attempt++;
+                st[i].not_before = elapsed_s(s) + d;
+                retry[n_retry++] = i;
+                continue;
+            }
+            /* eap-generic when eap-config is 404 or 500 (CAT's 500 is often final). */
+            if (st[i].device == 0 &&
+                (fr == FETCH_NOT_FOUND || (fr == FETCH_FAILED && status == 500))) {
+                free(why);
+                st[i].device = 1;
+                st[i].attempt = 0;
+                st[i].not_before = 0;
+                retry[n_retry++] = i;
+                continue;
+            }
+            st[i].finished = true;
+            int frc = finish_profile(pc, i, fr, st[i].device, &t->f, why);
+            free(why);
+            if (frc < 0) {
+                rc = cat_fail(error, frc, "cat profile %s: %s", pc->jobs[i].id, strerror(-frc));
+                goto done;
+            }
+        }
+        progress_line(pc, false);
+        /* Wait for traffic, or until the next retry is due. */
+        int wait_ms = 200;
+        if (!running && n_retry) {
+            double soonest = 1e9;
+            for (size_t r = 0; r < n_retry; r++)
+                soonest = st[retry[r]].not_before < soonest ? st[retry[r]].not_before : soonest;
+            double w = (soonest - elapsed_s(s)) * 1000;
+            wait_ms = w < 1 ? 1 : w > 1000 ? 1000 : (int)w;
+        }
+        if (running)
+            curl_multi_poll(m, NULL, 0, wait_ms, NULL);
+        else if (wait_ms > 0 && n_retry) {
+            struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
+            while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+        }
+    }
+    progress_line(pc, true);
+done:
+    if (x)
+        for (unsigned k = 0; k < conns; k++) {
+            if (x[k].h) {
+                if (x[k].job != SIZE_MAX && m)
+                    curl_multi_remove_handle(m, x[k].h);
+                curl_easy_cleanup(x[k].h);
+            }
+            free(x[k].f.data);
+            free(x[k].url);
+        }
+    if (m)
+        curl_multi_cleanup(m);
+    free(x);
+    free(st);
+    free(retry);
+    return rc;
+}
+
+/* The SHA-256 of FILE in hex (65 bytes), or "" when it cannot be read. */
+static void
+sha256_file(const char *path, char out[65])
+{
+    out[0] = '\0';
+    char *data = NULL;
+    size_t len = 0;
+    if (cat_read_file(path, 256u * 1024u * 1024u, &data, &len) < 0)
+        return;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32)
+        sdvm_hex(md, 32, out);
+    free(data);
+}
+
 int
 sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
 {
@@ -364,7 +731,7 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     }
     curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, on_data);
     /* CAT's operators see who is calling (its terms of use: see sdvm-cat(1)). */
-    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "SDVM/" SDVM_VERSION " (sdvm-cat sync)");
+    curl_easy_setopt(s.curl, CURLOPT_USERAGENT, SDVM_USER_AGENT);
     curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 1L);
@@ -485,80 +852,15 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
              n_jobs, skipped);
 
     /* 2. Every profile's eap-config, into run/: N.eap-config (parsed), N.missing (404),
-     *    N.failed (why). A resumed run skips the profiles it already has an answer for. */
-    size_t resumed = 0, fetched = 0, changed = 0, generic = 0;
-    for (size_t i = 0; i < n_jobs; i++) {
-        struct job *j = &jobs[i];
-        char path[4096], miss[4096], bad[4096], good[4096];
-        snprintf(path, sizeof(path), "%s/%s.eap-config", run_dir, j->id);
-        snprintf(miss, sizeof(miss), "%s/%s.missing", run_dir, j->id);
-        snprintf(bad, sizeof(bad), "%s/%s.failed", run_dir, j->id);
-        snprintf(good, sizeof(good), "%s/%s.eap-config", profiles_dir, j->id);
-        if (exists(path) || exists(miss) || exists(bad)) {
-            resumed++;
-            continue;
-        }
-        const char *devices[2] = {"eap-config", "eap-generic"};
-        enum fetch_result fr = FETCH_NOT_FOUND;
-        int d;
-        for (d = 0; d < 2 && (fr == FETCH_NOT_FOUND || (fr == FETCH_FAILED && status_code == 500));
-             d++) {
-            free(url);
-            url = cat_strdupf("%s?action=downloadInstaller&device=%s&profile=%s"
-                              "&generatedfor=user", opt->api_url, devices[d], j->id);
-            if (!url) {
-                rc = cat_fail(error, -ENOMEM, "out of memory");
-                goto out;
-            }
-            fr = get(&s, url, SDVM_CAT_MAX_DOCUMENT, &f, &why, &status_code);
-        }
-        d--;
-        const char *inst = j->institution ? j->institution : "?";
-        if (fr == FETCH_TIMEOUT) {
-            rc = cat_fail(error, -ETIMEDOUT, "time limit reached after %zu of %zu profiles;"
-                          " run again to resume", i, n_jobs);
-            goto out;
-        }
-        if (fr == FETCH_OK) {
-            /* Parsed before it may replace a good copy: an empty body or an error page
-             * served with 200 is a failure, not a profile. */
-            struct sdvm_cat_document *doc = NULL;
-            char *perr = NULL;
-            if (sdvm_cat_parse(f.data ? f.data : "", f.len, &doc, &perr) < 0) {
-                free(why);
-                why = cat_strdupf("not an eap-config (%s)", perr ? perr : "?");
-                fr = FETCH_FAILED;
-            }
-            free(perr);
-            sdvm_cat_document_free(doc);
-        }
-        if (fr == FETCH_FAILED) {
-            const char *w = why ? why : "?";
-            sdvm_write_file_atomic(bad, w, strlen(w), 0644);
-            progress(&s, "[%zu/%zu] cat profile %s (%s): failed: %s", i + 1, n_jobs, j->id,
-                     inst, w);
-            continue;
-        }
-        if (fr == FETCH_NOT_FOUND) {
-            static const char text[] = "no eap-config: HTTP 404 for eap-config and eap-generic\n";
-            sdvm_write_file_atomic(miss, text, sizeof(text) - 1, 0644);
-            progress(&s, "[%zu/%zu] cat profile %s (%s): no eap-config (404)", i + 1, n_jobs,
-                     j->id, inst);
-            continue;
-        }
-        bool same = same_as_file(good, f.data ? f.data : "", f.len);
-        int wrc = sdvm_write_file_atomic(path, f.data ? f.data : "", f.len, 0644);
-        if (wrc < 0) {
-            rc = cat_fail(error, wrc, "%s: %s", path, strerror(-wrc));
-            goto out;
-        }
-        fetched++;
-        changed += !same;
-        generic += d == 1;
-        progress(&s, "[%zu/%zu] cat profile %s (%s): %s, %zu bytes%s", i + 1, n_jobs, j->id,
-                 inst, d == 1 ? "eap-generic (eap-config gave 404 or 500)" : "eap-config", f.len,
-                 same ? ", unchanged" : "");
-    }
+     *    N.failed (why). A resumed run skips the profiles it already has an answer for.
+     *    Up to --connections transfers at once (libcurl multi, HTTP/2 where offered). */
+    struct prof_ctx pc = {.s = &s, .run_dir = run_dir, .profiles_dir = profiles_dir,
+                          .jobs = jobs, .n_jobs = n_jobs};
+    rc = fetch_all(&pc, error);
+    if (rc)
+        goto out;
+    size_t resumed = pc.resumed, fetched = pc.fetched, changed = pc.changed,
+           generic = pc.generic;
 
     /* 3. Failed profiles: the last good copy while it is young enough, else dropped. */
     size_t failed = 0, kept = 0, dropped = 0, missing = 0;
@@ -639,6 +941,39 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     }
     clean_dir(run_dir, true);
     rmdir(run_dir);
+    /* 6. The summary: the same numbers as text (stderr) and, with --json, JSON (stdout). */
+    char sha[65] = "";
+    if (!refuse)
+        sha256_file(opt->out_path, sha);
+    if (!refuse)
+        progress(&s, "database %s: sha256 %s", opt->out_path, sha);
+    if (opt->json) {
+        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                              " s:I, s:I, s:s?, s:I, s:f}",
+                              "database", opt->out_path, "replaced", !refuse,
+                              "institutions", (json_int_t)n_inst,
+                              "profiles", (json_int_t)n_jobs,
+                              "fetched", (json_int_t)fetched,
+                              "changed", (json_int_t)changed,
+                              "unchanged", (json_int_t)(fetched - changed),
+                              "eap_generic", (json_int_t)generic,
+                              "resumed", (json_int_t)resumed,
+                              "without_eap_config", (json_int_t)missing,
+                              "failed", (json_int_t)failed,
+                              "kept_from_older_run", (json_int_t)kept,
+                              "oldest_kept_age_s", (json_int_t)oldest,
+                              "dropped", (json_int_t)dropped,
+                              "sha256", refuse ? NULL : sha,
+                              "requests", (json_int_t)s.requests,
+                              "seconds", elapsed_s(&s));
+        if (j) {
+            char *text = json_dumps(j, JSON_SORT_KEYS);
+            if (text)
+                printf("%s\n", text);
+            free(text);
+            json_decref(j);
+        }
+    }
     if (refuse)
         rc = cat_fail(error, -EAGAIN, "%zu of %zu profiles failed (more than %u %%); %s was not"
                       " replaced", failed, n_jobs, max_failed, opt->out_path);

@@ -29,6 +29,7 @@ usage(FILE *out)
             "       sdvm-cat sync --from URL [--work-dir DIR] [--cacert FILE] [--time-limit S]\n"
             "                     [--retries N] [--backoff-ms MS] [--timeout S] [--refresh]\n"
             "                     [--resume-max S] [--max-age S] [--max-failed PCT]\n"
+            "                     [--connections N] [--json]\n"
             "                     [--quiet] OUT.db\n"
             "       sdvm-cat lookup [--db FILE] [--realms-dir DIR] REALM\n"
             "See sdvm-cat(1).\n");
@@ -172,11 +173,12 @@ cmd_sync(int argc, char **argv)
         {"timeout", required_argument, NULL, 'T'}, {"refresh", no_argument, NULL, 'R'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"resume-max", required_argument, NULL, 'M'}, {"max-age", required_argument, NULL, 'A'},
-        {"max-failed", required_argument, NULL, 'F'},
+        {"max-failed", required_argument, NULL, 'F'}, {"connections", required_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:w:c:t:r:b:T:RqhM:A:F:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:w:c:t:r:b:T:RqhM:A:F:C:j", opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'f':
@@ -205,6 +207,12 @@ cmd_sync(int argc, char **argv)
             break;
         case 'q':
             o.quiet = true;
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'C':
+            ok = parse_uint(optarg, &o.connections) && o.connections >= 1 && o.connections <= 64;
             break;
         case 'M':
             ok = parse_uint(optarg, &o.resume_max_s) && o.resume_max_s > 0;

@@ -30,6 +30,8 @@ failureReason(int failure, const QString &realm)
                   "password was not sent.");
     case SDVM_FAILURE_THROTTLED:
         return StatusController::tr("Too many failed logins on this terminal.");
+    case SDVM_FAILURE_PROFILE_EXPIRED:
+        return StatusController::tr("This terminal's settings for your institution have expired.");
     case SDVM_FAILURE_SERVER_CERT_UNTRUSTED:
         return StatusController::tr("Your institution's login server showed a certificate this terminal does not "
                   "trust, so your password was not sent.");
@@ -103,7 +105,9 @@ failureHint(int failure)
         return StatusController::tr("Type your full user name and try again.");
     case SDVM_FAILURE_UNKNOWN_REALM:
         return StatusController::tr("Check the part after @. If it is right, your institution may not take part "
-                  "in eduroam.");
+                  "in eduroam, or may not publish its realm in eduroam CAT: tell the lab staff.");
+    case SDVM_FAILURE_PROFILE_EXPIRED:
+        return StatusController::tr("Tell the lab staff: the eduroam CAT database needs an update.");
     case SDVM_FAILURE_REALM_UNSUPPORTED:
         return StatusController::tr("Ask your institution's helpdesk how to log in with a password.");
     case SDVM_FAILURE_THROTTLED:

@@ -215,6 +215,14 @@
         <translation>Too many failed logins on this terminal.</translation>
     </message>
     <message>
+        <source>This terminal&apos;s settings for your institution have expired.</source>
+        <translation>This terminal&apos;s settings for your institution have expired.</translation>
+    </message>
+    <message>
+        <source>Tell the lab staff: the eduroam CAT database needs an update.</source>
+        <translation>Tell the lab staff: the eduroam CAT database needs an update.</translation>
+    </message>
+    <message>
         <source>Your institution&apos;s login server showed a certificate this terminal does not trust, so your password was not sent.</source>
         <translation>Your institution&apos;s login server showed a certificate this terminal does not trust, so your password was not sent.</translation>
     </message>
@@ -347,8 +355,8 @@
         <translation>Type your full user name and try again.</translation>
     </message>
     <message>
-        <source>Check the part after @. If it is right, your institution may not take part in eduroam.</source>
-        <translation>Check the part after @. If it is right, your institution may not take part in eduroam.</translation>
+        <source>Check the part after @. If it is right, your institution may not take part in eduroam, or may not publish its realm in eduroam CAT: tell the lab staff.</source>
+        <translation>Check the part after @. If it is right, your institution may not take part in eduroam, or may not publish its realm in eduroam CAT: tell the lab staff.</translation>
     </message>
     <message>
         <source>Ask your institution&apos;s helpdesk how to log in with a password.</source>

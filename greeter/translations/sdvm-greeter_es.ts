@@ -215,6 +215,14 @@
         <translation>Demasiados inicios de sesión fallidos en este terminal.</translation>
     </message>
     <message>
+        <source>This terminal&apos;s settings for your institution have expired.</source>
+        <translation>La configuración de este terminal para su institución ha caducado.</translation>
+    </message>
+    <message>
+        <source>Tell the lab staff: the eduroam CAT database needs an update.</source>
+        <translation>Avise al personal del laboratorio: la base de datos de eduroam CAT necesita una actualización.</translation>
+    </message>
+    <message>
         <source>Your institution&apos;s login server showed a certificate this terminal does not trust, so your password was not sent.</source>
         <translation>El servidor de inicio de sesión de su institución mostró un certificado en el que este terminal no confía, así que su contraseña no se envió.</translation>
     </message>
@@ -347,8 +355,8 @@
         <translation>Escriba su nombre de usuario completo y vuelva a intentarlo.</translation>
     </message>
     <message>
-        <source>Check the part after @. If it is right, your institution may not take part in eduroam.</source>
-        <translation>Compruebe la parte después de la @. Si es correcta, puede que su institución no participe en eduroam.</translation>
+        <source>Check the part after @. If it is right, your institution may not take part in eduroam, or may not publish its realm in eduroam CAT: tell the lab staff.</source>
+        <translation>Compruebe la parte después de la @. Si es correcta, puede que su institución no participe en eduroam o que no publique su dominio en eduroam CAT: avise al personal del laboratorio.</translation>
     </message>
     <message>
         <source>Ask your institution&apos;s helpdesk how to log in with a password.</source>

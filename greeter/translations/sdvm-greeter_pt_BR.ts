@@ -215,6 +215,14 @@
         <translation>Logins malsucedidos demais neste terminal.</translation>
     </message>
     <message>
+        <source>This terminal&apos;s settings for your institution have expired.</source>
+        <translation>As configurações deste terminal para sua instituição expiraram.</translation>
+    </message>
+    <message>
+        <source>Tell the lab staff: the eduroam CAT database needs an update.</source>
+        <translation>Avise a equipe do laboratório: o banco de dados do eduroam CAT precisa ser atualizado.</translation>
+    </message>
+    <message>
         <source>Your institution&apos;s login server showed a certificate this terminal does not trust, so your password was not sent.</source>
         <translation>O servidor de login da sua instituição apresentou um certificado em que este terminal não confia, por isso sua senha não foi enviada.</translation>
     </message>
@@ -347,8 +355,8 @@
         <translation>Digite seu nome de usuário completo e tente de novo.</translation>
     </message>
     <message>
-        <source>Check the part after @. If it is right, your institution may not take part in eduroam.</source>
-        <translation>Confira a parte depois do @. Se estiver certa, talvez sua instituição não participe do eduroam.</translation>
+        <source>Check the part after @. If it is right, your institution may not take part in eduroam, or may not publish its realm in eduroam CAT: tell the lab staff.</source>
+        <translation>Confira a parte depois do @. Se estiver certa, talvez sua instituição não participe do eduroam ou não publique seu domínio no eduroam CAT: avise a equipe do laboratório.</translation>
     </message>
     <message>
         <source>Ask your institution&apos;s helpdesk how to log in with a password.</source>

@@ -140,6 +140,46 @@ TEST(Lookup, UnknownUnsupportedInsecure)
     EXPECT_EQ(SDVM_FAILURE_INVALID_NAI, bad.f);
 }
 
+// ValidUntil is enforced (issue 15 §5): a CAT profile past it is PROFILE_EXPIRED, with its own
+// reason; one still valid is used.
+TEST(Lookup, ExpiredProfileIsRefused)
+{
+    TempDir tmp;
+    std::string xml = slurp(fixture("ttls-pap.eap-config"));
+    const std::string tag = "version=\"1\">";
+    size_t at = xml.find(tag);
+    ASSERT_NE(std::string::npos, at);
+    std::string expired = xml, valid = xml;
+    expired.insert(at + tag.size(), "<ValidUntil>2001-01-01T00:00:00Z</ValidUntil>");
+    valid.insert(at + tag.size(), "<ValidUntil>2099-01-01T00:00:00Z</ValidUntil>");
+    mkdir((tmp / "in").c_str(), 0755);
+    for (const auto &[name, text] : {std::pair<std::string, std::string>{"expired", expired},
+                                     {"valid", valid}}) {
+        spit(tmp / ("in/" + name + ".eap-config"), text);
+        std::string db = tmp / (name + ".db");
+        char *error = nullptr;
+        ASSERT_EQ(0, sdvm_cat_db_build_dir((tmp / "in").c_str(), db.c_str(), nullptr, nullptr,
+                                           &error))
+            << (error ? error : "");
+        free(error);
+        unlink((tmp / ("in/" + name + ".eap-config")).c_str());
+        sdvm_realms *r = nullptr;
+        char *err = nullptr;
+        ASSERT_EQ(0, sdvm_realms_open(nullptr, db.c_str(), (tmp / "ca").c_str(), &r, &err))
+            << (err ? err : "");
+        free(err);
+        Result res(r, "uni-a.test");
+        if (name == "expired") {
+            EXPECT_EQ(SDVM_FAILURE_PROFILE_EXPIRED, res.f);
+            EXPECT_NE(std::string::npos, res.detail.find("expired")) << res.detail;
+            EXPECT_STREQ("PROFILE_EXPIRED", sdvm_failure_to_string(res.f));
+        } else {
+            EXPECT_EQ(SDVM_FAILURE_NONE, res.f) << res.detail;
+        }
+        sdvm_realms_free(r);
+    }
+}
+
 TEST(Lookup, ProfileCarriesWhatNmGlueNeeds)
 {
     Env e;

@@ -11,6 +11,10 @@
 
 extern "C" {
 #include "sdvm/cat.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 }
 
 namespace {
@@ -281,6 +285,68 @@ TEST_P(Malformed, ClearErrorNoDocument)
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, Malformed, ::testing::ValuesIn(bad_rows));
+
+// A self-signed CA certificate that expired yesterday, base64 DER (made here, never stored).
+std::string
+expired_ca_b64()
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3 * 86400L);
+    X509_gmtime_adj(X509_getm_notAfter(x), -86400L);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>("SDVM TEST expired CA"), -1,
+                               -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_set_pubkey(x, key);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    X509_EXTENSION *bc = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+    X509_add_ext(x, bc, -1);
+    X509_EXTENSION_free(bc);
+    X509_sign(x, key, EVP_sha256());
+    unsigned char *der = nullptr;
+    int n = i2d_X509(x, &der);
+    std::string out(4 * ((static_cast<size_t>(n) + 2) / 3) + 1, '\0');
+    int m = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), der, n);
+    out.resize(static_cast<size_t>(m));
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return out;
+}
+
+// Issue 15 §5: an expired CA is dropped with a warning; a method left with none is
+// INSECURE_PROFILE; with another valid CA the profile stays usable.
+TEST(Parser, ExpiredCaIsDropped)
+{
+    std::string xml = slurp(fixture("ttls-pap.eap-config"));
+    const std::string open = "<CA format=\"X.509\" encoding=\"base64\">";
+    size_t a = xml.find(open);
+    ASSERT_NE(std::string::npos, a);
+    size_t b = xml.find("</CA>", a);
+    const std::string expired = open + expired_ca_b64() + "</CA>";
+    std::string only = xml.substr(0, a) + expired + xml.substr(b + 5);
+    std::string both = xml.substr(0, a) + expired + xml.substr(a);
+    auto dropped = [](const sdvm_cat_provider &p) {
+        for (size_t i = 0; i < p.n_warnings; i++)
+            if (std::strstr(p.warnings[i], "expired; dropped"))
+                return true;
+        return false;
+    };
+    Doc d1(only.data(), only.size());
+    ASSERT_EQ(0, d1.rc) << d1.error;
+    EXPECT_EQ(SDVM_FAILURE_INSECURE_PROFILE, d1.p().failure);
+    EXPECT_TRUE(dropped(d1.p()));
+    Doc d2(both.data(), both.size());
+    ASSERT_EQ(0, d2.rc) << d2.error;
+    EXPECT_EQ(SDVM_FAILURE_NONE, d2.p().failure) << (d2.p().reason ? d2.p().reason : "");
+    EXPECT_TRUE(dropped(d2.p()));
+}
 
 TEST(Parser, ExternalEntityIsNeverRead)
 {

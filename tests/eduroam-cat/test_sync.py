@@ -87,7 +87,11 @@ class FakeCat:
             self.institutions = json.loads(json.dumps(INSTITUTIONS))
             self.profiles = json.loads(json.dumps(PROFILES))
             self.bodies = {}
-            self.user_agents = set()     # profile -> bytes served with 200 instead of the fixture
+            self.user_agents = set()
+            self.in_flight = 0
+            self.max_in_flight = 0
+            self.retry_after = {}   # profile -> answers 429 with Retry-After: 1 this many times
+            self.times = {}         # profile -> monotonic times of its requests     # profile -> bytes served with 200 instead of the fixture
             self.requests = []
             self.failures_left = {k: v.get("fail500", 0) for k, v in PROFILES.items()}
 
@@ -135,8 +139,28 @@ class FakeCat:
                     return self.send(200, body.encode(), "text/html")
                 if action != "downloadInstaller":
                     return self.send(400, b"bad action", "text/plain")
-                if cat.delay:
-                    time.sleep(cat.delay)
+                with cat.lock:
+                    cat.times.setdefault(profile, []).append(time.monotonic())
+                    if cat.retry_after.get(profile, 0) > 0:
+                        cat.retry_after[profile] -= 1
+                        limited = True
+                    else:
+                        limited = False
+                if limited:
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                with cat.lock:
+                    cat.in_flight += 1
+                    cat.max_in_flight = max(cat.max_in_flight, cat.in_flight)
+                try:
+                    if cat.delay:
+                        time.sleep(cat.delay)
+                finally:
+                    with cat.lock:
+                        cat.in_flight -= 1
                 spec = cat.profiles.get(profile)
                 if spec is None:
                     return self.send(404, b"no such profile", "text/plain")
@@ -268,7 +292,7 @@ class Sync(unittest.TestCase):
 
     def test_resume_after_time_limit(self):
         self.cat.delay = 0.6
-        r = self.sync("--time-limit", "2")
+        r = self.sync("--time-limit", "2", "--connections", "1")
         self.assertEqual(3, r.returncode, r.stderr)
         self.assertIn("time limit reached", r.stderr)
         self.assertIn("run again to resume", r.stderr)
@@ -294,7 +318,8 @@ class Sync(unittest.TestCase):
     def test_resume_after_kill(self):
         self.cat.delay = 0.4
         args = [SDVM_CAT, "sync", "--from", self.cat.url(), "--work-dir", self.work,
-                "--cacert", os.path.join(self.certdir, "ca.pem"), "--quiet", self.out]
+                "--cacert", os.path.join(self.certdir, "ca.pem"), "--quiet", "--connections", "1",
+                self.out]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         profiles = os.path.join(self.work, "run")
@@ -409,9 +434,49 @@ class Sync(unittest.TestCase):
         self.assertEqual(["eap-config"] * 3 + ["eap-generic"], reqs)
         self.assertEqual(0, self.lookup("uni-c.test").returncode)
 
+    def test_json_summary_and_checksum(self):
+        import hashlib
+        r = self.sync("--json", "--quiet")
+        self.assertEqual(0, r.returncode, r.stderr)
+        j = json.loads(r.stdout)
+        with open(self.out, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(sha, j["sha256"])
+        self.assertEqual((6, 8, 7, 7, 0, 1, 0, True),
+                         (j["institutions"], j["profiles"], j["fetched"], j["changed"],
+                          j["unchanged"], j["without_eap_config"], j["failed"], j["replaced"]))
+        self.cat.reset()
+        self.cat.always_500 = {"101"}
+        r = self.sync("--json", "--max-failed", "20")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("sha256 " + json.loads(r.stdout)["sha256"], r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((6, 0, 1, 1, 0), (j["fetched"], j["changed"], j["failed"],
+                                           j["kept_from_older_run"], j["dropped"]))
+
+    def test_parallel_and_bounded(self):
+        self.cat.delay = 0.3
+        r = self.sync("--connections", "3", "--quiet")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertEqual(3, self.cat.max_in_flight)
+        self.cat.reset()
+        self.cat.delay = 0.3
+        r = self.sync("--connections", "1", "--quiet")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertEqual(1, self.cat.max_in_flight)
+
+    def test_retry_after_is_honoured(self):
+        self.cat.retry_after = {"101": 1}
+        r = self.sync("--backoff-ms", "10")
+        self.assertEqual(0, r.returncode, r.stderr)
+        self.assertIn("HTTP 429; retrying in 1000 ms", r.stderr)
+        t = self.cat.times["101"]
+        self.assertEqual(2, len(t))
+        self.assertGreaterEqual(t[1] - t[0], 0.9)
+
     def test_stale_run_is_not_resumed(self):
         self.cat.delay = 0.6
-        self.assertEqual(3, self.sync("--time-limit", "2").returncode)
+        self.assertEqual(3, self.sync("--time-limit", "2", "--connections", "1").returncode)
         old = time.time() - 7200
         os.utime(os.path.join(self.work, "run", "institutions.json"), (old, old))
         self.cat.reset()

@@ -17,6 +17,7 @@ TEST(Failure, NumbersAreStable)
     EXPECT_EQ(20, SDVM_FAILURE_SERVER_CERT_UNTRUSTED);
     EXPECT_EQ(26, SDVM_FAILURE_UNPROTECTED_RESULT);
     EXPECT_EQ(27, SDVM_FAILURE_HOME_SERVER_TIMEOUT);
+    EXPECT_EQ(7, SDVM_FAILURE_PROFILE_EXPIRED);
     EXPECT_EQ(42, SDVM_FAILURE_DISK_FULL);
     EXPECT_EQ(80, SDVM_FAILURE_CANCELLED);
     EXPECT_EQ(99, SDVM_FAILURE_INTERNAL);
@@ -35,7 +36,7 @@ TEST(Failure, EveryValueHasADistinctName)
         EXPECT_STRNE("an unknown failure",
                      sdvm_failure_describe(static_cast<sdvm_failure>(v)));
     }
-    EXPECT_EQ(32, named);
+    EXPECT_EQ(33, named);
     EXPECT_STREQ("BAD_CREDENTIALS", sdvm_failure_to_string(SDVM_FAILURE_BAD_CREDENTIALS));
     EXPECT_STREQ("UNKNOWN", sdvm_failure_to_string(static_cast<sdvm_failure>(1234)));
 }

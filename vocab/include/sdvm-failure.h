@@ -24,6 +24,7 @@ enum sdvm_failure {
     SDVM_FAILURE_REALM_UNSUPPORTED = 4,  /* realm known, but no password method (EAP-TLS only) */
     SDVM_FAILURE_INSECURE_PROFILE = 5,   /* realm profile has no CA: refused before sending */
     SDVM_FAILURE_THROTTLED = 6,          /* too many failures here: wait, then retry */
+    SDVM_FAILURE_PROFILE_EXPIRED = 7,    /* the realm's CAT profile is past its ValidUntil */
 
     /* The network (20-39). */
     SDVM_FAILURE_SERVER_CERT_UNTRUSTED = 20, /* RADIUS server cert not signed by the realm's CA */

@@ -30,6 +30,8 @@ static const struct failure_name failure_names[] = {
     {SDVM_FAILURE_INSECURE_PROFILE, "INSECURE_PROFILE",
      "the realm's profile has no CA certificate, so the server could not be verified"},
     {SDVM_FAILURE_THROTTLED, "THROTTLED", "too many failed logins on this terminal; wait"},
+    {SDVM_FAILURE_PROFILE_EXPIRED, "PROFILE_EXPIRED",
+     "the realm's eduroam CAT profile is past its ValidUntil date; a newer one is needed"},
     {SDVM_FAILURE_SERVER_CERT_UNTRUSTED, "SERVER_CERT_UNTRUSTED",
      "the RADIUS server's certificate is not signed by the realm's CA"},
     {SDVM_FAILURE_SERVER_NAME_MISMATCH, "SERVER_NAME_MISMATCH",

@@ -21,6 +21,7 @@ struct sdvm_cat_cert {
     unsigned char sha256[32];
     char *subject; /* one-line RFC 2253 subject, for reports */
     bool is_ca;    /* X509_check_ca() > 0 */
+    bool expired;  /* its notAfter is in the past */
 };
 
 /* PEM text of one certificate (malloc'd), or NULL on allocation failure. */

@@ -145,6 +145,8 @@ struct sdvm_cat_sync_options {
     unsigned max_age_s;    /* a failed profile's last good copy is kept this long; 0 = 30 d */
     unsigned max_failed_pct; /* more failed profiles than this % (1..100): the DB is not
                               * replaced; 0 = 5 % */
+    unsigned connections;  /* transfers at once; 0 = 8 */
+    bool json;             /* the summary as one JSON object on stdout */
 };
 
 /* Returns 0 when the database was built; -ETIMEDOUT when the time limit stopped it (the
