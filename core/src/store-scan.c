@@ -213,11 +213,14 @@ scan_disk(struct slice *s, const char *user, const char *name)
                 int in_use = sdvm_store_fd_in_use(fd);
                 info.in_use = in_use < 0 ? -1 : in_use;
             }
+            /* One read of the header serves both the size and the base. */
             struct sdvm_qcow2_info q;
-            if ((s->flags & SDVM_STORE_LIST_VIRTUAL_SIZE) && sdvm_qcow2_read_info(fd, &q) == 0)
+            bool header_read = (s->flags & (SDVM_STORE_LIST_VIRTUAL_SIZE | SDVM_STORE_LIST_BASE)) &&
+                               sdvm_qcow2_read_info(fd, &q) == 0;
+            if ((s->flags & SDVM_STORE_LIST_VIRTUAL_SIZE) && header_read)
                 info.virtual_size = q.virtual_size;
             if (s->flags & SDVM_STORE_LIST_BASE)
-                info.base = sdvm_store_disk_base(fd);
+                info.base = sdvm_store_disk_base(header_read ? &q : NULL);
             close(fd);
         }
     }

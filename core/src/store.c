@@ -392,22 +392,21 @@ sdvm_disk_base_to_string(enum sdvm_disk_base base)
 }
 
 enum sdvm_disk_base
-sdvm_store_disk_base(int fd)
+sdvm_store_disk_base(const struct sdvm_qcow2_info *disk)
 {
-    struct sdvm_qcow2_info disk;
-    if (sdvm_qcow2_read_info(fd, &disk) != 0 || !disk.backing_file[0])
+    if (!disk || !disk->backing_file[0])
         return SDVM_DISK_BASE_NONE;
-    int base_fd = open(disk.backing_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int base_fd = open(disk->backing_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (base_fd < 0)
         return SDVM_DISK_BASE_MISSING;
     struct sdvm_qcow2_base_stamp now;
     int r = sdvm_qcow2_base_stamp_of(base_fd, &now);
     close(base_fd);
-    if (!disk.has_base_stamp)
+    if (!disk->has_base_stamp)
         return SDVM_DISK_BASE_UNRECORDED;
     if (r < 0)
         return SDVM_DISK_BASE_MISSING;
-    return sdvm_qcow2_base_stamp_equal(&now, &disk.base_stamp) ? SDVM_DISK_BASE_SAME
+    return sdvm_qcow2_base_stamp_equal(&now, &disk->base_stamp) ? SDVM_DISK_BASE_SAME
                                                                : SDVM_DISK_BASE_CHANGED;
 }
 

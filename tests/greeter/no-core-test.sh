@@ -9,13 +9,12 @@ set -eu
 greeter=$(realpath "$1") src=$2 out=$3
 rm -rf "$out"
 mkdir -p "$out"
-for tool in Xvfb xdotool; do
-    command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (packaging/deps/greeter.list)" >&2; exit 1; }
-done
-xvfb="" greeter_pid=""
+# shellcheck source=lib-x.sh
+. "$(dirname "$0")/lib-x.sh"
+greeter_pid=""
 cleanup() {
     if [ -n "$greeter_pid" ]; then kill -9 "$greeter_pid" 2> /dev/null || true; fi
-    if [ -n "$xvfb" ]; then kill "$xvfb" 2> /dev/null || true; wait "$xvfb" 2> /dev/null || true; fi
+    x_stop
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; for f in "$out"/*/greeter.log; do [ -f "$f" ] && cat "$f" >&2; done; exit 1; }
@@ -32,17 +31,7 @@ if [ -z "$(ls "$out/control")" ]; then
     exit 77
 fi
 
-n=71
-while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
-Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
-xvfb=$!
-export DISPLAY=":$n"
-i=0
-until xdotool getdisplaygeometry > /dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || fail "Xvfb did not start"
-    sleep 0.1
-done
+x_start 71 1024x768x24 "$out/xvfb.log"
 
 password=pw-core-greeter-93d2
 for sig in ABRT SEGV; do
@@ -51,19 +40,8 @@ for sig in ABRT SEGV; do
     (cd "$d" && SDVM_FAKE_LOG="$d/fake.log" SDVM_FAKE_DELAY_MS=20000 QT_QPA_PLATFORM=xcb \
         exec "$greeter" --test-mode --theme "$src/themes/sdvm" > "$d/greeter.log" 2>&1) &
     greeter_pid=$!
-    i=0
-    until grep -q 'first frame' "$d/greeter.log"; do
-        i=$((i + 1))
-        [ $i -lt 600 ] || fail "no first frame"
-        kill -0 "$greeter_pid" 2> /dev/null || fail "the greeter died"
-        sleep 0.1
-    done
-    wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) || fail "no window"
-    xdotool windowfocus --sync "$wid"
-    sleep 0.5
-    xdotool type --delay 20 "ana@example.edu"
-    xdotool key Tab
-    xdotool type --delay 20 "$password"
+    greeter_wait_first_frame "$d/greeter.log" "$greeter_pid" "SIG$sig"
+    greeter_type_login ana@example.edu "$password" 20
     xdotool key Return
     i=0
     until grep -q "LOGIN nai=" "$d/fake.log" 2> /dev/null; do

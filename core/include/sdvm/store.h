@@ -147,8 +147,10 @@ enum sdvm_disk_base {
     SDVM_DISK_BASE_NONE = 5,       /* not an overlay (reflink copy) or unreadable */
 };
 const char *sdvm_disk_base_to_string(enum sdvm_disk_base base);
-/* What the qcow2 disk open at fd says of its base, against the base file as it is now. */
-enum sdvm_disk_base sdvm_store_disk_base(int fd);
+struct sdvm_qcow2_info;
+/* What a qcow2 disk's header (as sdvm_qcow2_read_info() read it; NULL if it could not be read)
+ * says of its base, against the base file as it is now. */
+enum sdvm_disk_base sdvm_store_disk_base(const struct sdvm_qcow2_info *disk);
 
 /* One user disk. */
 struct sdvm_disk_info {

@@ -1,0 +1,60 @@
+# lib-x.sh: what the greeter tests that type on an X server share (sourced, POSIX sh).
+#   x_start FIRST GEOMETRY LOG    Xvfb on the first free display from :FIRST, DISPLAY exported,
+#                                 its PID in $x_server (stopped by x_stop), waits until it answers
+#   x_stop                        stops that Xvfb by its PID (for the caller's cleanup trap)
+#   greeter_wait_first_frame LOG PID WHAT
+#                                 waits for the greeter's "first frame" line (60 s), fails if it dies
+#   greeter_type_login USER PASSWORD DELAY_MS
+#                                 gives the greeter's window the keyboard, types USER, Tab, PASSWORD
+# The caller defines fail() (message, logs, exit 1). Return is left to the caller: some tests
+# look at the screen before it.
+
+x_server=""
+
+x_start() {
+    for tool in Xvfb xdotool; do
+        command -v "$tool" > /dev/null || fail "$tool is missing (packaging/deps/greeter.list)"
+    done
+    x_display=$1
+    while [ -e "/tmp/.X11-unix/X$x_display" ] || [ -e "/tmp/.X$x_display-lock" ]; do
+        x_display=$((x_display + 1))
+    done
+    Xvfb ":$x_display" -screen 0 "$2" -nolisten tcp > "$3" 2>&1 &
+    x_server=$!
+    DISPLAY=":$x_display"
+    export DISPLAY
+    x_tries=0
+    until xdotool getdisplaygeometry > /dev/null 2>&1; do
+        x_tries=$((x_tries + 1))
+        [ $x_tries -lt 100 ] || fail "Xvfb did not start"
+        sleep 0.1
+    done
+}
+
+x_stop() {
+    if [ -n "$x_server" ]; then
+        kill "$x_server" 2> /dev/null || true
+        wait "$x_server" 2> /dev/null || true
+        x_server=""
+    fi
+}
+
+greeter_wait_first_frame() {
+    x_tries=0
+    until grep -q 'first frame' "$1"; do
+        x_tries=$((x_tries + 1))
+        [ $x_tries -lt 600 ] || fail "$3: no first frame"
+        kill -0 "$2" 2> /dev/null || fail "$3: the greeter died"
+        sleep 0.1
+    done
+}
+
+greeter_type_login() {
+    x_window=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) ||
+        fail "no greeter window"
+    xdotool windowfocus --sync "$x_window"
+    sleep 0.5
+    xdotool type --delay "$3" "$1"
+    xdotool key Tab
+    xdotool type --delay "$3" "$2"
+}
