@@ -18,6 +18,7 @@
 #include <QQmlError>
 #include <QQuickItem>
 #include <QQuickView>
+#include <QSGRendererInterface>
 #include <QScreen>
 
 #include "bridge.h"
@@ -27,6 +28,7 @@
 #include "noexec.h"
 #include "status.h"
 
+#include <algorithm>
 #include <cstring>
 
 Q_LOGGING_CATEGORY(lcGreeter, "sdvm.greeter", QtInfoMsg)
@@ -273,8 +275,13 @@ GreeterApp::addView(QScreen *screen)
     engine->setOutputWarningsToStandardError(false);
     connect(engine, &QQmlEngine::warnings, this, [this](const QList<QQmlError> &warnings) {
         for (const QQmlError &w : warnings) {
-            m_warnings << w.toString();
-            qCWarning(lcQml, "%s", qPrintable(w.toString()));
+            // A binding that fails in a Repeater's delegate says so once per delegate: a
+            // themer reads each warning once, with its count in the report.
+            const QString text = w.toString();
+            if (m_warningCount[text]++ > 0)
+                continue;
+            m_warnings << text;
+            qCWarning(lcQml, "%s", qPrintable(text));
         }
     });
     engine->addImportPath(QString::fromLatin1(kImportPath));
@@ -321,8 +328,10 @@ GreeterApp::addView(QScreen *screen)
         const QStringList errors = loadTheme(v, QUrl::fromLocalFile(m_theme.mainScriptPath()));
         if (!errors.isEmpty()) {
             for (const QString &e : errors)
-                qCWarning(lcGreeter, "theme failed to load: %s", qPrintable(e));
+                if (!m_themeErrors.contains(e))
+                    qCWarning(lcGreeter, "theme failed to load: %s", qPrintable(e));
             m_themeErrors << errors;
+            m_themeErrors.removeDuplicates();
             useFallback = true;
         }
     }
@@ -411,6 +420,71 @@ GreeterApp::takeScreenshotWhenReady(int attemptsLeft)
         QTimer::singleShot(20, this, [this, attemptsLeft]() { takeScreenshotWhenReady(attemptsLeft - 1); });
         return;
     }
+    // Let the theme's animations run (a shot of the first frame is mid-fade), then save.
+    QTimer::singleShot(std::max(0, m_options.settleMs), this, &GreeterApp::saveScreenshot);
+}
+
+static QString
+rendererName(const QQuickWindow *window)
+{
+    switch (window->rendererInterface()->graphicsApi()) {
+    case QSGRendererInterface::Software:
+        return QStringLiteral("software");
+    case QSGRendererInterface::OpenGL:
+        return QStringLiteral("opengl");
+    case QSGRendererInterface::Vulkan:
+        return QStringLiteral("vulkan");
+    default:
+        return QStringLiteral("other");
+    }
+}
+
+// Items the software renderer leaves out: ShaderEffect (Qt5Compat.GraphicalEffects,
+// QtQuick.Effects, a theme's own shaders; named with the QML type that holds it, e.g.
+// "ShaderEffect in ColorOverlay") and any layer.effect.
+static QString
+typeName(const QObject *o)
+{
+    QString name = QString::fromLatin1(o->metaObject()->className());
+    if (const int cut = name.indexOf(QLatin1String("_QML")); cut > 0)
+        name.truncate(cut);
+    return name.startsWith(QLatin1String("QQuick")) ? name.mid(6) : name;
+}
+
+static void
+collectEffects(const QQuickItem *item, QStringList *out)
+{
+    if (item->inherits("QQuickShaderEffect")) {
+        const QQuickItem *holder = item->parentItem();
+        const bool qmlType = holder && strstr(holder->metaObject()->className(), "_QML");
+        *out << (qmlType ? QStringLiteral("ShaderEffect in %1").arg(typeName(holder))
+                         : QStringLiteral("ShaderEffect"));
+    }
+    const QObject *layer = item->property("layer").value<QObject *>();
+    if (layer && layer->property("enabled").toBool() &&
+        layer->property("effect").value<QObject *>())
+        *out << QStringLiteral("layer.effect of %1").arg(typeName(item));
+    for (const QQuickItem *child : item->childItems())
+        collectEffects(child, out);
+}
+
+void
+GreeterApp::saveScreenshot()
+{
+    View *v = primaryView();
+    if (!v)
+        return;
+    if (v->window->rendererInterface()->graphicsApi() == QSGRendererInterface::Software) {
+        collectEffects(v->window->contentItem(), &m_undrawnEffects);
+        if (!m_undrawnEffects.isEmpty())
+            qCWarning(lcGreeter,
+                      "%lld effect(s) could not be drawn: Qt platform %s renders without GL (%s). "
+                      "On an X server they are, e.g. xvfb-run -a sdvm-greeter --test-mode "
+                      "--screenshot FILE",
+                      static_cast<long long>(m_undrawnEffects.size()),
+                      qPrintable(QGuiApplication::platformName()),
+                      qPrintable(m_undrawnEffects.join(QLatin1String(", "))));
+    }
     const QImage image = v->window->grabWindow();
     if (image.isNull() || !image.save(m_options.screenshot, "PNG")) {
         qCCritical(lcGreeter, "cannot save the screenshot to %s", qPrintable(m_options.screenshot));
@@ -453,6 +527,14 @@ GreeterApp::writeReport(int status) const
     o.insert(QStringLiteral("fallback"), usingFallback());
     o.insert(QStringLiteral("themeErrors"), QJsonArray::fromStringList(m_themeErrors));
     o.insert(QStringLiteral("qmlWarnings"), QJsonArray::fromStringList(m_warnings));
+    QJsonObject repeats;
+    for (const QString &w : m_warnings)
+        if (m_warningCount.value(w) > 1)
+            repeats.insert(w, m_warningCount.value(w));
+    o.insert(QStringLiteral("qmlWarningRepeats"), repeats);
+    if (const View *v = primaryView())
+        o.insert(QStringLiteral("renderer"), rendererName(v->window));
+    o.insert(QStringLiteral("undrawnEffects"), QJsonArray::fromStringList(m_undrawnEffects));
     o.insert(QStringLiteral("urlRedirects"), QJsonArray::fromStringList(urlRedirects()));
     o.insert(QStringLiteral("refusedNetworkRequests"), RefusingNetworkAccessManager::refusedCount());
     o.insert(QStringLiteral("firstFrameMs"), m_firstFrameMs);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QSize>
@@ -36,6 +37,7 @@ struct GreeterOptions {
     bool testMode = false;
     bool fallback = false;     // start with the embedded fallback theme (sdvmd's --fallback)
     QString screenshot;        // test mode: save the primary view after its first frame, exit
+    int settleMs = 1000;       // test mode: how long the theme's animations run before the shot
     QSize size;                // test mode: one view of this size instead of one per screen
     QString report;            // test mode: write a JSON report here at exit
     QString platformName;      // the Qt platform actually used
@@ -95,6 +97,7 @@ private:
     void finishAfterLogin();
     void retryConnect();
     void writeReport(int status) const;
+    void saveScreenshot();
     void finish(int status);
 
     GreeterSettings m_settings;
@@ -117,7 +120,9 @@ private:
     QTranslator m_themeTranslator;
 
     QList<View *> m_views;
-    QStringList m_warnings;
+    QStringList m_warnings;            // each distinct warning once, in order
+    QHash<QString, int> m_warningCount; // how often each came (themes repeat them per delegate)
+    QStringList m_undrawnEffects;      // what the software renderer could not draw (the shot)
     QTimer m_reconnect;
     QElapsedTimer m_clock;
     qint64 m_firstFrameMs = -1;

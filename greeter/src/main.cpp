@@ -61,6 +61,9 @@ main(int argc, char *argv[])
         QStringLiteral("Folders to search for themes (';'-separated)."), QStringLiteral("dirs"));
     const QCommandLineOption screenshotOpt(QStringLiteral("screenshot"),
         QStringLiteral("Test mode: save a PNG after the first frame, then exit."), QStringLiteral("file"));
+    const QCommandLineOption settleOpt(QStringLiteral("settle"),
+        QStringLiteral("Test mode: with --screenshot, let the theme's animations run this long "
+                       "after the first frame (default 1000)."), QStringLiteral("ms"));
     const QCommandLineOption sizeOpt(QStringLiteral("size"),
         QStringLiteral("Test mode: one view of this size instead of one per screen."), QStringLiteral("WxH"));
     const QCommandLineOption reportOpt(QStringLiteral("report"),
@@ -80,7 +83,7 @@ main(int argc, char *argv[])
         QStringLiteral("Keyboard layouts, e.g. \"br;us(intl)\"."), QStringLiteral("list"));
     const QCommandLineOption vkOpt(QStringLiteral("virtual-keyboard"),
         QStringLiteral("Show the on-screen keyboard: true or false."), QStringLiteral("bool"));
-    parser.addOptions({testMode, themeOpt, themeDirsOpt, screenshotOpt, sizeOpt, reportOpt,
+    parser.addOptions({testMode, themeOpt, themeDirsOpt, screenshotOpt, settleOpt, sizeOpt, reportOpt,
                        userOpt, fallbackOpt, platformOpt, defaultPlatformOpt, layoutsOpt, vkOpt});
 
     // A first pass before Qt starts: the platform and the privilege drop must come first.
@@ -89,8 +92,9 @@ main(int argc, char *argv[])
         args << QString::fromLocal8Bit(argv[i]);
     parser.parse(args);
     const bool test = parser.isSet(testMode);
-    if (!test && (parser.isSet(screenshotOpt) || parser.isSet(sizeOpt) || parser.isSet(reportOpt))) {
-        fprintf(stderr, "sdvm-greeter: --screenshot, --size and --report need --test-mode\n");
+    if (!test && (parser.isSet(screenshotOpt) || parser.isSet(settleOpt) || parser.isSet(sizeOpt) ||
+                  parser.isSet(reportOpt))) {
+        fprintf(stderr, "sdvm-greeter: --screenshot, --settle, --size and --report need --test-mode\n");
         return ExitUsage;
     }
 
@@ -121,7 +125,6 @@ main(int argc, char *argv[])
     PlatformProbe probe = PlatformProbe::system();
     probe.option = parser.value(platformOpt);
     probe.testMode = test;
-    probe.screenshot = parser.isSet(screenshotOpt);
     PlatformChoice platform = choosePlatform(probe, settings.platform);
     // "auto" chose eglfs because libEGL loads; make sure EGL really starts on the DRM device
     // (no EGL vendor or no DRI driver would abort eglfs and the greeter would never draw).
@@ -153,6 +156,14 @@ main(int argc, char *argv[])
     options.fallback = parser.isSet(fallbackOpt);
     options.screenshot = parser.value(screenshotOpt);
     options.report = parser.value(reportOpt);
+    if (parser.isSet(settleOpt)) {
+        bool ok = false;
+        options.settleMs = parser.value(settleOpt).toInt(&ok);
+        if (!ok || options.settleMs < 0 || options.settleMs > 60000) {
+            fprintf(stderr, "sdvm-greeter: --settle wants milliseconds from 0 to 60000\n");
+            return ExitUsage;
+        }
+    }
     options.platformName = QGuiApplication::platformName();
     // Review H2: no exec once a theme loads (SDVM_GREETER_ALLOW_EXEC=1 lifts it in test mode,
     // for a sanitizer's symbolizer while debugging).

@@ -109,7 +109,9 @@ choosePlatform(const PlatformProbe &p, const QString &configured)
     if (!p.environment.isEmpty())
         return {p.environment, false};
     if (p.testMode) {
-        if (!p.hasDisplay || p.screenshot)
+        // A themer's window, or a shot: on a display Qt Quick draws with GL (Xvfb has GLX), so
+        // shader effects are in the screenshot; offscreen draws without them.
+        if (!p.hasDisplay)
             return {QStringLiteral("offscreen"), false};
         return {QString(), false};
     }

@@ -29,7 +29,6 @@ struct PlatformProbe {
     bool hasDrm = false;     // a /dev/dri/card* device
     bool hasEgl = false;     // libEGL.so.1 loads
     bool testMode = false;
-    bool screenshot = false;
     static PlatformProbe system(); // environment, devices and libraries of this machine
     // Whether eglfs can really start here: its plugin is installed and EGL initialises on the
     // first DRM device through GBM (tried in a child process; costs one EGL start-up).
@@ -43,7 +42,7 @@ struct PlatformChoice {
 // --platform, then QT_QPA_PLATFORM, then the configured default (--default-platform, which
 // sdvmd sets from [Greeter] Platform), where "auto" means eglfs (DRM/KMS through EGL), or
 // linuxfb when there is no EGL or no DRM device. In test mode the default is a window on the
-// desktop, or offscreen without a display or for a screenshot.
+// desktop (a screenshot too: there Qt Quick draws with GL), or offscreen without a display.
 PlatformChoice choosePlatform(const PlatformProbe &probe, const QString &configured);
 
 } // namespace sdvm

@@ -71,10 +71,7 @@ TEST(Settings, PlatformChoice)
     themer.testMode = true;
     themer.hasDisplay = true;
     EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QString()); // a desktop window
-    themer.screenshot = true;
-    EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QStringLiteral("offscreen"));
     themer.hasDisplay = false;
-    themer.screenshot = false;
     EXPECT_EQ(choosePlatform(themer, QStringLiteral("eglfs")).name, QStringLiteral("offscreen"));
 }
 
