@@ -724,9 +724,10 @@ print_list(const struct syncer *s, json_t *list, const char *what)
         } else if (json_object_get(v, "server_names")) {
             bool ca = json_is_true(json_object_get(v, "ca"));
             bool sn = json_is_true(json_object_get(v, "server_names"));
+            bool usable = json_is_true(json_object_get(v, "usable"));
             progress(s, "  %s %s:%s%s%s%s", what, json_string_value(json_object_get(v, "realm")),
                      ca ? " CA" : "", ca && sn ? "," : "", sn ? " server names" : "",
-                     json_is_true(json_object_get(v, "usable")) ? "" : " (now unusable)");
+                     !usable ? " (now unusable)" : !ca && !sn ? " usable now" : "");
         } else if (json_object_get(v, "profiles")) {
             json_t *ps = json_object_get(v, "profiles"), *p;
             size_t k;
