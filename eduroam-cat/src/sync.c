@@ -7,7 +7,10 @@
  *   2. per profile without a redirect:
  *        API.php?action=downloadInstaller&device=eap-config&profile=N
  *      and on 404 or 500 the same with device=eap-generic (notes §2.4)
- *   3. build the database.
+ *   3. build the database (every profile also under "cat profile N", for realms.d's
+ *      CatProfile=), then report: realms added / removed / changed against the database it
+ *      replaced, realms claimed by several profiles, CAs expiring within 30 days, profiles
+ *      without a realm (sync-report.c compares the databases).
  *
  * Every run fetches the list and every profile again (CAT's list has no per-profile change
  * date). WORK/run/ holds the files of the run in progress and exists only while one is: a run

@@ -591,6 +591,7 @@ class Sync(unittest.TestCase):
                            "institution_id": "21"}], j["no_realm"])
         self.assertIn("profiles without a realm: 1", r.stderr)
         self.assertIn("no realm: cat profile 301 (No Realm U)", r.stderr)
+        self.assertRegex(r.stderr, r"wrote .*: 1 realms,")   # the profile keys are no realms
         # Staff and students: one institution, two profiles for one realm. The rule: the
         # lowest profile id.
         self.assertEqual([{"realm": "two.test", "used": "302", "institutions": 1,
