@@ -69,7 +69,19 @@ struct cat_db_profile {
 struct cat_db;
 int cat_db_open(const char *path, struct cat_db **out, char **error);
 void cat_db_free(struct cat_db *db);
+/* Realm keys (the "cat profile N" keys are not counted). */
 uint32_t cat_db_realm_count(const struct cat_db *db);
+/*
+ * The sync also indexes every CAT profile under the key "cat profile N" (N its CAT profile
+ * id), so that realms.d's CatProfile=N reaches a profile that publishes no realm (issue 15
+ * §4). A realm key never holds a space (cat_realm_key), so the two never collide.
+ */
+#define CAT_DB_PROFILE_KEY "cat profile "
+/* Every index key, in sorted order: the realms and the "cat profile N" keys. */
+uint32_t cat_db_key_count(const struct cat_db *db);
+const char *cat_db_key_at(const struct cat_db *db, uint32_t i, uint32_t *profile);
+/* Profile index of CAT profile id ("1234"), or -1. */
+long cat_db_find_cat_profile(const struct cat_db *db, const char *id);
 uint32_t cat_db_profile_count(const struct cat_db *db);
 /* Profile index for an exact lower-case key, or -1. */
 long cat_db_find(const struct cat_db *db, const char *key);
@@ -91,6 +103,7 @@ struct cat_local_realm {
     char *key;
     char *source;   /* "realms.d/uni-a.conf" */
     bool from_cat;  /* an override of the CAT database's profile for the same realm */
+    char cat_profile[24]; /* CatProfile=: the CAT profile id to take instead ("": the realm's) */
     bool sub_realms;
     bool has_method, has_inner, has_anon, has_ca, has_servers, has_exact, has_phase1,
         has_insecure, has_unprotected_wired;

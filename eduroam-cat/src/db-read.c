@@ -12,6 +12,7 @@
 #include "db-format.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct cat_db {
     unsigned char *meta;
     size_t meta_len;
     uint32_t n_realms, n_profiles, n_certs;
+    uint32_t n_profile_keys; /* "cat profile N" keys (CAT_DB_PROFILE_KEY), not realms */
     const unsigned char *realms, *profiles, *certs, *lists, *blocks;
     uint32_t n_lists, n_blocks;
     const char *keys;
@@ -201,6 +203,8 @@ cat_db_open(const char *path, struct cat_db **out, char **error)
             goto bad;
         }
         prev = db->keys + key;
+        if (!strncmp(prev, CAT_DB_PROFILE_KEY, sizeof(CAT_DB_PROFILE_KEY) - 1))
+            db->n_profile_keys++;
     }
     for (uint32_t i = 0; i < db->n_certs; i++) {
         const unsigned char *c = db->certs + i * CERT_REC;
@@ -259,7 +263,34 @@ cat_db_free(struct cat_db *db)
 uint32_t
 cat_db_realm_count(const struct cat_db *db)
 {
+    return db->n_realms - db->n_profile_keys;
+}
+
+uint32_t
+cat_db_key_count(const struct cat_db *db)
+{
     return db->n_realms;
+}
+
+const char *
+cat_db_key_at(const struct cat_db *db, uint32_t i, uint32_t *profile)
+{
+    if (i >= db->n_realms)
+        return NULL;
+    const unsigned char *r = db->realms + (size_t)i * REALM_REC;
+    if (profile)
+        *profile = rd32(r + 4);
+    return db->keys + rd32(r);
+}
+
+long
+cat_db_find_cat_profile(const struct cat_db *db, const char *id)
+{
+    char key[64];
+    if (!id || strlen(id) > 24)
+        return -1;
+    snprintf(key, sizeof(key), "%s%s", CAT_DB_PROFILE_KEY, id);
+    return cat_db_find(db, key);
 }
 
 uint32_t

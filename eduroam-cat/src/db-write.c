@@ -127,6 +127,15 @@ struct sdvm_cat_db_builder {
     struct brealm *realms;
     size_t n_realms, cap_realms;
     struct table realm_table; /* realm index + 1 by key */
+    size_t n_profile_keys;    /* "cat profile N" keys among the realms */
+    /* Every claim of a realm by a source, in the order they came (the conflicts report). */
+    struct claim {
+        char *key;
+        uint32_t source; /* string offset */
+        size_t order;
+    } *claims;
+    size_t n_claims, cap_claims;
+    bool written;             /* the realm table is gone: no more adds or conflict reports */
 };
 
 static uint64_t
@@ -314,13 +323,16 @@ sdvm_cat_db_builder_free(struct sdvm_cat_db_builder *b)
     free(b->profiles);
     free(b->realms);
     free(b->realm_table.slots);
+    for (size_t i = 0; i < b->n_claims; i++)
+        free(b->claims[i].key);
+    free(b->claims);
     free(b);
 }
 
 size_t
 sdvm_cat_db_builder_realm_count(const struct sdvm_cat_db_builder *b)
 {
-    return b->n_realms;
+    return b->n_realms - b->n_profile_keys;
 }
 
 size_t
@@ -409,8 +421,8 @@ add_profile(struct sdvm_cat_db_builder *b, const char *source, const struct sdvm
  * whose own profile is EAP-TLS only must not be taken over by someone else's TTLS profile).
  */
 static int
-index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bool own,
-            bool usable, const char *source, sdvm_cat_report_fn fn, void *userdata)
+index_key(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bool own,
+          bool usable, const char *source, sdvm_cat_report_fn fn, void *userdata)
 {
     if (b->realm_table.used * 2 >= b->realm_table.cap &&
         table_grow(&b->realm_table, realm_hash, b) < 0)
@@ -469,6 +481,30 @@ index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bo
     b->realm_table.used++;
     b->n_realms++;
     return 1;
+}
+
+/* index_key() for a realm: the claim is recorded for sdvm_cat_db_builder_conflicts(). */
+static int
+index_realm(struct sdvm_cat_db_builder *b, const char *key, uint32_t profile, bool own,
+            bool usable, const char *source, sdvm_cat_report_fn fn, void *userdata)
+{
+    if (b->n_claims == b->cap_claims) {
+        size_t cap = b->cap_claims ? b->cap_claims * 2 : 256;
+        struct claim *v = realloc(b->claims, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->claims = v;
+        b->cap_claims = cap;
+    }
+    int rc = 0;
+    struct claim *c = &b->claims[b->n_claims];
+    c->source = intern(b, source, &rc);
+    if (rc)
+        return rc;
+    if (!(c->key = strdup(key)))
+        return -ENOMEM;
+    c->order = b->n_claims++;
+    return index_key(b, key, profile, own, usable, source, fn, userdata);
 }
 
 /* True when sub is key itself or a sub-realm of it ("cs.uni.edu" of "uni.edu"). */
@@ -591,6 +627,89 @@ sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
 }
 
 int
+sdvm_cat_db_builder_add_cat_profile(struct sdvm_cat_db_builder *b, const char *profile_id,
+                                    const char *source, const struct sdvm_cat_document *doc,
+                                    sdvm_cat_report_fn fn, void *userdata, size_t *realms)
+{
+    if (realms)
+        *realms = 0;
+    if (b->written)
+        return -EINVAL;
+    size_t before = b->n_claims;
+    int rc = sdvm_cat_db_builder_add(b, source, doc, fn, userdata);
+    if (rc < 0)
+        return rc;
+    if (realms)
+        *realms = b->n_claims - before;
+    /* The profile the key leads to: its first usable provider, else its first one. */
+    const struct sdvm_cat_provider *p = NULL;
+    for (size_t i = 0; i < doc->n_providers && !p; i++)
+        if (doc->providers[i].failure == SDVM_FAILURE_NONE)
+            p = &doc->providers[i];
+    if (!p && doc->n_providers)
+        p = &doc->providers[0];
+    if (!p || !profile_id || !*profile_id || strlen(profile_id) > 24)
+        return 0;
+    char key[64];
+    snprintf(key, sizeof(key), "%s%s", CAT_DB_PROFILE_KEY, profile_id);
+    uint32_t profile = 0;
+    if ((rc = add_profile(b, source, p, &profile)) < 0)
+        return rc;
+    rc = index_key(b, key, profile, true, p->failure == SDVM_FAILURE_NONE, source, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        b->n_profile_keys++;
+    else
+        b->n_profiles--; /* the same id twice: the first one is kept */
+    return 0;
+}
+
+static int
+cmp_claim(const void *a, const void *b)
+{
+    const struct claim *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+int
+sdvm_cat_db_builder_conflicts(struct sdvm_cat_db_builder *b, sdvm_cat_conflict_fn fn,
+                              void *userdata)
+{
+    if (b->written)
+        return -EINVAL;
+    if (b->n_claims > 1)
+        qsort(b->claims, b->n_claims, sizeof(*b->claims), cmp_claim);
+    const char **sources = calloc(b->n_claims ? b->n_claims : 1, sizeof(char *));
+    if (!sources)
+        return -ENOMEM;
+    for (size_t i = 0; i < b->n_claims;) {
+        size_t j = i, n = 0;
+        for (; j < b->n_claims && !strcmp(b->claims[j].key, b->claims[i].key); j++) {
+            const char *src = (const char *)b->strings.data + b->claims[j].source;
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = !strcmp(sources[k], src);
+            if (!seen)
+                sources[n++] = src;
+        }
+        if (n > 1) {
+            long found;
+            realm_slot(b, b->claims[i].key, &found);
+            const char *used = found >= 0
+                ? (const char *)b->strings.data +
+                      b->profiles[b->realms[found].profile].str[0]
+                : NULL;
+            fn(b->claims[i].key, used, sources, n, userdata);
+        }
+        i = j;
+    }
+    free(sources);
+    return 0;
+}
+
+int
 sdvm_cat_db_builder_add_file(struct sdvm_cat_db_builder *b, const char *path,
                              const char *source, sdvm_cat_report_fn fn, void *userdata)
 {
@@ -644,6 +763,7 @@ sdvm_cat_db_builder_write(struct sdvm_cat_db_builder *b, const char *path, char 
     /* Sorted realm index. The sort breaks the hash table; it is not needed any more. */
     if (b->n_realms)
         qsort_r(b->realms, b->n_realms, sizeof(*b->realms), cmp_realm, b);
+    b->written = true;
     free(b->realm_table.slots);
     memset(&b->realm_table, 0, sizeof(b->realm_table));
     table_grow(&b->realm_table, realm_hash, b); /* empty again; re-adding is not supported */

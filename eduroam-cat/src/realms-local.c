@@ -23,7 +23,7 @@
 #include "sdvm/log.h"
 
 static const char *const known_keys[] = {
-    "Name", "FromCat", "SubRealms", "Method", "Inner", "AnonymousIdentity", "CaFile",
+    "Name", "FromCat", "CatProfile", "SubRealms", "Method", "Inner", "AnonymousIdentity", "CaFile",
     "CaCert", "ServerNames", "ServerNamesExact", "TlsMin", "TlsMax", "Phase1Flags",
     "AllowInsecure", "AllowUnprotectedWired", "DisplayName", "HelpdeskEmail", "HelpdeskPhone", "HelpdeskUrl", NULL,
 };
@@ -196,8 +196,22 @@ parse_group(GKeyFile *kf, const char *group, const char *dir, const char *name,
     bool has_from_cat = false, has_sub_realms = false;
     BOOL("FromCat", l->from_cat, has_from_cat);
     BOOL("SubRealms", l->sub_realms, has_sub_realms);
-    (void)has_from_cat;
     (void)has_sub_realms;
+    /* CatProfile=N: this realm is CAT profile N's (one that publishes no realm, or one of
+     * several profiles for the realm); implies FromCat=true (issue 15 §4). */
+    if (GET("CatProfile")) {
+        bool digits = *value && strlen(value) <= 20;
+        for (const char *c = value; *c && digits; c++)
+            digits = *c >= '0' && *c <= '9';
+        if (!digits)
+            LOCAL_FAIL("%s/%s: [%s]: CatProfile=%s: expected a CAT profile id (digits)", dir,
+                       name, group, value);
+        if (has_from_cat && !l->from_cat)
+            LOCAL_FAIL("%s/%s: [%s]: CatProfile= takes a CAT profile: FromCat=false"
+                       " contradicts it", dir, name, group);
+        snprintf(l->cat_profile, sizeof(l->cat_profile), "%s", value);
+        l->from_cat = true;
+    }
     BOOL("ServerNamesExact", l->exact, l->has_exact);
     BOOL("AllowInsecure", l->allow_insecure, l->has_insecure);
     BOOL("AllowUnprotectedWired", l->allow_unprotected_wired, l->has_unprotected_wired);

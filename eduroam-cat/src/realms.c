@@ -143,7 +143,8 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
             res->parent = parent;
             res->local = l;
             if (l->from_cat && r->db) {
-                res->db_index = cat_db_find(r->db, k);
+                res->db_index = l->cat_profile[0] ? cat_db_find_cat_profile(r->db, l->cat_profile)
+                                                  : cat_db_find(r->db, k);
                 if (res->db_index >= 0 &&
                     cat_db_profile(r->db, (uint32_t)res->db_index, &res->dbp) < 0) {
                     res->failure = SDVM_FAILURE_INTERNAL;
@@ -151,7 +152,19 @@ resolve(sdvm_realms *r, const char *key, struct resolved *res)
                     return;
                 }
             }
-            if (l->from_cat && res->db_index < 0 && !l->has_method) {
+            if (l->cat_profile[0] && res->db_index < 0 && !l->has_method) {
+                res->failure = SDVM_FAILURE_UNKNOWN_REALM;
+                res->detail = cat_strdupf("%s maps %s to CAT profile %s, which the CAT database"
+                                          " does not have (%s)", l->source, k, l->cat_profile,
+                                          r->db ? "a wrong id, or a database older than"
+                                                  " CatProfile=: run sdvm-cat sync"
+                                                : "no CAT database");
+            } else if (l->cat_profile[0] && res->db_index >= 0 && res->dbp.failure &&
+                       !l->has_method) {
+                res->failure = res->dbp.failure;
+                res->detail = cat_strdupf("%s: CAT profile %s: %s", l->source, l->cat_profile,
+                                          res->dbp.reason ? res->dbp.reason : "unusable");
+            } else if (l->from_cat && res->db_index < 0 && !l->has_method) {
                 res->failure = SDVM_FAILURE_UNKNOWN_REALM;
                 res->detail = cat_strdupf("%s overrides the CAT profile of %s, but the CAT"
                                           " database has no such realm", l->source, k);

@@ -7,7 +7,10 @@
  *   2. per profile without a redirect:
  *        API.php?action=downloadInstaller&device=eap-config&profile=N
  *      and on 404 or 500 the same with device=eap-generic (notes §2.4)
- *   3. build the database.
+ *   3. build the database (every profile also under "cat profile N", for realms.d's
+ *      CatProfile=), then report: realms added / removed / changed against the database it
+ *      replaced, realms claimed by several profiles, CAs expiring within 30 days, profiles
+ *      without a realm (sync-report.c compares the databases).
  *
  * Every run fetches the list and every profile again (CAT's list has no per-profile change
  * date). WORK/run/ holds the files of the run in progress and exists only while one is: a run
@@ -42,6 +45,7 @@
 #include <jansson.h>
 
 #include "sdvm/cat.h"
+#include "sync-report.h"
 
 #ifndef SDVM_VERSION
 #define SDVM_VERSION "unknown"
@@ -210,6 +214,7 @@ pick_name(json_t *names)
 struct job {
     char id[24];       /* digits only: it becomes a file name */
     char *institution;
+    char inst_id[24];  /* CAT's institution id ("" when the list gives none) */
 };
 
 static int
@@ -641,6 +646,153 @@ done:
     return rc;
 }
 
+/* ----- the report (issue 15 §3, §4) ----- */
+
+#define CA_WARN_DAYS 30u
+#define REPORT_LINES 20u /* per list in the text report; --json has them all */
+
+static json_t *
+job_json(const struct job *j)
+{
+    return json_pack("{s:s, s:s?, s:s?}", "profile", j->id, "institution", j->institution,
+                     "institution_id", j->inst_id[0] ? j->inst_id : NULL);
+}
+
+struct conflict_ctx {
+    const struct job *jobs;
+    size_t n_jobs;
+    json_t *list;
+};
+
+/* The job of a builder source ("cat profile N"), or NULL. */
+static const struct job *
+job_of_source(const struct conflict_ctx *cc, const char *source)
+{
+    static const char prefix[] = "cat profile ";
+    if (!source || strncmp(source, prefix, sizeof(prefix) - 1))
+        return NULL;
+    struct job key;
+    memset(&key, 0, sizeof(key));
+    snprintf(key.id, sizeof(key.id), "%s", source + sizeof(prefix) - 1);
+    return bsearch(&key, cc->jobs, cc->n_jobs, sizeof(*cc->jobs), cmp_job);
+}
+
+static void
+on_conflict(const char *realm, const char *used, const char *const *sources, size_t n,
+            void *userdata)
+{
+    struct conflict_ctx *cc = userdata;
+    json_t *profiles = json_array();
+    const struct job *u = job_of_source(cc, used);
+    size_t n_inst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct job *j = job_of_source(cc, sources[i]);
+        if (!j)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) {
+            const struct job *o = job_of_source(cc, sources[k]);
+            seen = o && (j->inst_id[0] ? !strcmp(o->inst_id, j->inst_id)
+                                       : (o->institution && j->institution &&
+                                          !strcmp(o->institution, j->institution)));
+        }
+        n_inst += !seen;
+        json_array_append_new(profiles, job_json(j));
+    }
+    json_array_append_new(cc->list, json_pack("{s:s, s:s?, s:o, s:I}", "realm", realm, "used",
+                                              u ? u->id : NULL, "profiles", profiles,
+                                              "institutions", (json_int_t)n_inst));
+}
+
+/* One list of the text report: its first REPORT_LINES entries. */
+static void
+print_list(const struct syncer *s, json_t *list, const char *what)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (i == REPORT_LINES) {
+            progress(s, "  ... and %zu more (--json lists them all)", json_array_size(list) - i);
+            break;
+        }
+        if (json_is_string(v)) {
+            progress(s, "  %s %s", what, json_string_value(v));
+        } else if (json_object_get(v, "days_left")) {
+            progress(s, "  %s %s: CA %s expires %s (in %lld days; %s)", what,
+                     json_string_value(json_object_get(v, "realm")),
+                     json_string_value(json_object_get(v, "subject")),
+                     json_string_value(json_object_get(v, "not_after")),
+                     (long long)json_integer_value(json_object_get(v, "days_left")),
+                     json_string_value(json_object_get(v, "source")));
+        } else if (json_object_get(v, "server_names")) {
+            bool ca = json_is_true(json_object_get(v, "ca"));
+            bool sn = json_is_true(json_object_get(v, "server_names"));
+            bool usable = json_is_true(json_object_get(v, "usable"));
+            progress(s, "  %s %s:%s%s%s%s", what, json_string_value(json_object_get(v, "realm")),
+                     ca ? " CA" : "", ca && sn ? "," : "", sn ? " server names" : "",
+                     !usable ? " (now unusable)" : !ca && !sn ? " usable now" : "");
+        } else if (json_object_get(v, "profiles")) {
+            json_t *ps = json_object_get(v, "profiles"), *p;
+            size_t k;
+            char line[1024];
+            size_t len = 0;
+            line[0] = '\0';
+            json_array_foreach(ps, k, p) {
+                const char *inst = json_string_value(json_object_get(p, "institution"));
+                int w = snprintf(line + len, sizeof(line) - len, "%s%s (%s)", k ? ", " : "",
+                                 json_string_value(json_object_get(p, "profile")),
+                                 inst ? inst : "?");
+                if (w < 0 || (size_t)w >= sizeof(line) - len)
+                    break;
+                len += (size_t)w;
+            }
+            const char *used = json_string_value(json_object_get(v, "used"));
+            progress(s, "  %s %s: CAT profiles %s of %lld institution(s); cat profile %s is"
+                     " used", what, json_string_value(json_object_get(v, "realm")), line,
+                     (long long)json_integer_value(json_object_get(v, "institutions")),
+                     used ? used : "?");
+        } else {
+            const char *inst = json_string_value(json_object_get(v, "institution"));
+            progress(s, "  %s cat profile %s (%s)", what,
+                     json_string_value(json_object_get(v, "profile")), inst ? inst : "?");
+        }
+    }
+}
+
+static void
+print_report(const struct syncer *s, json_t *report, json_t *no_realm, json_t *conflicts)
+{
+    json_t *added = json_object_get(report, "realms_added");
+    json_t *removed = json_object_get(report, "realms_removed");
+    json_t *changed = json_object_get(report, "realms_changed");
+    json_t *expiring = json_object_get(report, "ca_expiring");
+    if (added && removed && changed) {
+        if (json_is_true(json_object_get(report, "previous_database")))
+            progress(s, "realms since the previous database: %zu added, %zu removed, %zu"
+                     " changed (CA or server names)", json_array_size(added),
+                     json_array_size(removed), json_array_size(changed));
+        else
+            progress(s, "realms: %zu, all new (no previous database to compare with)",
+                     json_array_size(added));
+        if (json_is_true(json_object_get(report, "previous_database")))
+            print_list(s, added, "added:  ");
+        print_list(s, removed, "removed:");
+        print_list(s, changed, "changed:");
+    }
+    progress(s, "conflicts: %zu realms claimed by several CAT profiles (the lowest profile id"
+             " is used, a realm's own ID before an InnerIdentitySuffix claim; realms.d"
+             " CatProfile= chooses another)", json_array_size(conflicts));
+    print_list(s, conflicts, "conflict:");
+    if (expiring) {
+        progress(s, "CA certificates expiring within %u days: %zu", CA_WARN_DAYS,
+                 json_array_size(expiring));
+        print_list(s, expiring, "expiring:");
+    }
+    progress(s, "profiles without a realm: %zu (they cannot be found by realm; realms.d"
+             " CatProfile=ID maps a realm to one)", json_array_size(no_realm));
+    print_list(s, no_realm, "no realm:");
+}
+
 /* The SHA-256 of FILE in hex (65 bytes), or "" when it cannot be read. */
 static void
 sha256_file(const char *path, char out[65])
@@ -725,6 +877,7 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     json_t *root = NULL;
     struct job *jobs = NULL;
     size_t n_jobs = 0, cap_jobs = 0;
+    json_t *report = json_object(), *no_realm = json_array(), *conflicts = json_array();
     if (!s.curl) {
         rc = cat_fail(error, -ENOMEM, "cannot create a libcurl handle");
         goto out;
@@ -800,16 +953,23 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     size_t ai = 0;
     for (;;) {
         json_t *inst;
+        char inst_id[24] = "";
         if (json_is_object(data)) {
             if (!iter)
                 break;
             inst = json_object_iter_value(iter);
+            json_t *k = json_string(json_object_iter_key(iter));
+            if (!id_of(k, inst_id))
+                inst_id[0] = '\0';
+            json_decref(k);
             iter = json_object_iter_next(data, iter);
         } else {
             if (ai >= json_array_size(data))
                 break;
             inst = json_array_get(data, ai++);
         }
+        if (!inst_id[0] && !id_of(json_object_get(inst, "id"), inst_id))
+            inst_id[0] = '\0';
         n_inst++;
         const char *name = pick_name(json_object_get(inst, "names"));
         size_t pi;
@@ -842,6 +1002,7 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
                 jobs = v;
             }
             memcpy(jobs[n_jobs].id, id, sizeof(id));
+            memcpy(jobs[n_jobs].inst_id, inst_id, sizeof(inst_id));
             jobs[n_jobs].institution = name ? strdup(name) : NULL;
             n_jobs++;
         }
@@ -895,7 +1056,12 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
              resumed, missing, failed, kept, oldest, dropped, s.requests, elapsed_s(&s));
     bool refuse = n_jobs && failed * 100 > (size_t)max_failed * n_jobs;
 
-    /* 4. Build, in profile order, and write atomically: the old database or the new one. */
+    /* 4. Build, in profile order, and write atomically: the old database or the new one.
+     *    Every profile is also indexed as "cat profile N" (realms.d's CatProfile=). */
+    if (!report || !no_realm || !conflicts) {
+        rc = cat_fail(error, -ENOMEM, "out of memory");
+        goto out;
+    }
     if (!refuse) {
         struct sdvm_cat_db_builder *b = sdvm_cat_db_builder_new();
         if (!b) {
@@ -913,8 +1079,31 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
                 if (!exists(p) || a < 0 || a > (long long)max_age)
                     continue;
             }
-            rc = sdvm_cat_db_builder_add_file(b, path, source, sync_report, &s);
+            struct sdvm_cat_document *doc = NULL;
+            char *perr = NULL;
+            int prc = sdvm_cat_parse_file(path, &doc, &perr);
+            if (prc < 0) {
+                if (prc == -ENOMEM)
+                    rc = prc;
+                else
+                    fprintf(stderr, "skipped %s: %s\n", source, perr ? perr : strerror(-prc));
+                free(perr);
+                continue;
+            }
+            size_t claimed = 0;
+            rc = sdvm_cat_db_builder_add_cat_profile(b, jobs[i].id, source, doc, sync_report,
+                                                     &s, &claimed);
+            sdvm_cat_document_free(doc);
+            /* §4: no realm (ID "undefined"): only realms.d's CatProfile= reaches it. */
+            if (rc == 0 && claimed == 0)
+                json_array_append_new(no_realm, job_json(&jobs[i]));
         }
+        struct conflict_ctx cc = {.jobs = jobs, .n_jobs = n_jobs, .list = conflicts};
+        if (rc == 0)
+            rc = sdvm_cat_db_builder_conflicts(b, on_conflict, &cc);
+        /* The previous database, for the realms added / removed / changed. */
+        struct cat_db *old_db = NULL;
+        bool had_old = exists(opt->out_path) && cat_db_open(opt->out_path, &old_db, NULL) == 0;
         if (rc)
             rc = cat_fail(error, rc, "building: %s", strerror(-rc));
         else
@@ -923,6 +1112,22 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
             progress(&s, "wrote %s: %zu realms, %zu distinct CA certificates", opt->out_path,
                      sdvm_cat_db_builder_realm_count(b), sdvm_cat_db_builder_cert_count(b));
         sdvm_cat_db_builder_free(b);
+        if (rc == 0) {
+            struct cat_db *cur = NULL;
+            char *derr = NULL;
+            int crc = cat_db_open(opt->out_path, &cur, &derr);
+            if (crc == 0)
+                crc = cat_sync_compare(old_db, cur, report);
+            if (crc == 0)
+                crc = cat_sync_expiring(cur, time(NULL), CA_WARN_DAYS, report);
+            if (crc < 0)
+                fprintf(stderr, "sdvm-cat sync: cannot compare the databases: %s\n",
+                        derr ? derr : strerror(-crc));
+            json_object_set_new(report, "previous_database", json_boolean(had_old));
+            free(derr);
+            cat_db_free(cur);
+        }
+        cat_db_free(old_db);
         if (rc)
             goto out;
     }
@@ -946,6 +1151,8 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
     if (!refuse)
         sha256_file(opt->out_path, sha);
     if (!refuse)
+        print_report(&s, report, no_realm, conflicts);
+    if (!refuse)
         progress(&s, "database %s: sha256 %s", opt->out_path, sha);
     if (opt->json) {
         json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
@@ -967,6 +1174,10 @@ sdvm_cat_sync(const struct sdvm_cat_sync_options *opt, char **error)
                               "requests", (json_int_t)s.requests,
                               "seconds", elapsed_s(&s));
         if (j) {
+            json_object_update(j, report);
+            json_object_set(j, "no_realm", no_realm);
+            json_object_set_new(j, "without_realm", json_integer((json_int_t)json_array_size(no_realm)));
+            json_object_set(j, "conflicts", conflicts);
             char *text = json_dumps(j, JSON_SORT_KEYS);
             if (text)
                 printf("%s\n", text);
@@ -981,6 +1192,9 @@ out:
     for (size_t i = 0; i < n_jobs; i++)
         free(jobs[i].institution);
     free(jobs);
+    json_decref(report);
+    json_decref(no_realm);
+    json_decref(conflicts);
     json_decref(root);
     free(f.data);
     free(why);

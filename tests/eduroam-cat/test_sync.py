@@ -176,6 +176,10 @@ class FakeCat:
                         fail = False
                 if fail or (spec.get("cfg500") and device == "eap-config"):
                     return self.send(500, b"try again", "text/plain")
+                if spec.get("xml") is not None:
+                    if device != "eap-config":
+                        return self.send(404, b"no installer", "text/plain")
+                    return self.send(200, spec["xml"].encode(), "application/eap-config")
                 name = spec.get("file") if device == "eap-config" else \
                     spec.get("generic") if device == "eap-generic" else None
                 if name is None:
@@ -206,12 +210,56 @@ def make_certs(d):
         "-CAcreateserial", "-days", "1", "-extfile", "ext", "-out", "server.pem")
 
 
+def make_ca(d, name, days):
+    """A CA certificate made for this run (openssl), valid for days days: its DER in base64."""
+    import base64
+    key, pem = os.path.join(d, name + ".key"), os.path.join(d, name + ".pem")
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out",
+                    key], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "req", "-x509", "-new", "-key", key, "-subj",
+                    "/CN=SDVM TEST %s CA" % name, "-days", str(days), "-out", pem,
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    der = subprocess.run(["openssl", "x509", "-in", pem, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    return base64.b64encode(der).decode()
+
+
+def eap_config(realm, ca, servers, name):
+    """A TTLS-PAP eap-config written for the test; realm None: ID "undefined" (no realm)."""
+    cas = "".join('<CA format="X.509" encoding="base64">%s</CA>' % c for c in ca)
+    sids = "".join("<ServerID>%s</ServerID>" % s for s in servers)
+    client = ("<ClientSideCredential><OuterIdentity>anonymous@%s</OuterIdentity>"
+              "<InnerIdentitySuffix>%s</InnerIdentitySuffix></ClientSideCredential>"
+              % (realm, realm)) if realm else ""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<EAPIdentityProviderList>'
+            '<EAPIdentityProvider ID="%s" namespace="urn:RFC4282:realm" version="1">'
+            "<AuthenticationMethods><AuthenticationMethod><EAPMethod><Type>21</Type>"
+            "</EAPMethod><ServerSideCredential>%s%s</ServerSideCredential>%s"
+            "<InnerAuthenticationMethod><NonEAPAuthMethod><Type>1</Type></NonEAPAuthMethod>"
+            "</InnerAuthenticationMethod></AuthenticationMethod></AuthenticationMethods>"
+            '<ProviderInfo><DisplayName lang="en">%s</DisplayName></ProviderInfo>'
+            "</EAPIdentityProvider></EAPIdentityProviderList>\n"
+            % (realm or "undefined", cas, sids, client, name))
+
+
+def institution(name, *profiles):
+    return {"country": "ZZ", "names": [{"lang": "en", "value": name}],
+            "profiles": [{"id": int(p), "redirect": "", "openroaming": "none"}
+                         for p in profiles]}
+
+
 class Sync(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.certdir = tempfile.mkdtemp(prefix="sdvm-sync-certs.")
         make_certs(cls.certdir)
         cls.cat = FakeCat(cls.certdir)
+        # CAs for the report tests: two for one institution's rotation, one that expires in
+        # 10 days, one long-lived.
+        cls.ca = {n: make_ca(cls.certdir, n, days)
+                  for n, days in (("A", 365), ("A2", 365), ("B", 365), ("SOON", 10))}
 
     @classmethod
     def tearDownClass(cls):
@@ -453,6 +501,135 @@ class Sync(unittest.TestCase):
         j = json.loads(r.stdout)
         self.assertEqual((6, 0, 1, 1, 0), (j["fetched"], j["changed"], j["failed"],
                                            j["kept_from_older_run"], j["dropped"]))
+
+    # ----- the report (issue 15 §3) and coverage (§4) -----
+
+    def serve(self, profiles, institutions):
+        """The fake CAT serves exactly these: {id: eap-config text}, {inst id: institution}."""
+        self.cat.reset()
+        self.cat.profiles = {p: {"xml": x} for p, x in profiles.items()}
+        self.cat.institutions = institutions
+
+    def test_report_against_previous_database(self):
+        ca = self.ca
+        profiles = {
+            "201": eap_config("alpha.test", [ca["A"]], ["radius.alpha.test"], "Alpha"),
+            "202": eap_config("beta.test", [ca["B"]], ["radius.beta.test"], "Beta"),
+            "203": eap_config("gone.test", [ca["B"]], ["radius.gone.test"], "Gone"),
+            "204": eap_config("soon.test", [ca["SOON"]], ["radius.soon.test"], "Soon"),
+            "205": eap_config("shared.test", [ca["A"]], ["radius.shared.test"], "Shared 1"),
+        }
+        insts = {"11": institution("Alpha", 201), "12": institution("Beta", 202),
+                 "13": institution("Gone", 203), "14": institution("Soon", 204),
+                 "15": institution("Shared 1", 205)}
+        self.serve(profiles, insts)
+        r = self.sync("--json")
+        self.assertEqual(0, r.returncode, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertFalse(j["previous_database"])
+        self.assertEqual(["alpha.test", "beta.test", "gone.test", "shared.test", "soon.test"],
+                         j["realms_added"])
+        self.assertEqual(([], []), (j["realms_removed"], j["realms_changed"]))
+        self.assertIn("realms: 5, all new (no previous database", r.stderr)
+
+        # Between the runs: Alpha's CA rotates, Beta renames its server, Gone leaves, New
+        # joins, and a second institution claims shared.test.
+        profiles["201"] = eap_config("alpha.test", [ca["A2"]], ["radius.alpha.test"], "Alpha")
+        profiles["202"] = eap_config("beta.test", [ca["B"]], ["radius2.beta.test"], "Beta")
+        del profiles["203"], insts["13"]
+        profiles["206"] = eap_config("new.test", [ca["B"]], ["radius.new.test"], "New")
+        profiles["207"] = eap_config("shared.test", [ca["B"]], ["evil.shared.test"], "Shared 2")
+        insts["16"] = institution("New", 206)
+        insts["17"] = institution("Shared 2", 207)
+        self.serve(profiles, insts)
+        r = self.sync("--json")
+        self.assertEqual(0, r.returncode, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertTrue(j["previous_database"])
+        self.assertEqual(["new.test"], j["realms_added"])
+        self.assertEqual(["gone.test"], j["realms_removed"])
+        self.assertEqual([{"realm": "alpha.test", "ca": True, "server_names": False,
+                           "usable": True},
+                          {"realm": "beta.test", "ca": False, "server_names": True,
+                           "usable": True}], j["realms_changed"])
+        self.assertEqual([{"realm": "shared.test", "used": "205", "institutions": 2,
+                           "profiles": [{"profile": "205", "institution": "Shared 1",
+                                         "institution_id": "15"},
+                                        {"profile": "207", "institution": "Shared 2",
+                                         "institution_id": "17"}]}], j["conflicts"])
+        self.assertEqual(["soon.test"], [e["realm"] for e in j["ca_expiring"]])
+        soon = j["ca_expiring"][0]
+        self.assertIn(soon["days_left"], (9, 10))
+        self.assertIn("SOON", soon["subject"])
+        self.assertEqual("cat profile 204", soon["source"])
+        # The same in the text report.
+        self.assertIn("realms since the previous database: 1 added, 1 removed, 2 changed",
+                      r.stderr)
+        self.assertIn("added:   new.test", r.stderr)
+        self.assertIn("removed: gone.test", r.stderr)
+        self.assertIn("changed: alpha.test: CA\n", r.stderr)
+        self.assertIn("changed: beta.test: server names\n", r.stderr)
+        self.assertIn("conflicts: 1 realms", r.stderr)
+        self.assertIn("conflict: shared.test: CAT profiles 205 (Shared 1), 207 (Shared 2) of 2"
+                      " institution(s); cat profile 205 is used", r.stderr)
+        self.assertIn("CA certificates expiring within 30 days: 1", r.stderr)
+        self.assertRegex(r.stderr, r"expiring: soon.test: CA .*SOON.* expires 20\d\d-")
+        self.assertIn("radius.shared.test", self.lookup("shared.test").stdout)
+
+    def test_no_realm_and_cat_profile(self):
+        ca = self.ca
+        self.serve({
+            "301": eap_config(None, [ca["A"]], ["radius.norealm.test"], "No Realm U"),
+            "302": eap_config("two.test", [ca["A"]], ["staff.two.test"], "Two U staff"),
+            "303": eap_config("two.test", [ca["B"]], ["students.two.test"], "Two U students"),
+        }, {"21": institution("No Realm U", 301), "22": institution("Two U", 303, 302)})
+        r = self.sync("--json")
+        self.assertEqual(0, r.returncode, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual(1, j["without_realm"])
+        self.assertEqual([{"profile": "301", "institution": "No Realm U",
+                           "institution_id": "21"}], j["no_realm"])
+        self.assertIn("profiles without a realm: 1", r.stderr)
+        self.assertIn("no realm: cat profile 301 (No Realm U)", r.stderr)
+        self.assertRegex(r.stderr, r"wrote .*: 1 realms,")   # the profile keys are no realms
+        # Staff and students: one institution, two profiles for one realm. The rule: the
+        # lowest profile id.
+        self.assertEqual([{"realm": "two.test", "used": "302", "institutions": 1,
+                           "profiles": [{"profile": "302", "institution": "Two U",
+                                         "institution_id": "22"},
+                                        {"profile": "303", "institution": "Two U",
+                                         "institution_id": "22"}]}], j["conflicts"])
+        self.assertEqual(["two.test"], j["realms_added"])   # "cat profile N" is no realm
+        self.assertIn("staff.two.test", self.lookup("two.test").stdout)
+        self.assertEqual(1, self.lookup("norealm.test").returncode)
+
+        # realms.d: CatProfile= maps a realm to a profile without one, and chooses the
+        # students' profile for two.test.
+        d = os.path.join(self.tmp, "realms.d")
+        os.mkdir(d)
+
+        def lookup(realm, conf):
+            with open(os.path.join(d, "50-lab.conf"), "w") as f:
+                f.write(conf)
+            return subprocess.run([SDVM_CAT, "lookup", "--db", self.out, "--realms-dir", d,
+                                   realm], capture_output=True, text=True, timeout=30)
+        conf = ("[Realm norealm]\nName=norealm.test\nCatProfile=301\n\n"
+                "[Realm two]\nName=two.test\nCatProfile=303\n")
+        n = lookup("norealm.test", conf)
+        self.assertEqual(0, n.returncode, n.stdout + n.stderr)
+        self.assertIn("realms.d/50-lab.conf over cat-db:cat profile 301", n.stdout)
+        self.assertIn("radius.norealm.test", n.stdout)
+        t = lookup("two.test", conf)
+        self.assertEqual(0, t.returncode, t.stdout + t.stderr)
+        self.assertIn("students.two.test", t.stdout)
+        self.assertIn("cat profile 303", t.stdout)
+        m = lookup("norealm.test", "[Realm]\nName=norealm.test\nCatProfile=999\n")
+        self.assertEqual(1, m.returncode)
+        self.assertIn("UNKNOWN_REALM", m.stdout)
+        self.assertIn("CAT profile 999", m.stdout)
+        bad = lookup("norealm.test", "[Realm]\nName=norealm.test\nCatProfile=abc\n")
+        self.assertEqual(1, bad.returncode)
+        self.assertIn("CatProfile=abc: expected a CAT profile id", bad.stderr)
 
     def test_parallel_and_bounded(self):
         self.cat.delay = 0.3

@@ -116,6 +116,25 @@ void sdvm_cat_db_builder_free(struct sdvm_cat_db_builder *b);
 int sdvm_cat_db_builder_add(struct sdvm_cat_db_builder *b, const char *source,
                             const struct sdvm_cat_document *doc, sdvm_cat_report_fn report,
                             void *userdata);
+/*
+ * sdvm_cat_db_builder_add() for one CAT profile, which is also indexed under the key
+ * "cat profile PROFILE_ID" (its first usable provider, else its first one): realms.d's
+ * CatProfile= reaches it by that key even when it publishes no realm. *realms (may be NULL):
+ * how many realm keys the document claimed (0: it cannot be found by realm).
+ */
+int sdvm_cat_db_builder_add_cat_profile(struct sdvm_cat_db_builder *b, const char *profile_id,
+                                        const char *source, const struct sdvm_cat_document *doc,
+                                        sdvm_cat_report_fn report, void *userdata,
+                                        size_t *realms);
+/*
+ * Every realm claimed by more than one source (institutions, or several CAT profiles of
+ * one): realm, the source that got it (the rule of sdvm_cat_db_builder_add()), and the
+ * claimants in the order they were added. Call before sdvm_cat_db_builder_write().
+ */
+typedef void (*sdvm_cat_conflict_fn)(const char *realm, const char *used,
+                                     const char *const *sources, size_t n, void *userdata);
+int sdvm_cat_db_builder_conflicts(struct sdvm_cat_db_builder *b, sdvm_cat_conflict_fn fn,
+                                  void *userdata);
 /* Parse a file and add it; a file that does not parse is reported and skipped (returns 0). */
 int sdvm_cat_db_builder_add_file(struct sdvm_cat_db_builder *b, const char *path,
                                  const char *source, sdvm_cat_report_fn report, void *userdata);
