@@ -69,6 +69,7 @@ struct sdvmd {
     sdvmd_server *server;
     sdvmd_greeter *greeter;
     sdvmd_guest *guest;
+    sdvmd_guest *recovery; /* run-guest --recover, before the first greeter */
     struct login *login;
     sdvmd_metrics *metrics;
     GFileMonitor *images_monitor; /* an .ini renamed in: sdvm-image activated a version */
@@ -77,8 +78,32 @@ struct sdvmd {
     guint metrics_timer;
     guint launch_idle;
     bool shutting_down;
+    bool logout_pending; /* a logout() whose logged_out() has not come */
+    bool final_logout;   /* shutting down: the last logout was asked for */
+    sdvmd_stopped_fn stopped;
+    void *stopped_data;
+    guint stopped_idle;
     char hostname[256];
 };
+
+static void maybe_stopped(sdvmd *d);
+static void guest_params_env(const sdvmd *d, GPtrArray *env);
+
+/* Every connection of the last login goes; logged_out() says when (net.h). */
+static void
+logout(sdvmd *d)
+{
+    d->logout_pending = true;
+    d->net->ops->logout(d->net);
+}
+
+static void
+on_net_logged_out(void *userdata)
+{
+    sdvmd *d = userdata;
+    d->logout_pending = false;
+    maybe_stopped(d);
+}
 
 static uint64_t
 ms_since(gint64 since_us)
@@ -281,6 +306,7 @@ fail_login(sdvmd *d, enum sdvm_failure failure, const char *detail)
     d->login = NULL;
     login_free(l);
     flush_metrics(d);
+    maybe_stopped(d);
 }
 
 /* ---- the session: greeter gone -> run-guest -> teardown ------------------------------- */
@@ -298,7 +324,7 @@ end_session(sdvmd *d, enum sdvm_failure failure, uint64_t guest_ms, const char *
     sdvmd_guest_free(d->guest);
     d->guest = NULL;
     /* The credential leaves with the session: no connection of this user survives it. */
-    d->net->ops->logout(d->net);
+    logout(d);
     const char *reason = sdvm_failure_to_string(failure);
     if (start_error)
         log_errorf("session ended: nai=%s user=%s image=%s reason=%s (%s)", nai_for_log(l),
@@ -321,6 +347,7 @@ end_session(sdvmd *d, enum sdvm_failure failure, uint64_t guest_ms, const char *
     d->login = NULL;
     login_free(l);
     flush_metrics(d);
+    maybe_stopped(d);
     if (failure == SDVM_FAILURE_REBOOT_NEEDED) {
         /* The display cannot come back without a reboot: a greeter would stay black. */
         if (sdvmd_power_reboot_for_recovery(d->power) < 0)
@@ -356,13 +383,7 @@ start_guest(sdvmd *d)
     l->phase = PHASE_GUEST;
     /* The machine choice comes from sdvm.conf [Guest]; options may add or override. */
     g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINE=%s", d->config->guest.machine));
-    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINES_DIR=%s", d->config->paths.machines_dir));
-    g_ptr_array_add(env, g_strdup_printf("SDVM_HOST_RESERVE_MIB=%" G_GUINT64_FORMAT,
-                                         d->config->guest.host_reserve_mib));
-    for (char **e = d->run_guest_env; e && *e; e++)
-        g_ptr_array_add(env, g_strdup(*e));
-    g_ptr_array_add(env, NULL);
+    guest_params_env(d, env);
     struct sdvmd_guest_params p = {
         .run_guest = d->config->paths.run_guest,
         .args = (const char *const *)d->run_guest_args,
@@ -410,7 +431,7 @@ on_greeter_exited(int wait_status, bool expected, void *userdata)
 static void
 start_greeter(sdvmd *d)
 {
-    if (d->shutting_down)
+    if (d->shutting_down || d->recovery)
         return;
     if (d->greeter && sdvmd_greeter_start(d->greeter) < 0)
         log_errorf("cannot start the greeter; retrying when it is asked for again");
@@ -462,7 +483,7 @@ on_net_done(enum sdvm_failure failure, const char *detail, void *userdata)
     enum sdvm_failure f =
         sdvm_store_prepare(d->store, l->user_id, l->image_id, l->base_path, &result, &store_detail);
     if (f != SDVM_FAILURE_NONE) {
-        d->net->ops->logout(d->net);
+        logout(d);
         fail_login(d, f, store_detail);
         free(store_detail);
         return;
@@ -602,6 +623,14 @@ on_login(sdvmd_client *client, uint64_t op, const char *nai, const char *passwor
         send_finished(client, op, SDVM_FAILURE_BUSY, "another login is in progress", 0, NULL);
         return;
     }
+    if (d->recovery || d->shutting_down) {
+        log_infof("login refused: %s", d->recovery ? "the host is being cleaned up"
+                                                    : "sdvmd is stopping");
+        send_finished(client, op, SDVM_FAILURE_BUSY,
+                      d->recovery ? "cleaning up after an earlier session" : "shutting down", 0,
+                      NULL);
+        return;
+    }
     struct login *l = g_new0(struct login, 1);
     l->op = op;
     l->client = client;
@@ -714,6 +743,57 @@ watch_images(sdvmd *d)
 
 /* ---- set-up and tear-down --------------------------------------------------------------- */
 
+static void
+guest_params_env(const sdvmd *d, GPtrArray *env)
+{
+    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINE=%s", d->config->guest.machine));
+    g_ptr_array_add(env, g_strdup_printf("SDVM_MACHINES_DIR=%s", d->config->paths.machines_dir));
+    g_ptr_array_add(env, g_strdup_printf("SDVM_HOST_RESERVE_MIB=%" G_GUINT64_FORMAT,
+                                         d->config->guest.host_reserve_mib));
+    for (char **e = d->run_guest_env; e && *e; e++)
+        g_ptr_array_add(env, g_strdup(*e));
+    g_ptr_array_add(env, NULL);
+}
+
+/* run-guest --recover is over: the host holds nothing of an earlier session any more (or
+ * could not take a device back: the log says so; the greeter starts anyway, a reboot from
+ * it repairs that, an automatic one at every start could loop). */
+static void
+on_recovered(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, void *userdata)
+{
+    sdvmd *d = userdata;
+    sdvmd_guest_free(d->recovery);
+    d->recovery = NULL;
+    if (failure == SDVM_FAILURE_REBOOT_NEEDED)
+        log_errorf("a device of an earlier session could not be given back to its host "
+                   "driver: reboot this terminal");
+    else if (failure != SDVM_FAILURE_NONE)
+        log_errorf("cleaning up after an earlier session failed: %s",
+                   sdvm_failure_to_string(failure));
+    start_greeter(d);
+    maybe_stopped(d);
+}
+
+/* Before the first greeter, after any start (a stop, a crash, a reboot): what an earlier
+ * session left on the host (its run-guest, its QEMU, devices on vfio-pci, hugepages) is
+ * stopped and undone from run-guest's journal (review M7). The greeter follows. */
+static void
+start_recovery(sdvmd *d)
+{
+    g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+    guest_params_env(d, env);
+    struct sdvmd_guest_params p = {
+        .run_guest = d->config->paths.run_guest,
+        .recover = true,
+        .env = (const char *const *)env->pdata,
+    };
+    d->recovery = sdvmd_guest_start(&p, on_recovered, NULL, d);
+    if (!d->recovery)
+        log_warningf("cannot run %s --recover: what an earlier session left on the host "
+                     "stays until the next guest starts", d->config->paths.run_guest);
+    start_greeter(d);
+}
+
 static int
 load_sources(sdvmd *d, sdvm_catalog **catalog, sdvm_realms **realms, char **error)
 {
@@ -751,6 +831,7 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
     d->metrics = sdvmd_metrics_new();
     net->events.stage = on_net_stage;
     net->events.done = on_net_done;
+    net->events.logged_out = on_net_logged_out;
     net->userdata = d;
     if (gethostname(d->hostname, sizeof(d->hostname) - 1) != 0)
         d->hostname[0] = '\0';
@@ -804,8 +885,8 @@ sdvmd_new(struct sdvm_config *config, sdvmd_net *net, GDBusConnection *system_bu
             *error = g_strdup_printf("cannot set up the greeter: %s", strerror(errno));
             goto fail;
         }
-        start_greeter(d);
     }
+    start_recovery(d); /* then the greeter */
     flush_metrics(d);
     d->metrics_timer = g_timeout_add_seconds(METRICS_INTERVAL_S, on_metrics_timer, d);
     watch_images(d);
@@ -827,6 +908,9 @@ sdvmd_free(sdvmd *d)
         return;
     if (d->launch_idle)
         g_source_remove(d->launch_idle);
+    if (d->stopped_idle)
+        g_source_remove(d->stopped_idle);
+    sdvmd_guest_free(d->recovery);
     if (d->metrics_timer)
         g_source_remove(d->metrics_timer);
     if (d->catalog_reload)
@@ -932,28 +1016,65 @@ sdvmd_reload(sdvmd *d, struct sdvm_config *config, char **error)
     return 0;
 }
 
-void
-sdvmd_shutdown(sdvmd *d)
+static gboolean
+notify_stopped(gpointer data)
 {
-    d->shutting_down = true;
-    struct login *l = d->login;
-    if (!l)
+    sdvmd *d = data;
+    d->stopped_idle = 0;
+    d->stopped(d->stopped_data);
+    return G_SOURCE_REMOVE;
+}
+
+/* Shutting down and nothing left to wait for: one last logout (leftovers of a cancelled
+ * attempt too), then stopped() from the loop. */
+static void
+maybe_stopped(sdvmd *d)
+{
+    if (!d->shutting_down || !d->stopped || d->stopped_idle)
         return;
-    if (d->guest) {
+    if (d->login || d->guest || d->recovery)
+        return;
+    if (!d->final_logout) {
+        d->final_logout = true;
+        logout(d);
+        return;
+    }
+    if (d->logout_pending)
+        return;
+    log_infof("stopped: no guest, no connection left");
+    d->stopped_idle = g_idle_add(notify_stopped, d);
+}
+
+void
+sdvmd_shutdown(sdvmd *d, sdvmd_stopped_fn stopped, void *userdata)
+{
+    if (d->shutting_down)
+        return;
+    d->shutting_down = true;
+    d->stopped = stopped;
+    d->stopped_data = userdata;
+    struct login *l = d->login;
+    if (d->recovery)
+        log_infof("shutting down: waiting for run-guest --recover");
+    if (l && d->guest) {
         log_infof("shutting down: asking the guest to stop");
         sdvmd_guest_stop(d->guest); /* on_guest_done logs out */
-    } else if (l->phase == PHASE_NETWORK && !l->cancelled) {
+    } else if (l && l->phase == PHASE_NETWORK && !l->cancelled) {
         l->cancelled = true;
-        d->net->ops->cancel(d->net);
-    } else if (l->phase == PHASE_LAUNCHING) {
-        d->net->ops->logout(d->net);
+        d->net->ops->cancel(d->net); /* fail_login follows */
+    } else if (l && l->phase == PHASE_LAUNCHING) {
+        if (d->launch_idle) {
+            g_source_remove(d->launch_idle);
+            d->launch_idle = 0;
+        }
         d->login = NULL;
         login_free(l);
     }
+    maybe_stopped(d);
 }
 
 bool
 sdvmd_busy(const sdvmd *d)
 {
-    return d->login != NULL;
+    return d->login || d->guest || d->recovery || d->logout_pending;
 }

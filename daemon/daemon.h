@@ -7,6 +7,9 @@
  *   eviction, overlay) -> LAUNCHING to the client -> greeter released and gone ->
  *   run-guest -> guest ends -> the user's connections torn down -> greeter again.
  *
+ * At start, before the first greeter, `run-guest --recover` undoes what an earlier session
+ * left on the host (a crash, a kill, a reboot); logins are refused (BUSY) meanwhile.
+ *
  * Everything runs on the main loop; nothing here blocks on the network.
  */
 #ifndef SDVM_DAEMON_DAEMON_H
@@ -50,11 +53,18 @@ void sdvmd_free(sdvmd *daemon);
  */
 int sdvmd_reload(sdvmd *daemon, struct sdvm_config *config, char **error);
 
-/* Shutting down: end the session in progress (the guest is asked to stop, which ends in a
- * logout; a login in progress is cancelled); no greeter is started again. */
-void sdvmd_shutdown(sdvmd *daemon);
+/*
+ * Shutting down (SIGTERM): no greeter and no login any more; the session in progress ends
+ * (the guest is asked to stop and given its stop timeout, then its devices go back, then the
+ * 802.1X connections are deleted; a login in progress is cancelled), a run-guest --recover
+ * is waited for, one last logout deletes what is left. stopped(userdata) is called from the
+ * loop once all of that is over; sdvmd_free() then. The caller bounds the wait
+ * (SDVMD_STOP_GRACE_S, guest-exit.h). Called again: nothing.
+ */
+typedef void (*sdvmd_stopped_fn)(void *userdata);
+void sdvmd_shutdown(sdvmd *daemon, sdvmd_stopped_fn stopped, void *userdata);
 
-/* Is a login or a session in progress? */
+/* Is a login, a session, a recovery or a logout in progress? */
 bool sdvmd_busy(const sdvmd *daemon);
 
 #endif

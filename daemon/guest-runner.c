@@ -13,7 +13,9 @@
 #include "sdvm/guest-exit.h"
 #include "sdvm/log.h"
 
-#define STOP_GRACE_MS 15000 /* run-guest needs time to give devices back */
+/* Freeing a run-guest that still runs: sdvmd's stop has waited SDVMD_STOP_GRACE_S for it
+ * already (or a test ends); whatever it leaves, its journal has, for run-guest --recover. */
+#define FREE_GRACE_MS 1000
 
 struct sdvmd_guest {
     GPid pid;
@@ -21,6 +23,7 @@ struct sdvmd_guest {
     guint output_watch;
     GIOChannel *output;
     gint64 started_at;
+    bool recover;
     sdvmd_guest_done_fn done;
     sdvmd_guest_line_fn line;
     void *userdata;
@@ -37,6 +40,12 @@ static char **
 guest_environment(const struct sdvmd_guest_params *p)
 {
     char **env = sdvmd_child_env_new("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    /* What sdvmd's stop waits for (guest-exit.h); p->env may say otherwise (tests). */
+    env = g_environ_setenv(env, "SDVM_STOP_TIMEOUT", G_STRINGIFY(SDVM_GUEST_STOP_TIMEOUT_S), TRUE);
+    env = g_environ_setenv(env, "SDVM_UNDO_TIMEOUT", G_STRINGIFY(SDVM_GUEST_UNDO_ALLOWANCE_S),
+                           TRUE);
+    if (p->recover)
+        return sdvmd_child_env_add(env, p->env);
     env = g_environ_setenv(env, "SDVM_DISK", p->disk, TRUE);
     env = g_environ_setenv(env, "SDVM_IMAGE_ID", p->image_id, TRUE);
     env = g_environ_setenv(env, "SDVM_OS_TYPE", p->os_type ? p->os_type : "", TRUE);
@@ -94,10 +103,11 @@ on_guest_exit(GPid pid, gint status, gpointer data)
     close_output(g);
     enum sdvm_failure failure = sdvm_guest_exit_to_failure(status);
     uint64_t ms = (uint64_t)((g_get_monotonic_time() - g->started_at) / 1000);
+    const char *what = g->recover ? "recovery" : "guest";
     if (failure == SDVM_FAILURE_NONE)
-        log_infof("guest ended normally after %" G_GUINT64_FORMAT " ms", ms);
+        log_infof("%s ended normally after %" G_GUINT64_FORMAT " ms", what, ms);
     else
-        log_errorf("guest ended with %s (wait status 0x%x) after %" G_GUINT64_FORMAT " ms",
+        log_errorf("%s ended with %s (wait status 0x%x) after %" G_GUINT64_FORMAT " ms", what,
                    sdvm_failure_to_string(failure), (unsigned)status, ms);
     if (g->done)
         g->done(failure, status, ms, g->userdata);
@@ -107,13 +117,15 @@ sdvmd_guest *
 sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done,
                   sdvmd_guest_line_fn line, void *userdata)
 {
-    if (!p->run_guest || !p->disk || !p->image_id || !p->user_id) {
+    if (!p->run_guest || (!p->recover && (!p->disk || !p->image_id || !p->user_id))) {
         errno = EINVAL;
         return NULL;
     }
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_ptr_array_add(argv, (gpointer)p->run_guest);
-    for (const char *const *a = p->args; a && *a; a++)
+    if (p->recover)
+        g_ptr_array_add(argv, (gpointer) "--recover");
+    for (const char *const *a = p->recover ? NULL : p->args; a && *a; a++)
         g_ptr_array_add(argv, (gpointer)*a);
     g_ptr_array_add(argv, NULL);
     g_auto(GStrv) env = guest_environment(p);
@@ -129,6 +141,7 @@ sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done,
         return NULL;
     }
     g->started_at = g_get_monotonic_time();
+    g->recover = p->recover;
     g->done = done;
     g->line = line;
     g->userdata = userdata;
@@ -138,8 +151,11 @@ sdvmd_guest_start(const struct sdvmd_guest_params *p, sdvmd_guest_done_fn done,
     g_io_channel_set_encoding(g->output, NULL, NULL);
     g->output_watch = g_io_add_watch(g->output, G_IO_IN | G_IO_HUP | G_IO_ERR, on_output, g);
     g->child_watch = g_child_watch_add(g->pid, on_guest_exit, g);
-    log_infof("guest started: run-guest pid %d, image %s, user %s", (int)g->pid, p->image_id,
-              p->user_id);
+    if (p->recover)
+        log_infof("recovery started: run-guest --recover pid %d", (int)g->pid);
+    else
+        log_infof("guest started: run-guest pid %d, image %s, user %s", (int)g->pid,
+                  p->image_id, p->user_id);
     return g;
 }
 
@@ -158,7 +174,7 @@ sdvmd_guest_free(sdvmd_guest *g)
     if (g->pid) {
         if (g->child_watch)
             g_source_remove(g->child_watch);
-        sdvmd_child_stop(g->pid, STOP_GRACE_MS);
+        sdvmd_child_stop(g->pid, FREE_GRACE_MS);
     }
     close_output(g);
     g_free(g);

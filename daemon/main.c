@@ -20,14 +20,14 @@
 
 #include "daemon.h"
 #include "net-nm.h"
+#include "sdvm/guest-exit.h"
 #include "sdvm/log.h"
-
-#define SHUTDOWN_GRACE_MS 3000
 
 struct main_state {
     GMainLoop *loop;
     sdvmd *daemon;
     const char *config_path;
+    bool stopping;
 };
 
 static int
@@ -79,13 +79,39 @@ load_config(const char *path)
     return config;
 }
 
+static void
+on_stopped(void *data)
+{
+    struct main_state *m = data;
+    g_main_loop_quit(m->loop);
+}
+
+static gboolean
+on_grace_over(gpointer data)
+{
+    struct main_state *m = data;
+    log_errorf("stopping took longer than %d s: leaving what is left to run-guest --recover "
+               "at the next start", SDVMD_STOP_GRACE_S);
+    g_main_loop_quit(m->loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM (systemctl stop) or SIGINT: the session in progress ends as a logout would (the
+ * guest gets its stop timeout, the devices go back, the 802.1X connection is deleted) and
+ * only then do we exit; the main loop runs throughout (review M6). */
 static gboolean
 on_sigterm(gpointer data)
 {
     struct main_state *m = data;
+    if (m->stopping) {
+        log_infof("already stopping");
+        return G_SOURCE_CONTINUE;
+    }
+    m->stopping = true;
     log_infof("stopping");
     sd_notify(0, "STOPPING=1");
-    g_main_loop_quit(m->loop);
+    g_timeout_add_seconds(SDVMD_STOP_GRACE_S, on_grace_over, m);
+    sdvmd_shutdown(m->daemon, on_stopped, m);
     return G_SOURCE_CONTINUE;
 }
 
@@ -104,13 +130,6 @@ on_sighup(gpointer data)
     }
     sd_notify(0, "READY=1");
     return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_grace_over(gpointer data)
-{
-    g_main_loop_quit(data);
-    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -250,13 +269,6 @@ main(int argc, char **argv)
     g_unix_signal_add(SIGHUP, on_sighup, &m);
     sd_notify(0, "READY=1");
     g_main_loop_run(m.loop);
-
-    /* A session in progress: stop the guest and log out before leaving, within a grace. */
-    if (sdvmd_busy(m.daemon)) {
-        sdvmd_shutdown(m.daemon);
-        g_timeout_add(SHUTDOWN_GRACE_MS, on_grace_over, m.loop);
-        g_main_loop_run(m.loop);
-    }
     sdvmd_free(m.daemon);
     g_clear_object(&bus);
     g_main_loop_unref(m.loop);

@@ -16,8 +16,17 @@
 struct net_nm {
     sdvmd_net base;
     sdvm_nm *nm;
-    uint64_t attempt; /* 0 when none runs */
+    uint64_t attempt;   /* 0 when none runs */
+    unsigned logouts;   /* logout() calls whose logged_out() is owed */
+    guint logout_idle;  /* logged_out() owed for a logout nm-glue refused */
 };
+
+static void
+owe_logged_out(struct net_nm *n, unsigned count)
+{
+    for (; count > 0; count--)
+        n->base.events.logged_out(n->base.userdata);
+}
 
 static void
 on_started(sdvm_nm *nm, uint64_t attempt, unsigned n_links, void *userdata)
@@ -73,10 +82,30 @@ on_failure(sdvm_nm *nm, uint64_t attempt, enum sdvm_failure failure, const char 
 static void
 on_logged_out(sdvm_nm *nm, unsigned removed, int error, void *userdata)
 {
+    struct net_nm *n = userdata;
     if (error < 0 && error != -ENOTCONN)
         log_errorf("802.1X: logout failed: %s", strerror(-error));
     else
         log_infof("802.1X: logged out, %u connection(s) removed", removed);
+    /* Every logout() asked meanwhile was part of this one (nm-glue said -EBUSY). */
+    unsigned owed = n->logouts;
+    n->logouts = 0;
+    if (n->logout_idle) {
+        g_source_remove(n->logout_idle);
+        n->logout_idle = 0;
+    }
+    owe_logged_out(n, owed);
+}
+
+static gboolean
+logout_refused(gpointer data)
+{
+    struct net_nm *n = data;
+    n->logout_idle = 0;
+    unsigned owed = n->logouts;
+    n->logouts = 0;
+    owe_logged_out(n, owed);
+    return G_SOURCE_REMOVE;
 }
 
 static const struct sdvm_nm_listener listener = {
@@ -110,15 +139,21 @@ static void
 nm_logout(sdvmd_net *net)
 {
     struct net_nm *n = (struct net_nm *)net;
+    n->logouts++;
     int r = sdvm_nm_logout(n->nm);
-    if (r < 0 && r != -EBUSY)
+    if (r < 0 && r != -EBUSY) { /* nothing follows from nm-glue: say it is over, later */
         log_errorf("802.1X: cannot log out: %s", strerror(-r));
+        if (!n->logout_idle)
+            n->logout_idle = g_idle_add(logout_refused, n);
+    }
 }
 
 static void
 nm_free(sdvmd_net *net)
 {
     struct net_nm *n = (struct net_nm *)net;
+    if (n->logout_idle)
+        g_source_remove(n->logout_idle);
     sdvm_nm_free(n->nm);
     g_free(n);
 }

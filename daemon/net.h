@@ -18,6 +18,9 @@ struct sdvmd_net_events {
     void (*stage)(enum sdvm_stage stage, void *userdata);
     /* SDVM_FAILURE_NONE: authenticated and connected. detail is for the log; may be NULL. */
     void (*done)(enum sdvm_failure failure, const char *detail, void *userdata);
+    /* A logout() finished: the connections are deleted (or could not be: logged). Exactly
+     * one per logout() call, from the loop. */
+    void (*logged_out)(void *userdata);
 };
 
 struct sdvmd_net_ops {
@@ -26,7 +29,8 @@ struct sdvmd_net_ops {
                  const char *password);
     /* Abandon the attempt in progress; done(CANCELLED) follows. */
     void (*cancel)(sdvmd_net *net);
-    /* Tear down and delete every connection the last login brought up (session end). */
+    /* Tear down and delete every connection the last login brought up, or that a cancelled
+     * attempt or an earlier sdvmd left (session end, shutdown); logged_out() follows. */
     void (*logout)(sdvmd_net *net);
     void (*free)(sdvmd_net *net);
 };

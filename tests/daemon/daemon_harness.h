@@ -16,6 +16,7 @@ extern "C" {
 
 struct HarnessOptions {
     std::string run_guest_body = "sleep 3; exit 0"; // the stand-in run-guest (sh)
+    std::string recover_body = ":";                  // its --recover, at sdvmd's start
     std::string extra_config;                        // appended to sdvm.conf
     unsigned step_ms = 30;                           // the fake network's pace
     bool store_full = false;                         // UsersDir on a 1 MiB tmpfs (root)

@@ -14,6 +14,8 @@ struct FakeNet {
     int step = 0;
     std::string realm;
     bool wrong_password = false;
+    unsigned logouts_owed = 0; // logged_out() events still to deliver
+    guint logout_idle = 0;
 };
 
 void
@@ -89,12 +91,25 @@ fake_cancel(sdvmd_net *net)
     }
 }
 
+gboolean
+on_logged_out(gpointer data)
+{
+    auto *f = static_cast<FakeNet *>(data);
+    f->logout_idle = 0;
+    for (; f->logouts_owed > 0; f->logouts_owed--)
+        f->base.events.logged_out(f->base.userdata);
+    return G_SOURCE_REMOVE;
+}
+
 void
 fake_logout(sdvmd_net *net)
 {
     auto *f = reinterpret_cast<FakeNet *>(net);
     f->stats->logouts++;
     f->stats->connected = 0;
+    f->logouts_owed++;
+    if (!f->logout_idle)
+        f->logout_idle = g_idle_add(on_logged_out, f);
 }
 
 void
@@ -103,6 +118,8 @@ fake_free(sdvmd_net *net)
     auto *f = reinterpret_cast<FakeNet *>(net);
     if (f->timer)
         g_source_remove(f->timer);
+    if (f->logout_idle)
+        g_source_remove(f->logout_idle);
     delete f;
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "sdvm/guest-exit.h"
 #include "transcript.h"
 
 using namespace sdvmtest;
@@ -142,6 +143,24 @@ public:
             pid_ = -1;
         }
     }
+    // SIGTERM, as `systemctl stop` sends; true if it exited by itself within timeout_ms
+    // (*exited_at: when, in g_get_real_time() microseconds).
+    bool terminate(int timeout_ms, gint64 *exited_at)
+    {
+        if (pid_ <= 0)
+            return false;
+        kill(pid_, SIGTERM);
+        int status = 0;
+        bool exited = wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+                                 timeout_ms);
+        *exited_at = g_get_real_time();
+        if (!exited) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+        }
+        pid_ = -1;
+        return exited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
     void stop()
     {
         if (pid_ > 0) {
@@ -183,11 +202,23 @@ make_state_dir(const std::string &name)
                    env("SDVM_BED_ROGUE_CA") + "\nServerNames=" + env("SDVM_BED_SERVER_NAME") +
                    "\n");
     write_file(dir + "/guest.seconds", "0.3");
+    write_file(dir + "/guest.stop-seconds", "0");
+    // run-guest --recover (sdvmd's start) is counted; a session's stand-in records the stop
+    // timeout it was given and, asked to stop, takes guest.stop-seconds to do so (a QEMU
+    // shutting down, devices going back), then says when it was done.
     write_file(dir + "/run-guest",
                "#!/bin/sh\n"
+               "if [ \"${1:-}\" = --recover ]; then echo recover >> '" + dir + "/recover.log'; exit 0; fi\n"
                "echo $$ > '" + dir + "/guest.running'\n"
-               "trap 'rm -f \"" + dir + "/guest.running\"; exit 0' TERM\n"
-               "sleep \"$(cat '" + dir + "/guest.seconds')\" & wait $!\n"
+               "echo \"${SDVM_STOP_TIMEOUT:-}\" > '" + dir + "/guest.stop-timeout'\n"
+               "stop() {\n"
+               "  kill \"$sp\" 2>/dev/null\n"
+               "  sleep \"$(cat '" + dir + "/guest.stop-seconds')\"\n"
+               "  date +%s%N > '" + dir + "/guest.stopped'\n"
+               "  rm -f '" + dir + "/guest.running'; exit 0\n"
+               "}\n"
+               "trap stop TERM\n"
+               "sleep \"$(cat '" + dir + "/guest.seconds')\" & sp=$!; wait $sp\n"
                "echo 'guest: stand-in powering off'\n"
                "rm -f '" + dir + "/guest.running'\n",
                0755);
@@ -274,7 +305,11 @@ protected:
         };
         wait_until(
             [&] {
+                // Since the last start: a killed sdvmd's session never ends in its log.
                 std::string log = daemon_->log();
+                size_t ready = log.rfind("sdvmd ready:");
+                if (ready != std::string::npos)
+                    log = log.substr(ready);
                 return count(log, "login ok:") == count(log, "session ended:");
             },
             30000);
@@ -442,6 +477,57 @@ TEST_F(OnTheBed, SdvmdKilledDuringASessionLeavesNothingBehindAfterItsRestart)
         << "an authenticated port stayed up after sdvmd came back";
     r = run_scenario(kGoodLogin, bed_vars());
     EXPECT_TRUE(r.ok) << r.report();
+}
+
+// Review M6: `systemctl stop sdvmd` (SIGTERM) during a session. The guest gets its stop
+// timeout (run-guest's own, from sdvmd) and takes longer than sdvmd's old 3 s grace to stop,
+// as a QEMU shutting down and devices going back do; only after it has, and after the 802.1X
+// connection is deleted, does sdvmd exit. Nothing is left for a next start to clean up.
+TEST_F(OnTheBed, SdvmdStoppedDuringASessionEndsItBeforeExiting)
+{
+    write_file(*dir_ + "/guest.seconds", "60");
+    write_file(*dir_ + "/guest.stop-seconds", "5");
+    g_unlink((*dir_ + "/guest.stopped").c_str());
+    ScenarioResult r = run_scenario(kGoodLogin, bed_vars());
+    ASSERT_TRUE(r.ok) << r.report();
+    ASSERT_TRUE(wait_until([] { return g_file_test((*dir_ + "/guest.running").c_str(),
+                                                   G_FILE_TEST_EXISTS); },
+                           5000));
+    ASSERT_FALSE(our_connections().empty());
+    int guest = atoi(read_file(*dir_ + "/guest.running").c_str());
+    gint64 exited_at = 0;
+    bool exited = daemon_->terminate(60000, &exited_at);
+    // Right at its exit, not later: nothing may be left for anyone else to finish.
+    std::vector<std::string> left = our_connections();
+    write_file(*dir_ + "/guest.seconds", "0.3");
+    write_file(*dir_ + "/guest.stop-seconds", "0");
+    EXPECT_TRUE(exited) << "sdvmd did not exit (status 0) within 60 s of SIGTERM";
+    EXPECT_TRUE(left.empty()) << "the 802.1X connection outlived sdvmd: " << left[0];
+    EXPECT_EQ(std::to_string(SDVM_GUEST_STOP_TIMEOUT_S) + "\n",
+              read_file(*dir_ + "/guest.stop-timeout"))
+        << "run-guest was not given the stop timeout sdvmd waits for";
+    std::string stopped = read_file(*dir_ + "/guest.stopped");
+    ASSERT_FALSE(stopped.empty()) << "the guest never finished its stop (killed?)";
+    EXPECT_LT(std::stoll(stopped) / 1000, exited_at) << "sdvmd exited before the guest had stopped";
+    EXPECT_NE(0, kill(guest, 0)) << "the stand-in guest outlived sdvmd";
+    std::string log = daemon_->log();
+    size_t ended = log.rfind("session ended:"), out = log.rfind("802.1X: logged out"),
+           done = log.rfind("stopped: no guest, no connection left");
+    EXPECT_TRUE(ended != std::string::npos && out != std::string::npos &&
+                done != std::string::npos && ended < out && out < done)
+        << "expected: session ended, then logged out, then stopped";
+    ASSERT_TRUE(daemon_->start());
+}
+
+// Review M7: every start runs run-guest --recover before anything else.
+TEST_F(OnTheBed, EveryStartRunsTheRecoveryFirst)
+{
+    size_t before = read_file(*dir_ + "/recover.log").size();
+    daemon_->stop();
+    ASSERT_TRUE(daemon_->start());
+    EXPECT_TRUE(wait_until([&] { return read_file(*dir_ + "/recover.log").size() > before; },
+                           5000));
+    EXPECT_NE(std::string::npos, daemon_->log().rfind("recovery ended normally"));
 }
 
 TEST_F(OnTheBed, SdvmdKilledDuringThe8021xExchangeLeavesNothingBehindAfterItsRestart)

@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "guest-runner.h"
+#include "sdvm/guest-exit.h"
 #include "sdvm/log.h"
 }
 
@@ -145,4 +146,34 @@ TEST_F(GuestRunner, MissingLauncherIsAnError)
     EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, nullptr, &d));
     p.disk = nullptr;
     EXPECT_EQ(nullptr, sdvmd_guest_start(&p, on_done, nullptr, &d));
+}
+
+// Review M6: run-guest gets the stop timeout sdvmd's own stop waits for (guest-exit.h).
+TEST_F(GuestRunner, RunGuestGetsTheStopTimeoutSdvmdWaitsFor)
+{
+    write_script("echo \"stop=$SDVM_STOP_TIMEOUT undo=$SDVM_UNDO_TIMEOUT\"; exit 0");
+    Done d = run();
+    ASSERT_TRUE(d.fired);
+    EXPECT_TRUE(logged("stop=" + std::to_string(SDVM_GUEST_STOP_TIMEOUT_S) +
+                       " undo=" + std::to_string(SDVM_GUEST_UNDO_ALLOWANCE_S)));
+}
+
+// Review M7: the recovery run is run-guest --recover, with no session in its environment.
+TEST_F(GuestRunner, RecoverRunsRunGuestWithoutASession)
+{
+    write_script("echo \"args=$* disk=${SDVM_DISK:-none} stop=$SDVM_STOP_TIMEOUT\"; exit 64");
+    Done done;
+    sdvmd_guest_params p = {};
+    p.run_guest = script.c_str();
+    p.recover = true;
+    sdvmd_guest *g = sdvmd_guest_start(&p, on_done, nullptr, &done);
+    ASSERT_NE(nullptr, g);
+    gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (!done.fired && g_get_monotonic_time() < until)
+        g_main_context_iteration(nullptr, TRUE);
+    sdvmd_guest_free(g);
+    ASSERT_TRUE(done.fired);
+    EXPECT_EQ(SDVM_FAILURE_REBOOT_NEEDED, done.failure);
+    EXPECT_TRUE(logged("args=--recover disk=none stop=" +
+                       std::to_string(SDVM_GUEST_STOP_TIMEOUT_S)));
 }

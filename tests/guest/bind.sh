@@ -5,7 +5,9 @@
 # pool in the testbed's sysfs) and a QEMU stub. Checks that devices are on vfio-pci while
 # QEMU runs and back on their host drivers afterwards, however QEMU ends; that a host driver
 # refusing the iGPU gives REBOOT_NEEDED; that the undo journal is replayed after a run-guest
-# crash; and the hugepage life cycle (reserve, refuse, fall back, release).
+# crash; the hugepage life cycle (reserve, refuse, fall back, release); that a process merely
+# named like QEMU is never signalled (L9); and that the real sdvmd, started after a crash
+# mid-session, replays the journal before its greeter starts (M7).
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -128,7 +130,7 @@ stop_all() {
 trap stop_all EXIT
 
 # --- the QEMU stub: records argv and the drivers it sees, then ends as $STUB_MODE says ------
-# Named sdvm-guest so run-guest recognises a leftover one, as it does QEMU's process name.
+# Named sdvm-guest as QEMU names itself; run-guest never trusts that name (review L9).
 mkdir -p "$tmp/bin"
 cat > "$tmp/bin/sdvm-guest" << STUB
 #!/bin/sh
@@ -272,7 +274,7 @@ while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i 
     sleep 0.05
     i=$((i + 1))
 done
-stub=$(cat "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+stub=$(cut -d' ' -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
 run second
 check "a second run-guest while one runs: exit 60 (got $rc)" [ "$rc" = 60 ]
 check "  ... says why" contains "$tmp/second.out" "another run-guest (pid $rg) is running"
@@ -286,7 +288,7 @@ check "run-guest killed: ... and the vfio groups' old owners" grep -q '^owner' "
 check "run-guest killed: the groups are still QEMU's user's" \
     [ "$(stat -c %u "$SDVM_VFIO_DIR"/* | sort -u)" = "$(id -u "$SDVM_QEMU_USER")" ]
 run after
-check "next run-guest stops the leftover guest" contains "$tmp/after.out" "stopping the guest left by a previous run-guest (QEMU pid $stub)"
+check "next run-guest stops the leftover guest" contains "$tmp/after.out" "stopping the guest left by an earlier session (pid $stub)"
 check "  ... then gives the devices back from the journal" contains "$tmp/after.out" "undoing the host changes"
 check "  ... then runs its own session (exit $rc)" [ "$rc" = 0 ]
 check "  ... and ends with every device home" all_home
@@ -320,4 +322,113 @@ if [ -n "$huge" ]; then
 else
     for t in short fallback; do ok "hugepage pool $t # SKIP needs root for a private hugetlbfs mount"; done
 fi
+# --- 7. a pid file names a process that only calls itself sdvm-guest (review L9) -----------
+# Any user can name a process sdvm-guest; a stale pid file (an old format, a reused pid, a
+# forged stamp) must not make run-guest signal it.
+mkdir -p "$tmp/decoy"
+chmod 1777 "$tmp/decoy"
+cat > "$tmp/decoy/sdvm-guest" << 'DECOY'
+#!/bin/sh
+trap 'echo TERM >> "$0.signals"' TERM
+while :; do sleep 0.05; done
+DECOY
+chmod 0755 "$tmp/decoy/sdvm-guest"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/decoy/sdvm-guest" &
+decoy=$!
+sleep 0.3
+check "the decoy is named sdvm-guest" [ "$(cat "/proc/$decoy/comm")" = sdvm-guest ]
+mkdir -p "$SDVM_RUN_DIR"
+echo "$decoy" > "$SDVM_RUN_DIR/qemu.pid"
+run decoy1 SDVM_STOP_TIMEOUT=2
+check "a bare pid of a process named sdvm-guest: the session runs (exit $rc)" [ "$rc" = 0 ]
+check "  ... and the process is not signalled" [ ! -e "$tmp/decoy/sdvm-guest.signals" ]
+check "  ... and still runs" kill -0 "$decoy"
+boot=$(cat /proc/sys/kernel/random/boot_id)
+echo "$decoy 1 $boot" > "$SDVM_RUN_DIR/qemu.pid"
+run decoy2 SDVM_STOP_TIMEOUT=2
+check "a forged stamp (wrong start time): not signalled either" [ ! -e "$tmp/decoy/sdvm-guest.signals" ]
+check "  ... still runs, and the session ran (exit $rc)" sh -c 'kill -0 "$1" && [ "$2" = 0 ]' sh "$decoy" "$rc"
+kill -KILL "$decoy" 2> /dev/null || true
+wait "$decoy" 2> /dev/null || true
+
+# --- 8. sdvmd and its run-guest killed mid-session, then sdvmd started (review M7) -----------
+# What a SIGKILL of the whole unit (or KillMode=mixed's after TimeoutStopSec) leaves: devices
+# on vfio-pci, the undo journal, an orphaned QEMU. The real sdvmd's start runs run-guest
+# --recover before its greeter: the journal is replayed first.
+if [ -z "${SDVMD:-}" ]; then
+    ok "sdvmd restarted after a crash # SKIP no sdvmd in this build"
+    finish
+fi
+rm -f "$Q/qemu.argv"
+STUB_MODE=hold "$RUN_GUEST" > "$tmp/killed-session.out" 2>&1 &
+rg=$!
+i=0
+while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+stub=$(cut -d' ' -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+kill -KILL "$rg"
+wait "$rg" 2> /dev/null || true
+check "crash mid-session: devices left on vfio-pci" all_on vfio-pci
+check "crash mid-session: the journal is there" [ -s "$SDVM_RUN_DIR/undo" ]
+D=$tmp/sdvmd
+mkdir -p "$D/images" "$D/users" "$D/realms.d" "$D/ca" "$D/run"
+qemu-img create -q -f qcow2 "$D/images/tiny.qcow2" 16M
+printf '[Image]\nName=Tiny\nOsType=linux\n' > "$D/images/tiny.ini"
+printf '[Realm]\nName=uni-a.test\nMethod=pwd\n' > "$D/realms.d/a.conf"
+# The greeter (as nobody, sandboxed: no exec) only has to start: sdvmd logs when it does.
+printf '#!/bin/sh\nexit 0\n' > "$D/greeter-stub"
+chmod 0755 "$D/greeter-stub" "$D"
+cat > "$D/sdvm.conf" << CONF
+[Paths]
+StateDir=$D
+ImagesDir=$D/images
+UsersDir=$D/users
+RealmsDir=$D/realms.d
+CatDatabase=$D/none.db
+CaDir=$D/ca
+Socket=$D/run/sdvmd.sock
+RunGuest=$RUN_GUEST
+[Greeter]
+User=nobody
+Command=$D/greeter-stub
+CONF
+# sdvmd gives run-guest a clean environment: the fake kernel's (umockdev's preload) and the
+# test's paths go through --run-guest-env, as an administrator's options would.
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/no-bus "$SDVMD" --config "$D/sdvm.conf" --vt 0 --stderr \
+    --run-guest-env "LD_PRELOAD=${LD_PRELOAD:-}" --run-guest-env "UMOCKDEV_DIR=$UMOCKDEV_DIR" \
+    --run-guest-env "ASAN_OPTIONS=$ASAN_OPTIONS" --run-guest-env "SDVM_RUN_DIR=$SDVM_RUN_DIR" \
+    --run-guest-env "SDVM_DEVICES=$SDVM_DEVICES" --run-guest-env "SDVM_STOP_TIMEOUT=5" \
+    > "$tmp/sdvmd.log" 2>&1 &
+sdvmd=$!
+wait_for "$tmp/sdvmd.log" "greeter started (pid" 60 || true
+sed "s/^/# sdvmd: /" "$tmp/sdvmd.log"
+# before LOG FIRST SECOND: FIRST is logged, and before SECOND.
+before() {
+    a=$(grep -nF -- "$2" "$1" | head -1 | cut -d: -f1)
+    b=$(grep -nF -- "$3" "$1" | head -1 | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+check "sdvmd's start: the leftover guest is stopped before the greeter starts" \
+    before "$tmp/sdvmd.log" "stopping the guest left by an earlier session (pid $stub)" "greeter started (pid"
+check "  ... and the journal replayed before the greeter starts" \
+    before "$tmp/sdvmd.log" "undoing the host changes of a previous run-guest" "greeter started (pid"
+check "  ... to the end (recovery ended normally) before the greeter starts" \
+    before "$tmp/sdvmd.log" "recovery ended normally" "greeter started (pid"
+check "  ... every device home" all_home
+check "  ... the console bound again" [ "$(cat "$S/class/vtconsole/vtcon1/bind")" = 1 ]
+check "  ... the vfio groups root's again" [ "$(stat -c %u "$SDVM_VFIO_DIR"/* | sort -u)" = 0 ]
+check "  ... the journal gone" [ ! -e "$SDVM_RUN_DIR/undo" ]
+# gone PID: no such process, or a zombie (its parent was killed; whoever adopted it reaps it).
+gone() {
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -d' ' -f1)
+    [ -z "$st" ] || [ "$st" = Z ] || { echo "# pid $1 is still there, state $st"; return 1; }
+}
+check "  ... no QEMU left" gone "$stub"
+kill -TERM "$sdvmd"
+status=0
+wait "$sdvmd" || status=$?
+check "sdvmd stops on SIGTERM with no session (exit $status)" [ "$status" = 0 ]
+[ -z "$stub" ] || kill -KILL "$stub" 2> /dev/null || true
 finish

@@ -32,7 +32,7 @@ pid=$!
 held=0
 wait_for "$tmp/serial.log" "SDVM-GUEST: holding" 120 && held=1
 check "the guest booted and holds" [ "$held" = 1 ]
-qpid=$(cat "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+qpid=$(cut -d" " -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
 cp "/proc/${qpid:-none}/status" "$tmp/status" 2> /dev/null || : > "$tmp/status"
 grep -E '^(Name|Uid|Gid|Groups|Cap...|NoNewPrivs|Seccomp):' "$tmp/status" | sed 's/^/# qemu: /' || true
 want_uid=$(id -u "$SDVM_QEMU_USER")

@@ -29,7 +29,7 @@ start_held() {
     rg_pid=$!
     qemu_pid=''
     if wait_for "$tmp/$1.serial" "SDVM-GUEST: holding" 150; then
-        qemu_pid=$(cat "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+        qemu_pid=$(cut -d" " -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
         qemus="$qemus $qemu_pid"
     fi
 }
@@ -113,7 +113,7 @@ rc=0
 unshare -n "$RUN_GUEST" > "$tmp/next.out" 2>&1 || rc=$?
 sed 's/^/# run-guest: /' "$tmp/next.out"
 check "next run-guest stops the orphaned QEMU first" \
-    contains "$tmp/next.out" "stopping the guest left by a previous run-guest (QEMU pid $orphan)"
+    contains "$tmp/next.out" "stopping the guest left by an earlier session (pid $orphan)"
 check "the orphan is gone" sh -c "! kill -0 $orphan 2> /dev/null"
 check "next run-guest then boots its own guest (exit $rc)" [ "$rc" = 0 ]
 finish

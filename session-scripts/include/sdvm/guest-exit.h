@@ -33,9 +33,26 @@ enum sdvm_guest_exit {
 };
 
 /*
+ * How long a stop may take (review M6, M7). sdvmd asks run-guest to stop with SIGTERM;
+ * run-guest gives QEMU SDVM_GUEST_STOP_TIMEOUT_S (sdvmd passes it as SDVM_STOP_TIMEOUT, the
+ * default in run-guest.in is the same) and then gives every device back to its host driver
+ * (at most SDVM_GUEST_UNDO_ALLOWANCE_S); sdvmd then deletes the 802.1X connections (at most
+ * SDVMD_LOGOUT_ALLOWANCE_S). sdvmd's own stop waits for all of that, SDVMD_STOP_GRACE_S at
+ * most, and the service manager allows more than that before it kills: TimeoutStopSec= of
+ * packaging/systemd/sdvmd.service and the retry= of packaging/openrc/sdvmd are
+ * SDVMD_STOP_TIMEOUT_S (test-stop-timeouts reads them against these numbers).
+ */
+#define SDVM_GUEST_STOP_TIMEOUT_S 30
+#define SDVM_GUEST_UNDO_ALLOWANCE_S 15
+#define SDVMD_LOGOUT_ALLOWANCE_S 5
+#define SDVMD_STOP_GRACE_S                                                                     \
+    (SDVM_GUEST_STOP_TIMEOUT_S + SDVM_GUEST_UNDO_ALLOWANCE_S + SDVMD_LOGOUT_ALLOWANCE_S)
+#define SDVMD_STOP_TIMEOUT_S (SDVMD_STOP_GRACE_S + 10)
+
+/*
  * Map a wait status (as filled in by waitpid()) of run-guest to a failure reason.
  * Exit 0 gives SDVM_FAILURE_NONE; run-guest itself killed by a signal gives
- * SDVM_FAILURE_GUEST_CRASHED (its undo file is replayed at its next start); an exit code
+ * SDVM_FAILURE_GUEST_CRASHED (its undo journal is replayed by run-guest --recover); an exit code
  * outside the contract gives SDVM_FAILURE_INTERNAL.
  */
 enum sdvm_failure sdvm_guest_exit_to_failure(int status);
