@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <fstream>
 #include <map>
@@ -229,9 +230,9 @@ TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
     // A stand-in greeter that writes down its arguments (one a line), then sleeps.
     std::string d = dir;
     ASSERT_EQ(0, chmod(dir, 0755));
-    std::string seen = d + "/seen";
-    ASSERT_EQ(0, mkdir(seen.c_str(), 0755));
-    ASSERT_EQ(0, chown(seen.c_str(), getpwnam("nobody")->pw_uid, 0));
+    // It writes into its home, the one place it may write (the Landlock view, issue 14 §1).
+    std::string seen = d + "/state/greeter";
+    ASSERT_EQ(0, mkdir((d + "/state").c_str(), 0755));
     // Shell built-ins only: the greeter runs nothing (sdvmd's seccomp filter, review H2). It
     // waits on a FIFO no one writes to.
     const std::string fifo = d + "/never";
@@ -368,6 +369,52 @@ TEST_F(GreeterProcess, SandboxNoExecNoInetNoHostNetworkNoInheritedFds)
     EXPECT_EQ(m["extra-fds"], "0");
     EXPECT_EQ(m["nnp"], "1");
     EXPECT_EQ(m["seccomp"], "2");
+}
+
+// Issue 14 §1, the file-system wall: the greeter as sdvmd starts it lists nothing of /etc,
+// cannot open a file the test made outside its trees (readable by anyone) nor write next to it
+// or in /tmp, and still reads what a Qt program needs and writes its home. Landlock (skipped
+// where the kernel has none: sdvmd then logs that the view is not restricted).
+TEST_F(GreeterProcess, SandboxFilesOnlyItsOwn)
+{
+    if (syscall(SYS_landlock_create_ruleset, nullptr, 0, 1u /* VERSION */) < 1)
+        GTEST_SKIP() << "no Landlock in this kernel";
+    char secret_dir[] = "/var/tmp/sdvm-secret-XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(secret_dir));
+    ASSERT_EQ(0, chmod(secret_dir, 01777)); // anyone may write here, but for the wall
+    const std::string secret = std::string(secret_dir) + "/secret";
+    {
+        std::ofstream(secret) << "hunter2\n";
+    }
+    ASSERT_EQ(0, chmod(secret.c_str(), 0644));
+    const std::string secret_env = "PROBE_SECRET=" + secret;
+    const char *env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", secret_env.c_str(), nullptr};
+    const char *argv[] = {SDVM_SANDBOX_PROBE, nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "nobody";
+    p.home = home.c_str();
+    p.runtime_dir = runtime.c_str();
+    p.env = env;
+    p.restart_delay_ms = 200;
+    sdvmd_greeter *g = sdvmd_greeter_new(&p, nullptr, nullptr);
+    ASSERT_NE(nullptr, g);
+    auto m = run_probe(this, g, home);
+    const bool written = access((secret + ".written").c_str(), F_OK) == 0;
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", secret_dir);
+    (void)!system(cmd);
+    ASSERT_FALSE(m.empty()) << "the probe did not run";
+    EXPECT_EQ(m["etc-list"], strerror(EACCES)) << m["etc-entries"] << " entries of /etc seen";
+    EXPECT_EQ(m["secret"], strerror(EACCES));
+    EXPECT_EQ(m["write-outside"], strerror(EACCES));
+    EXPECT_FALSE(written);
+    EXPECT_EQ(m["write-tmp"], strerror(EACCES));
+    EXPECT_EQ(m["write-home"], "open");
+    EXPECT_EQ(m["read:/etc/passwd"], "open");
+    EXPECT_EQ(m["read:/etc/fonts/fonts.conf"], "open");
+    EXPECT_EQ(m["read:/usr/lib/os-release"], "open");
+    EXPECT_EQ(m["read:/dev/null"], "open");
+    EXPECT_EQ(m["usr-list"], "open");
 }
 
 // Qt's vnc platform serves its screen over TCP (the demo, the test beds): IP sockets stay,
