@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -455,6 +456,159 @@ TEST_F(GreeterProcess, SandboxSymlinkedDirIsNotChowned)
     EXPECT_EQ(0u, st.st_uid) << "the symlink's target was given to the greeter user";
     EXPECT_EQ(0755u, st.st_mode & 0777);
     sdvmd_greeter_free(g);
+}
+
+// Review L6: the VT goes back to its owner, mode and keyboard mode when the greeter exits
+// (released, then terminated) and when it is killed. There is no VT here: a pty stands in for
+// the owner and mode, and fake console operations for the keyboard mode and text mode (a pty
+// has neither: KDGKBMODE/KDSETMODE fail on it with ENOTTY).
+namespace {
+struct FakeConsole {
+    dev_t rdev = 0;
+    int kbmode = 3; // K_UNICODE, as the console was before the greeter
+    int set_kbmode = 0, set_text = 0, wrong_tty = 0;
+};
+bool
+is_tty(FakeConsole *c, int fd)
+{
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && st.st_rdev == c->rdev;
+    c->wrong_tty += !ok;
+    return ok;
+}
+int
+fake_get_kbmode(int fd, int *mode, void *data)
+{
+    auto *c = static_cast<FakeConsole *>(data);
+    if (!is_tty(c, fd))
+        return -1;
+    *mode = c->kbmode;
+    return 0;
+}
+int
+fake_set_kbmode(int fd, int mode, void *data)
+{
+    auto *c = static_cast<FakeConsole *>(data);
+    if (!is_tty(c, fd))
+        return -1;
+    c->kbmode = mode;
+    c->set_kbmode++;
+    return 0;
+}
+int
+fake_set_text(int fd, void *data)
+{
+    auto *c = static_cast<FakeConsole *>(data);
+    if (!is_tty(c, fd))
+        return -1;
+    c->set_text++;
+    return 0;
+}
+struct VtSeen {
+    std::string pts;
+    int exits = 0;
+    uid_t uid = 12345;
+    gid_t gid = 12345;
+    mode_t mode = 0;
+    int kbmode = -1;
+    FakeConsole *console = nullptr;
+};
+void
+on_vt_exit(int, bool, void *data)
+{
+    auto *v = static_cast<VtSeen *>(data);
+    struct stat st;
+    if (stat(v->pts.c_str(), &st) == 0) {
+        v->uid = st.st_uid;
+        v->gid = st.st_gid;
+        v->mode = st.st_mode & 07777;
+    }
+    v->kbmode = v->console->kbmode;
+    v->exits++;
+}
+} // namespace
+
+TEST_F(GreeterProcess, SandboxVtIsGivenBackWhenTheGreeterExitsOrIsKilled)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(0, grantpt(master));
+    ASSERT_EQ(0, unlockpt(master));
+    const std::string pts = ptsname(master);
+    const gid_t tty_gid = 5; // as /dev/ttyN: root:tty 0620
+    ASSERT_EQ(0, chown(pts.c_str(), 0, tty_gid));
+    ASSERT_EQ(0, chmod(pts.c_str(), 0620));
+    struct stat st;
+    ASSERT_EQ(0, stat(pts.c_str(), &st));
+    FakeConsole console;
+    console.rdev = st.st_rdev;
+    const sdvmd_greeter_vt_ops ops = {fake_get_kbmode, fake_set_kbmode, fake_set_text, &console};
+    VtSeen seen;
+    seen.pts = pts;
+    seen.console = &console;
+
+    const char *argv[] = {"/bin/sleep", "1000", nullptr};
+    static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", nullptr};
+    sdvmd_greeter_params p = {};
+    p.argv = argv;
+    p.user = "nobody";
+    p.home = home.c_str();
+    p.runtime_dir = runtime.c_str();
+    p.env = env;
+    p.vt = 7;
+    p.vt_path = pts.c_str();
+    p.vt_ops = &ops;
+    p.restart_delay_ms = 200;
+    sdvmd_greeter *g = sdvmd_greeter_new(&p, on_vt_exit, &seen);
+    ASSERT_NE(nullptr, g);
+    const uid_t nobody = getpwnam("nobody")->pw_uid;
+    auto handed = [&] {
+        struct stat now;
+        return stat(pts.c_str(), &now) == 0 && now.st_uid == nobody &&
+               (now.st_mode & 07777) == 0600;
+    };
+
+    // Killed: SIGKILL, as a crash. The greeter (or a theme) had left the keyboard raw and made
+    // its terminal world-writable; the VT is back to root:tty 0620, K_UNICODE, text mode.
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    pid_t pid = sdvmd_greeter_pid(g);
+    ASSERT_GT(pid, 0);
+    EXPECT_TRUE(handed()) << "the VT was not handed to the greeter user";
+    ASSERT_TRUE(spin([&] { return proc_field(pid, "Uid").find(std::to_string(nobody)) != std::string::npos; }, 3000));
+    console.kbmode = 0; // K_RAW
+    ASSERT_EQ(0, chmod(pts.c_str(), 0666));
+    kill(pid, SIGKILL);
+    ASSERT_TRUE(spin([&] { return seen.exits >= 1; }, 3000));
+    EXPECT_EQ(0u, seen.uid);
+    EXPECT_EQ(tty_gid, seen.gid);
+    EXPECT_EQ(0620u, seen.mode);
+    EXPECT_EQ(3, seen.kbmode);
+    EXPECT_EQ(1, console.set_text);
+
+    // Restarted: handed over again; then a login releases it and it is terminated (it does not
+    // leave by itself): given back again.
+    ASSERT_TRUE(spin([&] { return sdvmd_greeter_pid(g) > 0 && sdvmd_greeter_pid(g) != pid; }, 3000));
+    EXPECT_TRUE(handed());
+    console.kbmode = 4; // K_OFF
+    sdvmd_greeter_release(g, 50);
+    ASSERT_TRUE(spin([&] { return seen.exits >= 2; }, 5000));
+    EXPECT_EQ(0u, seen.uid);
+    EXPECT_EQ(tty_gid, seen.gid);
+    EXPECT_EQ(0620u, seen.mode);
+    EXPECT_EQ(3, seen.kbmode);
+    EXPECT_EQ(2, console.set_text);
+
+    // sdvmd stopping (free) while the greeter runs: given back as well.
+    ASSERT_EQ(0, sdvmd_greeter_start(g));
+    ASSERT_TRUE(handed());
+    console.kbmode = 0;
+    sdvmd_greeter_free(g);
+    ASSERT_EQ(0, stat(pts.c_str(), &st));
+    EXPECT_EQ(0u, st.st_uid);
+    EXPECT_EQ(0620u, st.st_mode & 07777);
+    EXPECT_EQ(3, console.kbmode);
+    EXPECT_EQ(0, console.wrong_tty) << "a console operation on another descriptor than the VT's";
+    close(master);
 }
 
 #ifdef SDVM_REAL_GREETER
