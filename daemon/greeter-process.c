@@ -36,6 +36,10 @@ struct sdvmd_greeter {
     char *home;
     char *runtime_dir;
     int vt;
+    char *vt_path;
+    const struct sdvmd_greeter_vt_ops *vt_ops;
+    char **read_paths;
+    bool landlock_logged;
     unsigned restart_delay_ms;
     uid_t uid;
     gid_t gid;
@@ -93,6 +97,30 @@ child_setup(gpointer data)
         _exit(127);
 }
 
+static int
+kernel_get_kbmode(int fd, int *mode, void *data)
+{
+    (void)data;
+    return ioctl(fd, KDGKBMODE, mode);
+}
+
+static int
+kernel_set_kbmode(int fd, int mode, void *data)
+{
+    (void)data;
+    return ioctl(fd, KDSKBMODE, mode);
+}
+
+static int
+kernel_set_text_mode(int fd, void *data)
+{
+    (void)data;
+    return ioctl(fd, KDSETMODE, KD_TEXT);
+}
+
+static const struct sdvmd_greeter_vt_ops kernel_vt_ops = {kernel_get_kbmode, kernel_set_kbmode,
+                                                          kernel_set_text_mode, NULL};
+
 sdvmd_greeter *
 sdvmd_greeter_new(const struct sdvmd_greeter_params *params, sdvmd_greeter_exited_fn exited,
                   void *userdata)
@@ -109,6 +137,9 @@ sdvmd_greeter_new(const struct sdvmd_greeter_params *params, sdvmd_greeter_exite
     g->home = g_strdup(params->home);
     g->runtime_dir = g_strdup(params->runtime_dir);
     g->vt = params->vt;
+    g->vt_path = params->vt_path ? g_strdup(params->vt_path) : g_strdup_printf("/dev/tty%d", params->vt);
+    g->vt_ops = params->vt_ops ? params->vt_ops : &kernel_vt_ops;
+    g->read_paths = g_strdupv((char **)params->read_paths);
     g->restart_delay_ms = params->restart_delay_ms > 1000 ? 1000 : params->restart_delay_ms;
     g->uid = pw->pw_uid;
     g->gid = pw->pw_gid;
@@ -180,6 +211,8 @@ sdvmd_greeter_new_from_config(const struct sdvm_config *config, const char *cons
         .env = (const char *const *)env->pdata,
         .vt = vt,
         .restart_delay_ms = RESTART_DELAY_MS,
+        /* The themes: readable (the Landlock view), besides the system's files. */
+        .read_paths = (const char *const *)config->greeter.theme_dirs,
     };
     sdvmd_greeter *g = sdvmd_greeter_new(&params, exited, userdata);
     if (g)
@@ -233,6 +266,8 @@ sdvmd_greeter_free(sdvmd_greeter *g)
     g_free(g->user);
     g_free(g->home);
     g_free(g->runtime_dir);
+    g_free(g->vt_path);
+    g_strfreev(g->read_paths);
     g_free(g->groups);
     g_free(g);
 }
@@ -275,8 +310,7 @@ open_vt(sdvmd_greeter *g)
 {
     if (g->vt <= 0)
         return -1;
-    char path[32];
-    snprintf(path, sizeof(path), "/dev/tty%d", g->vt);
+    const char *path = g->vt_path;
     int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         log_warningf("greeter: cannot open %s: %s", path, strerror(errno));
@@ -289,7 +323,7 @@ open_vt(sdvmd_greeter *g)
         g->vt_uid = st.st_uid;
         g->vt_gid = st.st_gid;
         g->vt_mode = st.st_mode & 07777;
-        if (ioctl(fd, KDGKBMODE, &g->vt_kbmode) != 0)
+        if (g->vt_ops->get_kbmode(fd, &g->vt_kbmode, g->vt_ops->data) != 0)
             g->vt_kbmode = -1;
     }
     if (fchown(fd, g->uid, g->gid) != 0 || fchmod(fd, 0600) != 0)
@@ -304,8 +338,7 @@ restore_vt(sdvmd_greeter *g)
 {
     if (g->vt <= 0 || !g->vt_saved)
         return;
-    char path[32];
-    snprintf(path, sizeof(path), "/dev/tty%d", g->vt);
+    const char *path = g->vt_path;
     int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         log_warningf("greeter: cannot take %s back: %s", path, strerror(errno));
@@ -313,9 +346,9 @@ restore_vt(sdvmd_greeter *g)
     }
     if (fchown(fd, g->vt_uid, g->vt_gid) != 0 || fchmod(fd, g->vt_mode) != 0)
         log_warningf("greeter: cannot give %s back to its owner: %s", path, strerror(errno));
-    ioctl(fd, KDSETMODE, KD_TEXT);
+    g->vt_ops->set_text_mode(fd, g->vt_ops->data);
     if (g->vt_kbmode >= 0)
-        ioctl(fd, KDSKBMODE, g->vt_kbmode);
+        g->vt_ops->set_kbmode(fd, g->vt_kbmode, g->vt_ops->data);
     close(fd);
     g->vt_saved = false;
 }
@@ -387,6 +420,45 @@ spawn(sdvmd_greeter *g)
         log_errorf("greeter: cannot build its seccomp filter: %s", strerror(-r));
         return r;
     }
+    /* Issue 14 §1: the file-system view. Reads: its binary's dir, the themes; writes: its
+     * home and runtime dir; its VT. */
+    g_autoptr(GPtrArray) reads = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(reads, g_path_get_dirname(g->argv[0]));
+#ifdef SDVM_BUILD_LIBDIR
+    /* A greeter run from the build tree (the demo, the tests) finds libsdvm there; the
+     * directory does not exist where sdvm is installed. */
+    g_ptr_array_add(reads, g_strdup(SDVM_BUILD_LIBDIR));
+#endif
+    for (char **p = g->read_paths; p && *p; p++)
+        g_ptr_array_add(reads, g_strdup(*p));
+    /* What its options name (sdvmd's own arguments, never the theme's): --theme=/folder,
+     * --theme-dirs=a;b. */
+    for (guint i = 1; i + 1 < argv->len; i++) {
+        const char *a = argv->pdata[i];
+        if (g_str_has_prefix(a, "--theme=/"))
+            g_ptr_array_add(reads, g_strdup(a + 8));
+        else if (g_str_has_prefix(a, "--theme-dirs=")) {
+            g_auto(GStrv) dirs = g_strsplit(a + 13, ";", -1);
+            for (char **d = dirs; *d; d++)
+                if (**d == '/')
+                    g_ptr_array_add(reads, g_strdup(*d));
+        }
+    }
+    g_ptr_array_add(reads, NULL);
+    const char *writes[] = {g->home, g->runtime_dir, NULL};
+    if (!g->home)
+        writes[0] = g->runtime_dir, writes[1] = NULL;
+    const char *devices[] = {g->vt > 0 ? g->vt_path : NULL, NULL};
+    int abi = sdvmd_greeter_sandbox_add_files(&sandbox, (const char *const *)reads->pdata, writes,
+                                              devices);
+    if (abi < 0 && !g->landlock_logged) {
+        g->landlock_logged = true;
+        if (abi == -ENOTSUP)
+            log_warningf("greeter: this kernel has no Landlock; its file-system view is not "
+                         "restricted (it reads what its user may read)");
+        else
+            log_warningf("greeter: cannot restrict its file-system view: %s", strerror(-abi));
+    }
     if (keep_network)
         log_warningf("greeter: QT_QPA_PLATFORM is vnc, so it keeps the network (TCP) to "
                      "serve its screen");
@@ -396,6 +468,7 @@ spawn(sdvmd_greeter *g)
     gboolean ok = g_spawn_async(g->home ? g->home : "/", (char **)argv->pdata, env,
                                 G_SPAWN_DO_NOT_REAP_CHILD,
                                 child_setup, &cs, &pid, &error);
+    sdvmd_greeter_sandbox_release(&sandbox);
     if (cs.tty_fd >= 0)
         close(cs.tty_fd);
     if (!ok) {

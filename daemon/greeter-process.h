@@ -29,6 +29,22 @@ struct sdvmd_greeter_params {
     const char *const *env;    /* extra "NAME=value" entries (SDVM_SOCKET, QT_QPA_PLATFORM) */
     int vt;                    /* VT to run on (/dev/ttyN becomes stdin); 0 = none */
     unsigned restart_delay_ms; /* after an unexpected exit (<= 1000) */
+    /* Trees the greeter may read besides the system's (the theme dirs); NULL-terminated, may be
+     * NULL. Its home and runtime dir are its only writable places (Landlock, where the kernel
+     * has it). */
+    const char *const *read_paths;
+    /* Tests only: this terminal instead of /dev/ttyVT (vt must still be > 0), and these
+     * operations instead of the console ioctls (a pty has no keyboard mode). */
+    const char *vt_path;
+    const struct sdvmd_greeter_vt_ops *vt_ops;
+};
+
+/* The console operations the VT's hand-back uses; each returns 0 or -1 with errno set. */
+struct sdvmd_greeter_vt_ops {
+    int (*get_kbmode)(int fd, int *mode, void *data); /* KDGKBMODE */
+    int (*set_kbmode)(int fd, int mode, void *data);  /* KDSKBMODE */
+    int (*set_text_mode)(int fd, void *data);         /* KDSETMODE KD_TEXT */
+    void *data;
 };
 
 /* Why the greeter process is gone. */

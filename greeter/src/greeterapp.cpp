@@ -287,6 +287,10 @@ GreeterApp::addView(QScreen *screen)
     engine->addImportPath(QString::fromLatin1(kImportPath));
     engine->setNetworkAccessManagerFactory(&m_networkFactory);
     engine->addUrlInterceptor(m_interceptor.get());
+    // Issue 14 §1: no QtQuick.LocalStorage (a theme could keep a typed password in a database
+    // in the greeter's home): a path no one can create, so openDatabaseSync() throws "offline
+    // storage is disabled".
+    engine->setOfflineStoragePath(QStringLiteral("/proc/self/sdvm-no-offline-storage"));
 
     v->screenModel = new ScreenModel(screen, m_options.size, v->window);
     v->placer = new OverlayPlacer(v->window);

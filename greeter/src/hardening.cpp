@@ -241,7 +241,10 @@ void
 themeMessageFilter(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     const char *category = context.category ? context.category : "";
-    if (s_themeMuted.load() && (strcmp(category, "js") == 0 || strcmp(category, "qml") == 0)) {
+    // The engine's warnings too (sdvm.greeter.qml): a Loader's error names its URL, which a
+    // theme can build from the password (issue 14 §1).
+    if (s_themeMuted.load() && (strcmp(category, "js") == 0 || strcmp(category, "qml") == 0 ||
+                                strcmp(category, "sdvm.greeter.qml") == 0)) {
         static const QString hidden =
             QStringLiteral("a message from the theme (not shown: it could carry the password)");
         if (s_previousHandler)

@@ -69,6 +69,56 @@ main(int argc, char **argv)
         closedir(d);
     fprintf(out, "extra-fds=%d\n", extra);
 
+    /* the file-system view (issue 14 §1): a directory listing of /etc, a file the test made
+     * outside the allowed trees, a write there and in /tmp, and what it may use */
+    int etc_entries = -1;
+    DIR *etc = opendir("/etc");
+    if (etc) {
+        etc_entries = 0;
+        for (struct dirent *e; (e = readdir(etc));)
+            etc_entries += e->d_name[0] != '.';
+        closedir(etc);
+    }
+    fprintf(out, "etc-list=%s\n", etc ? "open" : strerror(errno));
+    fprintf(out, "etc-entries=%d\n", etc_entries);
+    const char *secret = getenv("PROBE_SECRET");
+    if (secret) {
+        int fd = open(secret, O_RDONLY);
+        fprintf(out, "secret=%s\n", fd >= 0 ? "open" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        char wpath[4096];
+        snprintf(wpath, sizeof(wpath), "%s.written", secret);
+        fd = open(wpath, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        fprintf(out, "write-outside=%s\n", fd >= 0 ? "open" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    {
+        char wpath[64];
+        snprintf(wpath, sizeof(wpath), "/tmp/sdvm-probe-%d", (int)getpid());
+        int fd = open(wpath, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        fprintf(out, "write-tmp=%s\n", fd >= 0 ? "open" : strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(wpath);
+        }
+        snprintf(wpath, sizeof(wpath), "%s/.cache", home);
+        fprintf(out, "write-home=%s\n", mkdir(wpath, 0700) == 0 ? "open" : strerror(errno));
+    }
+    for (const char *const *p = (const char *const[]){"/etc/passwd", "/etc/fonts/fonts.conf",
+                                                      "/usr/lib/os-release", "/dev/null", NULL};
+         *p; p++) {
+        int fd = open(*p, O_RDONLY);
+        fprintf(out, "read:%s=%s\n", *p, fd >= 0 ? "open" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    DIR *usr = opendir("/usr/share");
+    fprintf(out, "usr-list=%s\n", usr ? "open" : strerror(errno));
+    if (usr)
+        closedir(usr);
+
     /* no_new_privs and seccomp, as the kernel reports them */
     FILE *status = fopen("/proc/self/status", "r");
     char line[256];
