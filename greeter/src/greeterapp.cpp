@@ -83,7 +83,9 @@ GreeterApp::start()
 {
     // Reading the font configuration takes a good part of the start; do it on another core
     // while the QML engine loads the theme (QFontDatabase is thread-safe).
+#if QT_VERSION_MAJOR >= 6
     QThreadPool::globalInstance()->start([]() { QFontDatabase::families(); });
+#endif
 
     if (m_appTranslator.load(QLocale(), QStringLiteral("sdvm-greeter"), QStringLiteral("_"),
                              QStringLiteral(":/sdvm/i18n")))
@@ -279,7 +281,11 @@ GreeterApp::addView(QScreen *screen)
     });
     engine->addImportPath(QString::fromLatin1(kImportPath));
     engine->setNetworkAccessManagerFactory(&m_networkFactory);
+#if QT_VERSION_MAJOR >= 6
     engine->addUrlInterceptor(m_interceptor.get());
+#else
+    engine->setUrlInterceptor(m_interceptor.get()); // Qt 5: one interceptor per engine
+#endif
 
     v->screenModel = new ScreenModel(screen, m_options.size, v->window);
     v->placer = new OverlayPlacer(v->window);
@@ -411,7 +417,12 @@ GreeterApp::takeScreenshotWhenReady(int attemptsLeft)
         QTimer::singleShot(20, this, [this, attemptsLeft]() { takeScreenshotWhenReady(attemptsLeft - 1); });
         return;
     }
-    const QImage image = v->window->grabWindow();
+    QImage image = v->window->grabWindow();
+#if QT_VERSION_MAJOR < 6
+    // Qt 5's software renderer cannot grab on offscreen: the platform's copy of the window.
+    if (image.isNull() && v->window->screen())
+        image = v->window->screen()->grabWindow(v->window->winId()).toImage();
+#endif
     if (image.isNull() || !image.save(m_options.screenshot, "PNG")) {
         qCCritical(lcGreeter, "cannot save the screenshot to %s", qPrintable(m_options.screenshot));
         finish(5);

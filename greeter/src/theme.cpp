@@ -10,6 +10,8 @@
 #include <QRegularExpression>
 #include <QSettings>
 
+#include "sdvm/greeter-choice.h"
+
 Q_LOGGING_CATEGORY(lcTheme, "sdvm.greeter.theme", QtInfoMsg)
 
 namespace sdvm {
@@ -41,10 +43,8 @@ ThemeMetadata::load(const QString &themeDir, QString *error)
         mainScript = s.value(QStringLiteral("MainScript"), mainScript).toString();
         configFile = s.value(QStringLiteral("ConfigFile"), configFile).toString();
         translationsDir = s.value(QStringLiteral("TranslationsDirectory"), translationsDir).toString();
-        bool ok = false;
-        int v = s.value(QStringLiteral("QtVersion"), 5).toInt(&ok);
-        qtVersion = ok ? v : 5;
     }
+    qtVersion = sdvm_theme_qt_version(QFile::encodeName(dir).constData()); // the rule's reader
     if (name.isEmpty())
         name = QFileInfo(dir).fileName();
     QString abs;
@@ -121,12 +121,12 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
                 problem = QStringLiteral("%1 imports QtQuick.Effects (MultiEffect), which needs "
                                          "Qt 6.5 or later; this greeter runs Qt %2")
                               .arg(rel, QLatin1String(qVersion()));
-            } else if ((module == QLatin1String("QtQuick.Controls")
+            } else if (QT_VERSION_MAJOR >= 6 && (module == QLatin1String("QtQuick.Controls")
                         || module == QLatin1String("QtQuick.Controls.Styles"))
                        && version.startsWith(QLatin1String("1."))) {
                 problem = QStringLiteral("%1 imports %2 %3 (Qt Quick Controls 1), which Qt 6 "
                                          "removed").arg(rel, module, version);
-            } else if (module == QLatin1String("QtQuick.Controls.Styles")) {
+            } else if (QT_VERSION_MAJOR >= 6 && module == QLatin1String("QtQuick.Controls.Styles")) {
                 problem = QStringLiteral("%1 imports QtQuick.Controls.Styles (Qt Quick Controls 1), "
                                          "which Qt 6 removed").arg(rel);
             }
