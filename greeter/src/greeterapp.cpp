@@ -459,6 +459,7 @@ GreeterApp::writeReport(int status) const
     QJsonObject o;
     o.insert(QStringLiteral("status"), status);
     o.insert(QStringLiteral("platform"), QGuiApplication::platformName());
+    o.insert(QStringLiteral("qt"), QLatin1String(qVersion())); // which greeter ran (issue 16)
     o.insert(QStringLiteral("theme"), m_theme.name);
     o.insert(QStringLiteral("themeDir"), m_theme.dir);
     o.insert(QStringLiteral("fallback"), usingFallback());
