@@ -114,7 +114,7 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
         auto m = importRe.globalMatch(text);
         while (m.hasNext()) {
             const auto match = m.next();
-            const QString module = match.captured(1);
+            QString module = match.captured(1);
             const QString version = match.captured(2);
             QString problem;
             if (module == QLatin1String("QtQuick.Effects") && QT_VERSION < QT_VERSION_CHECK(6, 5, 0)) {
@@ -129,6 +129,20 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
             } else if (QT_VERSION_MAJOR >= 6 && module == QLatin1String("QtQuick.Controls.Styles")) {
                 problem = QStringLiteral("%1 imports QtQuick.Controls.Styles (Qt Quick Controls 1), "
                                          "which Qt 6 removed").arg(rel);
+            } else if (QT_VERSION_MAJOR < 6
+                       && (module.startsWith(QLatin1String("Qt5Compat."))
+                           || (module.startsWith(QLatin1String("QtQuick"))
+                               && (version.isEmpty() || version.startsWith(QLatin1String("6.")))))) {
+                // A Qt 6 port that did not say so: the Qt 5 greeter got it for the lack of
+                // QtVersion=6 (issue 16). The reason names the fix.
+                problem = QStringLiteral("%1 imports %2%3, which needs Qt 6; this greeter runs "
+                                         "Qt %4: the theme's metadata.desktop should say "
+                                         "QtVersion=6")
+                              .arg(rel, module,
+                                   version.isEmpty() ? QStringLiteral(" without a version")
+                                                     : QLatin1Char(' ') + version,
+                                   QLatin1String(qVersion()));
+                module = QStringLiteral("qt6-only"); // one such sentence per theme
             }
             if (!problem.isEmpty() && !reported.contains(module)) {
                 reported.insert(module);

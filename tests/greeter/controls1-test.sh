@@ -44,7 +44,19 @@ expect_in "$out/qt6.json" '"fallback": true'
 expect_in "$out/qt6.json" 'Qt Quick Controls 1'
 echo "ok - the Qt 6 greeter alone shows its fallback theme, naming Controls 1"
 
-# 2. A person's login on an X server, the greeter chosen by the theme.
+# 2. A Qt 6 port that forgot QtVersion=6 goes to the Qt 5 greeter (as under SDDM 0.21), which
+# refuses it saying what to add.
+set +e
+QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$src/tests/data/greeter/qt6-port" \
+    --size 800x600 --screenshot "$out/port.png" --report "$out/port.json" > "$out/port.log" 2>&1
+got=$?
+set -e
+[ "$got" = 3 ] || fail "the Qt 6 port: exit status $got, expected 3 (fallback)"
+expect_in "$out/port.json" '"qt": "5.'
+expect_in "$out/port.json" 'should say QtVersion=6'
+echo "ok - a Qt 6 theme without QtVersion=6 is refused by the Qt 5 greeter, naming the fix"
+
+# 3. A person's login on an X server, the greeter chosen by the theme.
 n=91
 while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
 Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
