@@ -17,6 +17,7 @@
 
 #include "child.h"
 #include "greeter-sandbox.h"
+#include "sdvm/greeter-choice.h"
 #include "sdvm/log.h"
 
 /* Three deaths within this long of their start means the theme cannot run: use the fallback. */
@@ -385,6 +386,44 @@ on_child_exit(GPid pid, gint status, gpointer data)
         schedule_restart(g);
 }
 
+/* The value of the last --NAME=value or --NAME value in argv (the greeter's rule: the last of
+ * an option given twice wins); NULL when absent. */
+static const char *
+last_option(char *const *argv, const char *name)
+{
+    const char *value = NULL;
+    size_t n = strlen(name);
+    for (char *const *a = argv; *a; a++) {
+        if (strncmp(*a, name, n) != 0)
+            continue;
+        if ((*a)[n] == '=')
+            value = *a + n + 1;
+        else if ((*a)[n] == '\0' && a[1])
+            value = *++a;
+    }
+    return value;
+}
+
+/* Issue 16: the configured greeter or its Qt 5 sibling, as the theme's QtVersion asks
+ * (sdvm_greeter_choose owns the rule). The embedded fallback theme runs in the configured one. */
+static char *
+choose_binary(const sdvmd_greeter *g, char *const *argv, bool fallback)
+{
+    if (fallback)
+        return g_strdup(g->argv[0]);
+    const char *theme = last_option(argv, "--theme");
+    const char *dirs_text = last_option(argv, "--theme-dirs");
+    g_auto(GStrv) dirs = g_strsplit(dirs_text ? dirs_text : "", ";", -1);
+    char chosen[4096];
+    int qt = sdvm_greeter_choose(g->argv[0], theme, (const char *const *)dirs, chosen,
+                                 sizeof(chosen));
+    if (qt < 0)
+        return g_strdup(g->argv[0]);
+    if (strcmp(chosen, g->argv[0]) != 0)
+        log_infof("greeter: theme %s is for Qt %d: starting %s", theme, qt, chosen);
+    return g_strdup(chosen);
+}
+
 static int
 spawn(sdvmd_greeter *g)
 {
@@ -407,6 +446,9 @@ spawn(sdvmd_greeter *g)
         g_ptr_array_add(argv, (gpointer) "--fallback");
     }
     g_ptr_array_add(argv, NULL);
+    /* The sandbox below allows execve of exactly this pointer: the chosen binary. */
+    g_autofree char *program = choose_binary(g, (char *const *)argv->pdata, fallback);
+    argv->pdata[0] = program;
 
     g_auto(GStrv) env = child_environment(g);
     struct sdvmd_greeter_sandbox sandbox;
@@ -472,7 +514,7 @@ spawn(sdvmd_greeter *g)
     if (cs.tty_fd >= 0)
         close(cs.tty_fd);
     if (!ok) {
-        log_errorf("greeter: cannot start %s: %s", g->argv[0], error->message);
+        log_errorf("greeter: cannot start %s: %s", program, error->message);
         return -ENOEXEC;
     }
     g->pid = pid;

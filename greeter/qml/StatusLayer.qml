@@ -3,7 +3,8 @@
 // failure reason in plain words, the helpdesk, the wait after repeated failures, and, for
 // themes without one, a user-name field. The card is placed where the theme has no field,
 // button or list (OverlayPlacer), and shows nothing when there is nothing to say.
-import QtQuick
+import QtQuick 2.15
+import QtQuick.Window 2.15 // Window (Qt 5 has it there; Qt 6 in QtQuick too)
 
 Item {
     id: overlay

@@ -2,8 +2,9 @@
 // The optional on-screen keyboard ([Greeter] VirtualKeyboard=true). It appears only while a
 // text field has the focus, and the status layer slides the theme up so the field stays
 // visible above it.
-import QtQuick
-import QtQuick.VirtualKeyboard
+import QtQuick 2.15
+import QtQuick.Window 2.15 // Window (Qt 5 has it there; Qt 6 in QtQuick too)
+import QtQuick.VirtualKeyboard 2.15
 
 InputPanel {
     id: panel

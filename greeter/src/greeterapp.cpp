@@ -85,7 +85,9 @@ GreeterApp::start()
 {
     // Reading the font configuration takes a good part of the start; do it on another core
     // while the QML engine loads the theme (QFontDatabase is thread-safe).
+#if QT_VERSION_MAJOR >= 6
     QThreadPool::globalInstance()->start([]() { QFontDatabase::families(); });
+#endif
 
     if (m_appTranslator.load(QLocale(), QStringLiteral("sdvm-greeter"), QStringLiteral("_"),
                              QStringLiteral(":/sdvm/i18n")))
@@ -286,7 +288,11 @@ GreeterApp::addView(QScreen *screen)
     });
     engine->addImportPath(QString::fromLatin1(kImportPath));
     engine->setNetworkAccessManagerFactory(&m_networkFactory);
+#if QT_VERSION_MAJOR >= 6
     engine->addUrlInterceptor(m_interceptor.get());
+#else
+    engine->setUrlInterceptor(m_interceptor.get()); // Qt 5: one interceptor per engine
+#endif
     // Issue 14 §1: no QtQuick.LocalStorage (a theme could keep a typed password in a database
     // in the greeter's home): a path no one can create, so openDatabaseSync() throws "offline
     // storage is disabled".
@@ -436,8 +442,10 @@ rendererName(const QQuickWindow *window)
         return QStringLiteral("software");
     case QSGRendererInterface::OpenGL:
         return QStringLiteral("opengl");
+#if QT_VERSION_MAJOR >= 6
     case QSGRendererInterface::Vulkan:
         return QStringLiteral("vulkan");
+#endif
     default:
         return QStringLiteral("other");
     }
@@ -489,7 +497,12 @@ GreeterApp::saveScreenshot()
                       qPrintable(QGuiApplication::platformName()),
                       qPrintable(m_undrawnEffects.join(QLatin1String(", "))));
     }
-    const QImage image = v->window->grabWindow();
+    QImage image = v->window->grabWindow();
+#if QT_VERSION_MAJOR < 6
+    // Qt 5's software renderer cannot grab on offscreen: the platform's copy of the window.
+    if (image.isNull() && v->window->screen())
+        image = v->window->screen()->grabWindow(v->window->winId()).toImage();
+#endif
     if (image.isNull() || !image.save(m_options.screenshot, "PNG")) {
         qCCritical(lcGreeter, "cannot save the screenshot to %s", qPrintable(m_options.screenshot));
         finish(5);
@@ -526,6 +539,7 @@ GreeterApp::writeReport(int status) const
     QJsonObject o;
     o.insert(QStringLiteral("status"), status);
     o.insert(QStringLiteral("platform"), QGuiApplication::platformName());
+    o.insert(QStringLiteral("qt"), QLatin1String(qVersion())); // which greeter ran (issue 16)
     o.insert(QStringLiteral("theme"), m_theme.name);
     o.insert(QStringLiteral("themeDir"), m_theme.dir);
     o.insert(QStringLiteral("fallback"), usingFallback());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "hardening.h"
+#include "qtcompat.h"
 
 #include <QDesktopServices>
 #include <QDir>
@@ -101,7 +102,7 @@ ThemeUrlInterceptor::findInTheme(const QString &relative) const
 bool
 qmldirNamesPlugin(const QString &path)
 {
-    const QString qtModules = QLibraryInfo::path(QLibraryInfo::QmlImportsPath);
+    const QString qtModules = qtDir(QtDir::QmlImports);
     if (!qtModules.isEmpty() && QDir::cleanPath(path).startsWith(qtModules + QLatin1Char('/')))
         return false;
     QFile f(path);

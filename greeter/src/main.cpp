@@ -2,14 +2,23 @@
 // sdvm-greeter: the SDVM login screen. Runs SDDM themes; see sdvm-greeter(1).
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QGuiApplication>
 #include <QLoggingCategory>
+#include <QQuickWindow>
 #include <QRegularExpression>
+#include <QSGRendererInterface>
 
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
+#include <climits>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#include "sdvm/greeter-choice.h"
 
 #include "greeterapp.h"
 #include "hardening.h"
@@ -37,6 +46,44 @@ QStringList
 splitList(const QString &value)
 {
     return value.split(QRegularExpression(QStringLiteral("[;,]")), Qt::SkipEmptyParts);
+}
+
+// Test mode (themers, tests): run the theme in the greeter its QtVersion asks for, as sdvmd
+// does (sdvm_greeter_choose owns the rule). Returns only when this binary is the one, or
+// when the other cannot be started (then this one runs the theme, as before issue 16).
+void
+runChosenGreeter(char *argv[], const GreeterSettings &settings)
+{
+    char self[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    QList<QByteArray> dirs;
+    for (const QString &d : settings.themeDirs)
+        dirs << QFile::encodeName(d);
+    std::vector<const char *> dirv;
+    for (const QByteArray &d : dirs)
+        dirv.push_back(d.constData());
+    dirv.push_back(nullptr);
+    const QByteArray theme = QFile::encodeName(settings.theme);
+    char chosen[PATH_MAX];
+    const int qt = sdvm_greeter_choose(self, theme.constData(), dirv.data(), chosen, sizeof(chosen));
+    if (qt < 0 || qt == QT_VERSION_MAJOR || strcmp(chosen, self) == 0)
+        return;
+    // --same-greeter first: the chosen one must not choose again (options may come in any order).
+    std::vector<char *> args;
+    args.push_back(chosen);
+    static char same[] = "--same-greeter";
+    args.push_back(same);
+    for (int i = 1; argv[i]; i++)
+        args.push_back(argv[i]);
+    args.push_back(nullptr);
+    fprintf(stderr, "sdvm-greeter: the theme is for Qt %d: running %s\n", qt, chosen);
+    fflush(stderr);
+    execv(chosen, args.data());
+    fprintf(stderr, "sdvm-greeter: cannot run %s (%s); this greeter (Qt %d) runs the theme\n",
+            chosen, strerror(errno), QT_VERSION_MAJOR);
 }
 
 } // namespace
@@ -83,8 +130,12 @@ main(int argc, char *argv[])
         QStringLiteral("Keyboard layouts, e.g. \"br;us(intl)\"."), QStringLiteral("list"));
     const QCommandLineOption vkOpt(QStringLiteral("virtual-keyboard"),
         QStringLiteral("Show the on-screen keyboard: true or false."), QStringLiteral("bool"));
+    const QCommandLineOption sameOpt(QStringLiteral("same-greeter"),
+        QStringLiteral("Test mode: run the theme in this greeter even when its QtVersion asks for "
+                       "the other one (sdvm-greeter-qt5 runs themes without QtVersion=6)."));
     parser.addOptions({testMode, themeOpt, themeDirsOpt, screenshotOpt, settleOpt, sizeOpt, reportOpt,
-                       userOpt, fallbackOpt, platformOpt, defaultPlatformOpt, layoutsOpt, vkOpt});
+                       userOpt, fallbackOpt, platformOpt, defaultPlatformOpt, layoutsOpt, vkOpt,
+                       sameOpt});
 
     // A first pass before Qt starts: the platform and the privilege drop must come first.
     QStringList args;
@@ -114,6 +165,10 @@ main(int argc, char *argv[])
         settings.keyboardLayouts = splitList(parser.value(layoutsOpt));
     if (parser.isSet(vkOpt))
         settings.virtualKeyboard = parser.value(vkOpt) == QLatin1String("true");
+
+    // sdvmd has chosen already (and its sandbox lets the greeter exec nothing else).
+    if (test && !parser.isSet(sameOpt) && !parser.isSet(fallbackOpt))
+        runChosenGreeter(argv, settings);
 
     if (int r = dropPrivileges(settings.user, test, &error); r < 0) {
         fprintf(stderr, "sdvm-greeter: %s\n", qPrintable(error));
@@ -150,6 +205,13 @@ main(int argc, char *argv[])
     QGuiApplication::setApplicationName(QStringLiteral("sdvm-greeter"));
     QGuiApplication::setApplicationVersion(QStringLiteral(SDVM_VERSION));
     parser.process(app); // strict now: unknown options, --help, --version
+#if QT_VERSION_MAJOR < 6
+    // Qt 5's offscreen platform offers OpenGL but has none without an X server; Qt Quick's
+    // software renderer draws there (Qt 6 manages by itself).
+    if (QGuiApplication::platformName() == QLatin1String("offscreen")
+        && qEnvironmentVariableIsEmpty("QT_QUICK_BACKEND"))
+        QQuickWindow::setSceneGraphBackend(QSGRendererInterface::Software);
+#endif
 
     GreeterOptions options;
     options.testMode = test;

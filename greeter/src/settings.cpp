@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // How the greeter chooses its Qt platform, and where it looks for themes.
 #include "settings.h"
+#include "qtcompat.h"
 
 #include <QFile>
 #include <QLibraryInfo>
@@ -83,7 +84,7 @@ bool
 PlatformProbe::eglfsWorks()
 {
     const QString plugin =
-        QLibraryInfo::path(QLibraryInfo::PluginsPath) + QStringLiteral("/platforms/libqeglfs.so");
+        qtDir(QtDir::Plugins) + QStringLiteral("/platforms/libqeglfs.so");
     if (!QFile::exists(plugin))
         return false;
     glob_t g = {};

@@ -10,6 +10,8 @@
 #include <QRegularExpression>
 #include <QSettings>
 
+#include "sdvm/greeter-choice.h"
+
 Q_LOGGING_CATEGORY(lcTheme, "sdvm.greeter.theme", QtInfoMsg)
 
 namespace sdvm {
@@ -41,10 +43,8 @@ ThemeMetadata::load(const QString &themeDir, QString *error)
         mainScript = s.value(QStringLiteral("MainScript"), mainScript).toString();
         configFile = s.value(QStringLiteral("ConfigFile"), configFile).toString();
         translationsDir = s.value(QStringLiteral("TranslationsDirectory"), translationsDir).toString();
-        bool ok = false;
-        int v = s.value(QStringLiteral("QtVersion"), 5).toInt(&ok);
-        qtVersion = ok ? v : 5;
     }
+    qtVersion = sdvm_theme_qt_version(QFile::encodeName(dir).constData()); // the rule's reader
     if (name.isEmpty())
         name = QFileInfo(dir).fileName();
     QString abs;
@@ -114,21 +114,35 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
         auto m = importRe.globalMatch(text);
         while (m.hasNext()) {
             const auto match = m.next();
-            const QString module = match.captured(1);
+            QString module = match.captured(1);
             const QString version = match.captured(2);
             QString problem;
             if (module == QLatin1String("QtQuick.Effects") && QT_VERSION < QT_VERSION_CHECK(6, 5, 0)) {
                 problem = QStringLiteral("%1 imports QtQuick.Effects (MultiEffect), which needs "
                                          "Qt 6.5 or later; this greeter runs Qt %2")
                               .arg(rel, QLatin1String(qVersion()));
-            } else if ((module == QLatin1String("QtQuick.Controls")
+            } else if (QT_VERSION_MAJOR >= 6 && (module == QLatin1String("QtQuick.Controls")
                         || module == QLatin1String("QtQuick.Controls.Styles"))
                        && version.startsWith(QLatin1String("1."))) {
                 problem = QStringLiteral("%1 imports %2 %3 (Qt Quick Controls 1), which Qt 6 "
                                          "removed").arg(rel, module, version);
-            } else if (module == QLatin1String("QtQuick.Controls.Styles")) {
+            } else if (QT_VERSION_MAJOR >= 6 && module == QLatin1String("QtQuick.Controls.Styles")) {
                 problem = QStringLiteral("%1 imports QtQuick.Controls.Styles (Qt Quick Controls 1), "
                                          "which Qt 6 removed").arg(rel);
+            } else if (QT_VERSION_MAJOR < 6
+                       && (module.startsWith(QLatin1String("Qt5Compat."))
+                           || (module.startsWith(QLatin1String("QtQuick"))
+                               && (version.isEmpty() || version.startsWith(QLatin1String("6.")))))) {
+                // A Qt 6 port that did not say so: the Qt 5 greeter got it for the lack of
+                // QtVersion=6 (issue 16). The reason names the fix.
+                problem = QStringLiteral("%1 imports %2%3, which needs Qt 6; this greeter runs "
+                                         "Qt %4: the theme's metadata.desktop should say "
+                                         "QtVersion=6")
+                              .arg(rel, module,
+                                   version.isEmpty() ? QStringLiteral(" without a version")
+                                                     : QLatin1Char(' ') + version,
+                                   QLatin1String(qVersion()));
+                module = QStringLiteral("qt6-only"); // one such sentence per theme
             }
             if (!problem.isEmpty() && !reported.contains(module)) {
                 reported.insert(module);

@@ -316,6 +316,62 @@ TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
     sdvm_config_free(reloaded);
 }
 
+// Issue 16: sdvmd starts the greeter the theme's QtVersion asks for, as SDDM 0.21 does: a
+// theme without QtVersion=6 in sdvm-greeter-qt5 (the Command with "-qt5"), a QtVersion=6 one
+// in the Command itself; and under the seccomp filter, which lets it exec that binary only.
+TEST_F(GreeterProcess, SandboxExecsTheGreeterTheThemeAsksFor)
+{
+    std::string d = dir;
+    ASSERT_EQ(0, chmod(dir, 0755));
+    std::string seen = d + "/seen";
+    ASSERT_EQ(0, mkdir(seen.c_str(), 0755));
+    ASSERT_EQ(0, chown(seen.c_str(), getpwnam("nobody")->pw_uid, 0));
+    const std::string fifo = d + "/never";
+    ASSERT_EQ(0, mkfifo(fifo.c_str(), 0666));
+    ASSERT_EQ(0, chmod(fifo.c_str(), 0666));
+    // Two stand-ins that write down who they are (shell built-ins only), then wait.
+    for (const char *name : {"greeter", "greeter-qt5"})
+        write_file(d + "/" + name,
+                   std::string("#!/bin/sh\nprintf '%s\\n' ") + name + " > '" + seen +
+                       "/who.'$$\nread -r _ < '" + fifo + "'\n",
+                   0755);
+    const std::string themes = d + "/themes";
+    ASSERT_EQ(0, mkdir(themes.c_str(), 0755));
+    for (const char *t : {"old", "new"}) {
+        ASSERT_EQ(0, mkdir((themes + "/" + t).c_str(), 0755));
+        write_file(themes + "/" + t + "/Main.qml", "import QtQuick 2.15\nItem {}\n", 0644);
+    }
+    write_file(themes + "/old/metadata.desktop", "[SddmGreeterTheme]\nName=Old\n", 0644);
+    write_file(themes + "/new/metadata.desktop", "[SddmGreeterTheme]\nQtVersion=6\n", 0644);
+
+    auto who = [&](const char *theme) {
+        const std::string conf = d + "/sdvm.conf";
+        write_file(conf,
+                   "[Paths]\nStateDir=" + d + "/state\nSocket=" + d + "/run/sdvmd.sock\n"
+                   "[Greeter]\nUser=nobody\nCommand=" + d + "/greeter\nTheme=" + theme +
+                       "\nThemeDirs=" + d + "/nothing;" + themes + "\n",
+                   0600);
+        sdvm_config *config = nullptr;
+        EXPECT_EQ(0, sdvm_config_load(conf.c_str(), &config, nullptr));
+        sdvmd_greeter *g = sdvmd_greeter_new_from_config(config, nullptr, nullptr, 0,
+                                                         on_greeter_exit, &exits);
+        EXPECT_NE(nullptr, g);
+        EXPECT_EQ(0, sdvmd_greeter_start(g));
+        const std::string out = seen + "/who." + std::to_string(sdvmd_greeter_pid(g));
+        EXPECT_TRUE(spin([&] { return access(out.c_str(), F_OK) == 0; }, 5000));
+        std::vector<std::string> lines = lines_of(out);
+        sdvmd_greeter_free(g);
+        sdvm_config_free(config);
+        return lines.empty() ? std::string("(nothing)") : lines[0];
+    };
+    EXPECT_EQ("greeter-qt5", who("old"));
+    EXPECT_EQ("greeter", who("new"));
+    EXPECT_EQ("greeter", who("no-such-theme"));
+    // Without the Qt 5 build, the Qt 5-era theme stays with the Qt 6 greeter (as before).
+    ASSERT_EQ(0, unlink((d + "/greeter-qt5").c_str()));
+    EXPECT_EQ("greeter", who("old"));
+}
+
 // Review H2, L6: the greeter as sdvmd starts it cannot exec anything, open an IP or packet
 // socket, or see the host's network; it has no_new_privs and a seccomp filter, and no
 // descriptor of sdvmd's beyond 0-2 (here one opened without O_CLOEXEC on purpose).

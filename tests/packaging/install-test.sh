@@ -77,6 +77,7 @@ expect() {
     fi
 }
 for f in /usr/sbin/sdvmd /usr/sbin/sdvm-admin /usr/bin/sdvm-cat /usr/bin/sdvm-greeter \
+    /usr/bin/sdvm-greeter-qt5 /usr/share/man/man1/sdvm-greeter-qt5.1.gz \
     /usr/libexec/sdvm/run-guest /usr/libexec/sdvm/sdvm-devices \
     /usr/share/sdvm/machines.d/generic.conf /etc/sdvm/sdvm.conf /etc/sdvm/realms.d \
     "$unitdir/sdvmd.service" /usr/lib/tmpfiles.d/sdvm.conf \

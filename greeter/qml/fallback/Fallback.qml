@@ -2,7 +2,7 @@
 // The embedded fallback theme: shown when the configured theme cannot run. It says why
 // (__sddm_errors) and still lets people log in. Only QtQuick and our own SddmComponents, no
 // pictures: nothing here can go missing.
-import QtQuick
+import QtQuick 2.15
 import SddmComponents 2.0
 
 Rectangle {

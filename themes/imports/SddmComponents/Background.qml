@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Background: a full-size picture behind a theme. Relative sources written by Qt 5-era themes
 // ("background.jpg") are resolved against the theme folder by the greeter's URL interceptor.
-import QtQuick
+import QtQuick 2.15
+import QtQuick.Window 2.15 // Screen (Qt 5 has it there; Qt 6 in QtQuick too)
 
 FocusScope {
     id: root

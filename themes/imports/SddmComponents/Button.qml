@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Button: a flat push button. Space (and Return/Enter) activate it from the keyboard.
-import QtQuick
+import QtQuick 2.15
 
 Rectangle {
     id: button

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Clock: time ("hh:mm") above the long date in the person's locale.
-import QtQuick
+import QtQuick 2.15
 
 Column {
     id: clock

@@ -2,8 +2,8 @@
 // ComboBox: a closed box showing the current row and a drop-down Menu of all rows.
 // Keyboard: Up/Down change the choice; Return, Enter or Space open the list; in the open list
 // Up/Down move, Return/Enter/Space choose, Escape closes. rowDelegate receives `modelItem`.
-import QtQuick
-import QtQml.Models
+import QtQuick 2.15
+import QtQml.Models 2.15
 
 FocusScope {
     id: combo

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // ImageButton: a picture that acts as a button (power actions, arrows).
-import QtQuick
+import QtQuick 2.15
 
 Image {
     id: button

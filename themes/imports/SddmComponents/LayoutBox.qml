@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // LayoutBox: the keyboard layout chooser, bound to the greeter's `keyboard` object.
-import QtQuick
+import QtQuick 2.15
 
 ComboBox {
     id: layoutBox

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Menu: the drop-down list of a ComboBox (rows of itemHeight; index is the highlighted row).
-import QtQuick
+import QtQuick 2.15
 
 Rectangle {
     id: menu

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // PasswordBox: a masked text field with a Caps Lock warning (icon, optional tooltip).
-import QtQuick
+import QtQuick 2.15
 
 FocusScope {
     id: container

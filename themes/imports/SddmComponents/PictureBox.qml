@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // PictureBox: one person's card (picture, name, and in the "active" state a password field).
 // Return in the password field emits login().
-import QtQuick
+import QtQuick 2.15
 
 FocusScope {
     id: box

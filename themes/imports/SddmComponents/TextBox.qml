@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // TextBox: a one-line text field (the user name in most themes).
-import QtQuick
+import QtQuick 2.15
 
 FocusScope {
     id: container

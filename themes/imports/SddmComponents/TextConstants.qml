@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // TextConstants: the translated strings SDDM themes show. In SDVM a "session" is the operating
 // system (a VM image) the person starts, and user names are network accounts (user@institution).
-import QtQml
+import QtQml 2.15
 
 QtObject {
     readonly property string capslockWarning: qsTr("Caps Lock is on")

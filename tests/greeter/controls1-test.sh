@@ -1,0 +1,108 @@
+#!/bin/sh
+# Issue 16, pattern 2: a Qt 5-era theme of ours built on Qt Quick Controls 1 (TextField +
+# TextFieldStyle, no QtVersion). The Qt 6 greeter alone refuses it (its fallback theme, with
+# the reason); sdvm-greeter --test-mode runs it in sdvm-greeter-qt5, where it is shown as
+# itself; on an X server (Xvfb, xcb) a person types a NAI into the theme's own TextField, Tab,
+# a password and Return with xdotool, and the fake backend gets the login with that NAI.
+set -eu
+greeter=$1
+src=$2
+out=$3
+theme=$src/tests/data/greeter/controls1
+rm -rf "$out"
+mkdir -p "$out"
+
+for tool in Xvfb xdotool; do
+    command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (packaging/deps/greeter.list)" >&2; exit 1; }
+done
+
+xvfb=""
+greeter_pid=""
+cleanup() {
+    if [ -n "$greeter_pid" ]; then kill "$greeter_pid" 2> /dev/null || true; fi
+    if [ -n "$xvfb" ]; then kill "$xvfb" 2> /dev/null || true; wait "$xvfb" 2> /dev/null || true; fi
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$out"/*.log "$out"/*.json; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+    exit 1
+}
+expect_in() { # FILE TEXT
+    grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"
+}
+
+# 1. The Qt 6 greeter by itself: the fallback theme, and why.
+set +e
+QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --same-greeter --theme "$theme" --size 1280x800 \
+    --screenshot "$out/qt6.png" --report "$out/qt6.json" > "$out/qt6.log" 2>&1
+got=$?
+set -e
+[ "$got" = 3 ] || fail "the Qt 6 greeter: exit status $got, expected 3 (fallback)"
+expect_in "$out/qt6.json" '"fallback": true'
+expect_in "$out/qt6.json" 'Qt Quick Controls 1'
+echo "ok - the Qt 6 greeter alone shows its fallback theme, naming Controls 1"
+
+# 2. A Qt 6 port that forgot QtVersion=6 goes to the Qt 5 greeter (as under SDDM 0.21), which
+# refuses it saying what to add.
+set +e
+QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$src/tests/data/greeter/qt6-port" \
+    --size 800x600 --screenshot "$out/port.png" --report "$out/port.json" > "$out/port.log" 2>&1
+got=$?
+set -e
+[ "$got" = 3 ] || fail "the Qt 6 port: exit status $got, expected 3 (fallback)"
+expect_in "$out/port.json" '"qt": "5.'
+expect_in "$out/port.json" 'should say QtVersion=6'
+echo "ok - a Qt 6 theme without QtVersion=6 is refused by the Qt 5 greeter, naming the fix"
+
+# 3. A person's login on an X server, the greeter chosen by the theme.
+n=91
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
+xvfb=$!
+export DISPLAY=":$n"
+i=0
+until xdotool getdisplaygeometry > /dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || fail "Xvfb did not start"
+    sleep 0.1
+done
+
+user=ana@example.edu
+password=pw-4-controls1
+SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
+    "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
+greeter_pid=$!
+i=0
+until grep -q 'first frame' "$out/greeter.log" 2> /dev/null; do
+    i=$((i + 1))
+    [ $i -lt 600 ] || fail "no first frame"
+    kill -0 "$greeter_pid" 2> /dev/null || fail "the greeter died"
+    sleep 0.1
+done
+wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) || fail "no window"
+xdotool windowfocus --sync "$wid"
+sleep 0.5
+xdotool type --delay 30 "$user"
+xdotool key Tab
+xdotool type --delay 30 "$password"
+sleep 0.3
+xdotool key Return
+i=0
+while kill -0 "$greeter_pid" 2> /dev/null && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.1
+done
+kill "$greeter_pid" 2> /dev/null || true
+wait "$greeter_pid" 2> /dev/null || true
+greeter_pid=""
+expect_in "$out/xcb.json" '"fallback": false'
+expect_in "$out/xcb.json" '"qt": "5.'
+echo "ok - sdvm-greeter --test-mode ran the theme as itself in the Qt 5 greeter"
+grep -F -q "LOGIN nai=$user " "$out/fake.log" 2> /dev/null ||
+    fail "the fake backend did not get the login of $user: $(grep -F LOGIN "$out/fake.log" 2> /dev/null || echo 'no login at all')"
+echo "ok - the fake backend got the login of $user typed into the theme's TextField"
+if grep -F -q "$password" "$out/fake.log" "$out/greeter.log" "$out/xcb.json" 2> /dev/null; then
+    fail "the password is in a log"
+fi
