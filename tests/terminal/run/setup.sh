@@ -7,6 +7,14 @@ src=/run/sdvm-run
 say() { echo "SDVM-SETUP: $*"; }
 up() { cut -d' ' -f1 /proc/uptime; }
 t0=$(up)
+# A failed setup powers off too: the host reads the reason on the serial console at once
+# instead of waiting out its bound for a VM that sits at a login prompt.
+off_on_failure() {
+    [ "$1" = 0 ] && return
+    say "powering off after a failure"
+    systemctl --no-block poweroff
+}
+trap 'off_on_failure $?' EXIT
 
 # The packages, with apt resolving their dependencies from what the image has (there is no
 # network here: a dependency the base image lacks fails right here, named by apt).
