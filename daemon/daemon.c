@@ -770,6 +770,9 @@ on_recovered(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, v
     else if (failure != SDVM_FAILURE_NONE)
         log_errorf("cleaning up after an earlier session failed: %s",
                    sdvm_failure_to_string(failure));
+    /* Until here a login is refused as BUSY; scripts that log in without a greeter (the
+     * demo, the fleet tests) wait for this line. */
+    log_infof("logins open");
     start_greeter(d);
     maybe_stopped(d);
 }
@@ -788,9 +791,11 @@ start_recovery(sdvmd *d)
         .env = (const char *const *)env->pdata,
     };
     d->recovery = sdvmd_guest_start(&p, on_recovered, NULL, d);
-    if (!d->recovery)
-        log_warningf("cannot run %s --recover: what an earlier session left on the host "
-                     "stays until the next guest starts", d->config->paths.run_guest);
+    if (d->recovery)
+        return;
+    log_warningf("cannot run %s --recover: what an earlier session left on the host "
+                 "stays until the next guest starts", d->config->paths.run_guest);
+    log_infof("logins open");
     start_greeter(d);
 }
 

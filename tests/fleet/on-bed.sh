@@ -91,7 +91,8 @@ EOF
 "$sdvmd" --config "$d/sdvm.conf" --vt 0 --no-greeter --stderr --debug >"$tmp/sdvmd.log" 2>&1 &
 sdvmd_pid=$!
 n=0
-until [ -S "$d/run/sdvmd.sock" ]; do
+# Its socket, then the end of its clean-up of earlier sessions (logins are BUSY until then).
+until [ -S "$d/run/sdvmd.sock" ] && grep -q 'logins open' "$tmp/sdvmd.log"; do
     n=$((n + 1))
     [ $n -lt 200 ] || fail "sdvmd did not start: $(cat "$tmp/sdvmd.log")"
     sleep 0.05
