@@ -90,7 +90,10 @@ findTheme(const QString &nameOrPath, const QStringList &dirs, QString *error)
 // A theme that imports Plasma's or KDE Frameworks' QML modules (Breeze and the themes built
 // from it) runs only where those are installed; they are a Suggests of the greeter's package,
 // never a hard dependency. Where one is missing the refusal names the Debian package that
-// ships it for this greeter's Qt (file lists of Debian 12 .debs and Debian 13's archive).
+// ships it for this greeter's Qt. Checked against the file lists of Debian 12's .debs
+// (plasma-framework, plasma-workspace, qml-module-org-kde-kirigami2, -kcoreaddons) and of a
+// Debian 13 root with sddm-theme-breeze installed (plasma-desktoptheme, plasma-workspace,
+// qml6-module-org-kde-kirigami, -ksvg, -coreaddons).
 struct KdeModule {
     const char *prefix;   // the module, or a prefix of it ending in '.'
     const char *qt5;      // Debian 12 (Qt 5, KF5 / Plasma 5.27); nullptr: no Qt 5 module
@@ -106,7 +109,7 @@ static const KdeModule kKdeModules[] = {
     {"org.kde.plasma.core", "plasma-framework", "plasma-desktoptheme"},
     {"org.kde.plasma.components", "plasma-framework", "plasma-desktoptheme"},
     {"org.kde.plasma.extras", "plasma-framework", "plasma-desktoptheme"},
-    {"org.kde.coreaddons", "qml-module-org-kde-kcoreaddons", "qml6-module-org-kde-coreaddons"},
+    {"org.kde.coreaddons", nullptr, "qml6-module-org-kde-coreaddons"}, // KF5's is kcoreaddons
     {"org.kde.kcoreaddons", "qml-module-org-kde-kcoreaddons", nullptr},
 };
 
