@@ -5,11 +5,11 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
-#include <QLibraryInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSettings>
 
+#include "qtcompat.h"
 #include "sdvm/greeter-choice.h"
 
 Q_LOGGING_CATEGORY(lcTheme, "sdvm.greeter.theme", QtInfoMsg)
@@ -86,6 +86,105 @@ findTheme(const QString &nameOrPath, const QStringList &dirs, QString *error)
     return QString();
 }
 
+// --- KDE Plasma / Frameworks modules ------------------------------------------------------
+// A theme that imports Plasma's or KDE Frameworks' QML modules (Breeze and the themes built
+// from it) runs only where those are installed; they are a Suggests of the greeter's package,
+// never a hard dependency. Where one is missing the refusal names the Debian package that
+// ships it for this greeter's Qt. Checked against the file lists of Debian 12's .debs
+// (plasma-framework, plasma-workspace, qml-module-org-kde-kirigami2, -kcoreaddons) and of a
+// Debian 13 root with sddm-theme-breeze installed (plasma-desktoptheme, plasma-workspace,
+// qml6-module-org-kde-kirigami, -ksvg, -coreaddons).
+struct KdeModule {
+    const char *prefix;   // the module, or a prefix of it ending in '.'
+    const char *qt5;      // Debian 12 (Qt 5, KF5 / Plasma 5.27); nullptr: no Qt 5 module
+    const char *qt6;      // Debian 13 (Qt 6, KF6 / Plasma 6.3)
+};
+static const KdeModule kKdeModules[] = {
+    {"org.kde.kirigami", "qml-module-org-kde-kirigami2", "qml6-module-org-kde-kirigami"},
+    {"org.kde.ksvg", nullptr, "qml6-module-org-kde-ksvg"},
+    {"org.kde.breeze.components", nullptr, "plasma-workspace"},
+    {"org.kde.plasma.workspace.", "plasma-workspace", "plasma-workspace"},
+    {"org.kde.plasma.private.sessions", "plasma-workspace", "plasma-workspace"},
+    {"org.kde.plasma.private.keyboardindicator", nullptr, "plasma-workspace"},
+    {"org.kde.plasma.core", "plasma-framework", "plasma-desktoptheme"},
+    {"org.kde.plasma.components", "plasma-framework", "plasma-desktoptheme"},
+    {"org.kde.plasma.extras", "plasma-framework", "plasma-desktoptheme"},
+    {"org.kde.coreaddons", nullptr, "qml6-module-org-kde-coreaddons"}, // KF5's is kcoreaddons
+    {"org.kde.kcoreaddons", "qml-module-org-kde-kcoreaddons", nullptr},
+};
+
+// Is the QML module found on one of the engine's import paths (Qt's own, QML_IMPORT_PATH,
+// QML2_IMPORT_PATH)? Qt 5's versioned folders (org/kde/kirigami.2) count too.
+static bool
+qmlModuleInstalled(const QString &module, const QString &version)
+{
+    QStringList paths{qtDir(QtDir::QmlImports)};
+    for (const char *var : {"QML_IMPORT_PATH", "QML2_IMPORT_PATH"})
+        paths << QString::fromLocal8Bit(qgetenv(var)).split(QLatin1Char(':'), Qt::SkipEmptyParts);
+    QString rel = module;
+    rel.replace(QLatin1Char('.'), QLatin1Char('/'));
+    QStringList candidates{rel};
+    if (!version.isEmpty()) {
+        candidates << rel + QLatin1Char('.') + version.section(QLatin1Char('.'), 0, 0);
+        candidates << rel + QLatin1Char('.') + version;
+    }
+    for (const QString &p : std::as_const(paths))
+        for (const QString &c : std::as_const(candidates))
+            if (QFileInfo::exists(p + QLatin1Char('/') + c + QStringLiteral("/qmldir")))
+                return true;
+    return false;
+}
+
+QString
+kdeModulePackage(const QString &module, int qtMajor)
+{
+    for (const KdeModule &k : kKdeModules) {
+        const QLatin1String prefix(k.prefix);
+        const bool match = prefix.endsWith(QLatin1Char('.'))
+                               ? module.startsWith(prefix)
+                               : (module == prefix || module.startsWith(prefix + QLatin1Char('.')));
+        if (match) {
+            const char *pkg = qtMajor >= 6 ? k.qt6 : k.qt5;
+            return pkg ? QString::fromLatin1(pkg) : QString();
+        }
+    }
+    return QString();
+}
+
+static QString
+kdeModuleProblem(const QString &file, const QString &module, const QString &version,
+                 const ThemeMetadata &theme)
+{
+    const QString import = version.isEmpty() ? module : module + QLatin1Char(' ') + version;
+    const QString pkg = kdeModulePackage(module, QT_VERSION_MAJOR);
+    QString problem;
+    if (pkg.isEmpty())
+        problem = QStringLiteral("%1 imports %2, a KDE QML module that is not installed and that "
+                                 "no Debian package ships for Qt %3 (look for the folder %4 "
+                                 "under qt%3/qml with apt-file)")
+                      .arg(file, import)
+                      .arg(QT_VERSION_MAJOR)
+                      .arg(QString(module).replace(QLatin1Char('.'), QLatin1Char('/')));
+    else
+#if QT_VERSION_MAJOR >= 6
+        problem = QStringLiteral("%1 imports %2, a KDE QML module that is not installed: install "
+                                 "the Debian package %3 (Debian 13; Debian 12 has no Qt 6 "
+                                 "build of Plasma's QML modules)")
+                      .arg(file, import, pkg);
+#else
+        problem = QStringLiteral("%1 imports %2, a KDE QML module that is not installed: install "
+                                 "the Debian package %3 (Debian 12)")
+                      .arg(file, import, pkg);
+#endif
+    if (QT_VERSION_MAJOR >= 6 && theme.qtVersion < 6)
+        problem += QStringLiteral("; this is a Qt 5 (Plasma 5) theme: its modules are Qt 5 ones "
+                                  "(%1 on Debian 12), which only a Qt 5 greeter loads")
+                       .arg(kdeModulePackage(module, 5).isEmpty()
+                                ? QStringLiteral("none")
+                                : kdeModulePackage(module, 5));
+    return problem;
+}
+
 QStringList
 scanThemeForUnsupported(const ThemeMetadata &theme)
 {
@@ -143,6 +242,9 @@ scanThemeForUnsupported(const ThemeMetadata &theme)
                                                      : QLatin1Char(' ') + version,
                                    QLatin1String(qVersion()));
                 module = QStringLiteral("qt6-only"); // one such sentence per theme
+            } else if ((module == QLatin1String("org.kde") || module.startsWith(QLatin1String("org.kde.")))
+                       && !qmlModuleInstalled(module, version)) {
+                problem = kdeModuleProblem(rel, module, version, theme);
             }
             if (!problem.isEmpty() && !reported.contains(module)) {
                 reported.insert(module);

@@ -30,9 +30,14 @@ struct ThemeMetadata {
 QString findTheme(const QString &nameOrPath, const QStringList &dirs, QString *error);
 
 // Scan a theme's QML for modules Qt 6.4 does not have (QtQuick.Effects: Qt >= 6.5;
-// Qt Quick Controls 1: removed in Qt 6). Returns one plain sentence per problem; empty when
+// Qt Quick Controls 1: removed in Qt 6; a KDE QML module not installed, with the Debian package
+// that ships it). Returns one plain sentence per problem; empty when
 // nothing is known to be missing.
 QStringList scanThemeForUnsupported(const ThemeMetadata &theme);
+// The Debian package that ships a KDE QML module (org.kde.kirigami, org.kde.plasma.core, ...)
+// for Qt qtMajor (5: Debian 12's KF5/Plasma 5; 6: Debian 13's KF6/Plasma 6); "" when unknown
+// or not packaged for that Qt. scanThemeForUnsupported names it for a module not installed.
+QString kdeModulePackage(const QString &module, int qtMajor);
 // qmldir files under dir that name a native plugin (review H2), one problem each.
 QStringList scanThemeForNativePlugins(const QString &dir);
 

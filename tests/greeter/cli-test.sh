@@ -81,7 +81,23 @@ run vk 0 --test-mode --virtual-keyboard true --theme "$src/themes/sdvm" --size 1
 expect_in "$out/vk.json" '"qmlWarnings": [
     ]'
 
-# 7. Usage errors.
+# 7. A theme on Plasma's QML modules, not installed here: refused, and the reason names the
+# Debian package, in the report and in the log (issue 16, pattern 3).
+if [ ! -e /usr/lib/x86_64-linux-gnu/qt6/qml/org/kde/plasma/core/qmldir ]; then
+    mkdir -p "$out/kde-theme"
+    printf 'import QtQuick 2.15\nimport org.kde.plasma.core 2.0 as PlasmaCore\nimport org.kde.kirigami 2.20 as Kirigami\nItem {}\n' \
+        > "$out/kde-theme/Main.qml"
+    run kde 3 --test-mode --theme "$out/kde-theme" --size 800x600 \
+        --screenshot "$out/kde.png" --report "$out/kde.json"
+    expect_in "$out/kde.json" '"fallback": true'
+    expect_in "$out/kde.json" 'install the Debian package plasma-desktoptheme'
+    expect_in "$out/kde.json" 'qml6-module-org-kde-kirigami'
+    expect_in "$out/kde.log" 'install the Debian package plasma-desktoptheme'
+else
+    echo "skip - kde: Plasma's QML modules are installed here"
+fi
+
+# 8. Usage errors.
 run bad-size 1 --test-mode --size big
 run screenshot-needs-test-mode 1 --screenshot "$out/x.png"
 run unknown-option 1 --test-mode --no-such-option

@@ -7,7 +7,9 @@
 #include <optional>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QKeyEvent>
+#include <QLibraryInfo>
 #include <QMetaProperty>
 #include <QQmlContext>
 #include <QQmlEngine>
@@ -132,6 +134,44 @@ TEST(ThemeMetadataTest, ScanRefusesWhatThisQtLacks)
     ThemeMetadata ok;
     ASSERT_TRUE(ok.load(themeDir(QStringLiteral("sdvm")), &error));
     EXPECT_TRUE(scanThemeForUnsupported(ok).isEmpty());
+}
+
+// Issue 16, pattern 3: a theme on Plasma's QML modules, where they are not installed, is
+// refused with the Debian package to install (Breeze on Debian 12 runs nowhere else).
+TEST(ThemeMetadataTest, ScanNamesTheDebianPackageOfAMissingKdeModule)
+{
+    QTemporaryDir dir;
+    writeFile(dir, QStringLiteral("kde/Main.qml"),
+              "import QtQuick 2.15\nimport org.kde.plasma.core 2.0 as PlasmaCore\n"
+              "import org.kde.kirigami 2.20 as Kirigami\nItem {}\n");
+    writeFile(dir, QStringLiteral("kde/Other.qml"),
+              "import org.kde.plasma.core 2.0 as PlasmaCore\nimport org.kde.nosuchthing 1.0\nItem {}\n");
+    ThemeMetadata m;
+    QString error;
+    ASSERT_TRUE(m.load(dir.filePath(QStringLiteral("kde")), &error));
+    const QString all = scanThemeForUnsupported(m).join(QLatin1Char('\n'));
+    if (QFileInfo::exists(QLibraryInfo::path(QLibraryInfo::QmlImportsPath)
+                          + QStringLiteral("/org/kde/plasma/core/qmldir")))
+        GTEST_SKIP() << "Plasma's QML modules are installed here";
+#if QT_VERSION_MAJOR >= 6
+    EXPECT_TRUE(all.contains(QStringLiteral("org.kde.plasma.core 2.0")) && all.contains(QStringLiteral("plasma-desktoptheme")))
+        << qPrintable(all);
+    EXPECT_TRUE(all.contains(QStringLiteral("qml6-module-org-kde-kirigami"))) << qPrintable(all);
+    // A Qt 5-era theme: the Plasma 5 package a Qt 5 greeter would need is named too.
+    EXPECT_TRUE(all.contains(QStringLiteral("plasma-framework"))) << qPrintable(all);
+#else
+    EXPECT_TRUE(all.contains(QStringLiteral("plasma-framework"))) << qPrintable(all);
+    EXPECT_TRUE(all.contains(QStringLiteral("qml-module-org-kde-kirigami2"))) << qPrintable(all);
+#endif
+    // Once per module, however many files import it; an unknown KDE module says where to look.
+    EXPECT_EQ(all.count(QStringLiteral("org.kde.plasma.core")), 1) << qPrintable(all);
+    EXPECT_TRUE(all.contains(QStringLiteral("org/kde/nosuchthing"))) << qPrintable(all);
+
+    EXPECT_EQ(kdeModulePackage(QStringLiteral("org.kde.plasma.workspace.components"), 5),
+              QStringLiteral("plasma-workspace"));
+    EXPECT_EQ(kdeModulePackage(QStringLiteral("org.kde.breeze.components"), 5), QString());
+    EXPECT_EQ(kdeModulePackage(QStringLiteral("org.kde.ksvg"), 6), QStringLiteral("qml6-module-org-kde-ksvg"));
+    EXPECT_EQ(kdeModulePackage(QStringLiteral("org.kde.kirigamiaddons.formcard"), 6), QString());
 }
 
 TEST(ThemeConfigTest, SddmSemantics)
