@@ -82,17 +82,28 @@ expect_in "$out/vk.json" '"qmlWarnings": [
     ]'
 
 # 7. A theme on Plasma's QML modules, not installed here: refused, and the reason names the
-# Debian package, in the report and in the log (issue 16, pattern 3).
-if [ ! -e /usr/lib/x86_64-linux-gnu/qt6/qml/org/kde/plasma/core/qmldir ]; then
-    mkdir -p "$out/kde-theme"
-    printf 'import QtQuick 2.15\nimport org.kde.plasma.core 2.0 as PlasmaCore\nimport org.kde.kirigami 2.20 as Kirigami\nItem {}\n' \
-        > "$out/kde-theme/Main.qml"
-    run kde 3 --test-mode --theme "$out/kde-theme" --size 800x600 \
-        --screenshot "$out/kde.png" --report "$out/kde.json"
-    expect_in "$out/kde.json" '"fallback": true'
-    expect_in "$out/kde.json" 'install the Debian package plasma-desktoptheme'
-    expect_in "$out/kde.json" 'qml6-module-org-kde-kirigami'
-    expect_in "$out/kde.log" 'install the Debian package plasma-desktoptheme'
+# Debian package, in the report and in the log (issue 16, pattern 3). A QtVersion=6 theme gets
+# Plasma 6's packages; a Qt 5-era one (the Qt 5 greeter's, where it is built) Plasma 5's.
+if [ ! -e /usr/lib/x86_64-linux-gnu/qt6/qml/org/kde/plasma/core/qmldir ] &&
+    [ ! -e /usr/lib/x86_64-linux-gnu/qt5/qml/org/kde/plasma/core/qmldir ]; then
+    for kind in qt6 qt5; do
+        mkdir -p "$out/kde-$kind"
+        printf 'import QtQuick 2.15\nimport org.kde.plasma.core 2.0 as PlasmaCore\nimport org.kde.kirigami 2.20 as Kirigami\nItem {}\n' \
+            > "$out/kde-$kind/Main.qml"
+        printf '[SddmGreeterTheme]\nName=kde-%s\nMainScript=Main.qml\n' "$kind" > "$out/kde-$kind/metadata.desktop"
+    done
+    echo QtVersion=6 >> "$out/kde-qt6/metadata.desktop"
+    run kde-qt6 3 --test-mode --theme "$out/kde-qt6" --size 800x600 \
+        --screenshot "$out/kde-qt6.png" --report "$out/kde-qt6.json"
+    expect_in "$out/kde-qt6.json" '"fallback": true'
+    expect_in "$out/kde-qt6.json" 'install the Debian package plasma-desktoptheme'
+    expect_in "$out/kde-qt6.json" 'qml6-module-org-kde-kirigami'
+    expect_in "$out/kde-qt6.log" 'install the Debian package plasma-desktoptheme'
+    run kde-qt5 3 --test-mode --theme "$out/kde-qt5" --size 800x600 \
+        --screenshot "$out/kde-qt5.png" --report "$out/kde-qt5.json"
+    expect_in "$out/kde-qt5.json" '"fallback": true'
+    expect_in "$out/kde-qt5.json" 'plasma-framework'
+    expect_in "$out/kde-qt5.json" 'qml-module-org-kde-kirigami2'
 else
     echo "skip - kde: Plasma's QML modules are installed here"
 fi
