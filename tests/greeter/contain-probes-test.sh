@@ -17,19 +17,18 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root (sdvmd's greeter code switches to the greeter user)"
     exit 77
 fi
-for tool in Xvfb xdotool python3; do
-    command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (packaging/deps)" >&2; exit 1; }
-done
+command -v python3 > /dev/null || { echo "FAIL: python3 is missing (packaging/deps)" >&2; exit 1; }
+# shellcheck source=lib-x.sh
+. "$(dirname "$0")/lib-x.sh"
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/state"
 chmod 0755 "$out" "$out/state"
 
-xvfb=""
 listener=""
 secret_dir=""
 cleanup() {
     if [ -n "$listener" ]; then kill "$listener" 2> /dev/null || true; fi
-    if [ -n "$xvfb" ]; then kill "$xvfb" 2> /dev/null || true; wait "$xvfb" 2> /dev/null || true; fi
+    x_stop
     if [ -n "$secret_dir" ]; then rm -rf "$secret_dir"; fi
 }
 trap cleanup EXIT INT TERM
@@ -86,32 +85,18 @@ echo "\$0 \$*" >> "$out/xdg-open.log"
 EOS
 chmod 0755 "$out/bin/xdg-open"
 
-n=95
-while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
-Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
-xvfb=$!
-export DISPLAY=":$n"
-i=0
-until xdotool getdisplaygeometry > /dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "Xvfb did not start"; sleep 0.1
-done
+x_start 95 1280x800x24 "$out/xvfb.log"
 
 home="$out/state/home"
 # LeakSanitizer is off, as in the other xcb tests (Mesa's drivers are unloaded before it runs).
 "$box" --home "$home" --run "$out/state/run" \
-    --env "DISPLAY=:$n" --env QT_QPA_PLATFORM=xcb --env SDVM_BACKEND=fake \
+    --env "DISPLAY=$DISPLAY" --env QT_QPA_PLATFORM=xcb --env SDVM_BACKEND=fake \
     --env "SDVM_FAKE_LOG=$home/fake.log" --env SDVM_FAKE_DELAY_MS=300 \
     --env "PATH=$out/bin:/usr/bin:/bin" \
     --env "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_container_overflow=0" \
     -- "$greeter" --test-mode "--theme=$out/theme" > "$out/greeter.log" 2>&1 &
 box_pid=$!
-i=0
-until grep -q 'first frame' "$out/greeter.log"; do
-    i=$((i + 1))
-    [ $i -lt 600 ] || fail "no first frame"
-    kill -0 "$box_pid" 2> /dev/null || fail "the greeter died"
-    sleep 0.1
-done
+greeter_wait_first_frame "$out/greeter.log" "$box_pid" "the boxed greeter"
 wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) || fail "no window"
 xdotool windowfocus --sync "$wid"
 sleep 0.5

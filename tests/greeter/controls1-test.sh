@@ -12,15 +12,13 @@ theme=$src/tests/data/greeter/controls1
 rm -rf "$out"
 mkdir -p "$out"
 
-for tool in Xvfb xdotool; do
-    command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (packaging/deps/greeter.list)" >&2; exit 1; }
-done
+# shellcheck source=lib-x.sh
+. "$(dirname "$0")/lib-x.sh"
 
-xvfb=""
 greeter_pid=""
 cleanup() {
     if [ -n "$greeter_pid" ]; then kill "$greeter_pid" 2> /dev/null || true; fi
-    if [ -n "$xvfb" ]; then kill "$xvfb" 2> /dev/null || true; wait "$xvfb" 2> /dev/null || true; fi
+    x_stop
 }
 trap cleanup EXIT INT TERM
 
@@ -57,36 +55,15 @@ expect_in "$out/port.json" 'should say QtVersion=6'
 echo "ok - a Qt 6 theme without QtVersion=6 is refused by the Qt 5 greeter, naming the fix"
 
 # 3. A person's login on an X server, the greeter chosen by the theme.
-n=91
-while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
-Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp > "$out/xvfb.log" 2>&1 &
-xvfb=$!
-export DISPLAY=":$n"
-i=0
-until xdotool getdisplaygeometry > /dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || fail "Xvfb did not start"
-    sleep 0.1
-done
+x_start 91 1280x800x24 "$out/xvfb.log"
 
 user=ana@example.edu
 password=pw-4-controls1
 SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
     "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
 greeter_pid=$!
-i=0
-until grep -q 'first frame' "$out/greeter.log" 2> /dev/null; do
-    i=$((i + 1))
-    [ $i -lt 600 ] || fail "no first frame"
-    kill -0 "$greeter_pid" 2> /dev/null || fail "the greeter died"
-    sleep 0.1
-done
-wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^SDVM$' | head -n 1) || fail "no window"
-xdotool windowfocus --sync "$wid"
-sleep 0.5
-xdotool type --delay 30 "$user"
-xdotool key Tab
-xdotool type --delay 30 "$password"
+greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" controls1
+greeter_type_login "$user" "$password" 30
 sleep 0.3
 xdotool key Return
 i=0
