@@ -37,18 +37,33 @@ run() {
     sed -n 's/^ *"qt": "\([0-9.]*\)",*$/\1/p' "$out/$name.json"
 }
 
-v=$(run qt6 "$qt6" --same-greeter)
-case $v in 6.*) echo "ok - $theme shown as itself by the Qt 6 greeter (Qt $v)" ;;
-    *) fail "sdvm-greeter ran Qt $v" ;; esac
-v=$(run qt5 "$qt5" --same-greeter)
-case $v in 5.*) echo "ok - $theme shown as itself by the Qt 5 greeter (Qt $v)" ;;
-    *) fail "sdvm-greeter-qt5 ran Qt $v" ;; esac
-
-# The choice: the theme's own QtVersion (absent = 5).
+# The theme's own QtVersion (absent = 5). Debian 12's themes have none; Debian 13's say 6.
 want=5
 if grep -q '^[[:space:]]*QtVersion[[:space:]]*=[[:space:]]*"*6' "$theme/metadata.desktop" 2> /dev/null; then
     want=6
 fi
+
+v=$(run qt6 "$qt6" --same-greeter)
+case $v in 6.*) echo "ok - $theme shown as itself by the Qt 6 greeter (Qt $v)" ;;
+    *) fail "sdvm-greeter ran Qt $v" ;; esac
+if [ "$want" = 5 ]; then
+    v=$(run qt5 "$qt5" --same-greeter)
+    case $v in 5.*) echo "ok - $theme shown as itself by the Qt 5 greeter (Qt $v)" ;;
+        *) fail "sdvm-greeter-qt5 ran Qt $v" ;; esac
+else
+    # A QtVersion=6 theme in the Qt 5 greeter: its fallback theme, saying why (exit 3).
+    set +e
+    "$qt5" --test-mode --same-greeter --theme "$theme" --size 1024x768 \
+        --screenshot "$out/qt5.png" --report "$out/qt5.json" > "$out/qt5.log" 2>&1
+    got=$?
+    set -e
+    [ "$got" = 3 ] || { cat "$out/qt5.log" >&2; fail "qt5: exit status $got, expected 3"; }
+    expect_in "$out/qt5.json" '"fallback": true'
+    expect_in "$out/qt5.json" 'QtVersion=6 in metadata.desktop'
+    echo "ok - $theme (QtVersion=6) is refused by the Qt 5 greeter, saying why"
+fi
+
+# The choice: each greeter's --test-mode hands the theme to the one its QtVersion asks for.
 for g in "$qt6" "$qt5"; do
     v=$(run chosen "$g")
     case $v in "$want".*) echo "ok - $(basename "$g") --test-mode runs $theme on Qt $v" ;;
