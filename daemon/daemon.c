@@ -755,6 +755,16 @@ guest_params_env(const sdvmd *d, GPtrArray *env)
     g_ptr_array_add(env, NULL);
 }
 
+/* The clean-up of earlier sessions is over (or could not run): logins are no longer BUSY,
+ * the greeter starts. Scripts that log in without a greeter (the demo, the fleet tests) wait
+ * for this line. */
+static void
+open_logins(sdvmd *d)
+{
+    log_infof("logins open");
+    start_greeter(d);
+}
+
 /* run-guest --recover is over: the host holds nothing of an earlier session any more (or
  * could not take a device back: the log says so; the greeter starts anyway, a reboot from
  * it repairs that, an automatic one at every start could loop). */
@@ -770,10 +780,7 @@ on_recovered(enum sdvm_failure failure, int wait_status, uint64_t duration_ms, v
     else if (failure != SDVM_FAILURE_NONE)
         log_errorf("cleaning up after an earlier session failed: %s",
                    sdvm_failure_to_string(failure));
-    /* Until here a login is refused as BUSY; scripts that log in without a greeter (the
-     * demo, the fleet tests) wait for this line. */
-    log_infof("logins open");
-    start_greeter(d);
+    open_logins(d);
     maybe_stopped(d);
 }
 
@@ -795,8 +802,7 @@ start_recovery(sdvmd *d)
         return;
     log_warningf("cannot run %s --recover: what an earlier session left on the host "
                  "stays until the next guest starts", d->config->paths.run_guest);
-    log_infof("logins open");
-    start_greeter(d);
+    open_logins(d);
 }
 
 static int

@@ -224,21 +224,34 @@ write_file(const std::string &path, const std::string &text, mode_t mode)
     std::ofstream(path) << text;
     chmod(path.c_str(), mode);
 }
+
+// Where a stand-in greeter started from sdvm.conf (StateDir=DIR/state) writes and waits: its
+// home DIR/state/greeter, the one place the greeter may write (the Landlock view, issue 14 §1),
+// and a FIFO no one writes to (shell built-ins only: sdvmd's seccomp filter lets it run nothing).
+struct StandIn {
+    std::string seen, fifo;
+};
+
+void
+make_stand_in_places(const char *dir, StandIn *s)
+{
+    const std::string d = dir;
+    ASSERT_EQ(0, chmod(dir, 0755));
+    ASSERT_EQ(0, mkdir((d + "/state").c_str(), 0755));
+    s->seen = d + "/state/greeter";
+    s->fifo = d + "/never";
+    ASSERT_EQ(0, mkfifo(s->fifo.c_str(), 0666));
+    ASSERT_EQ(0, chmod(s->fifo.c_str(), 0666));
+}
 } // namespace
 
 TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
 {
-    // A stand-in greeter that writes down its arguments (one a line), then sleeps.
+    // A stand-in greeter that writes down its arguments (one a line), then waits.
     std::string d = dir;
-    ASSERT_EQ(0, chmod(dir, 0755));
-    // It writes into its home, the one place it may write (the Landlock view, issue 14 §1).
-    std::string seen = d + "/state/greeter";
-    ASSERT_EQ(0, mkdir((d + "/state").c_str(), 0755));
-    // Shell built-ins only: the greeter runs nothing (sdvmd's seccomp filter, review H2). It
-    // waits on a FIFO no one writes to.
-    const std::string fifo = d + "/never";
-    ASSERT_EQ(0, mkfifo(fifo.c_str(), 0666));
-    ASSERT_EQ(0, chmod(fifo.c_str(), 0666));
+    StandIn places;
+    ASSERT_NO_FATAL_FAILURE(make_stand_in_places(dir, &places));
+    const std::string &seen = places.seen, &fifo = places.fifo;
     write_file(d + "/greeter",
                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + seen + "/args.tmp'\n"
                "printf '%s\\n' \"$@\" > '" + seen + "/args.'$$\nread -r _ < '" + fifo + "'\n",
@@ -322,13 +335,9 @@ TEST_F(GreeterProcess, FromConfigPassesTheGreeterValuesNeverTheFile)
 TEST_F(GreeterProcess, SandboxExecsTheGreeterTheThemeAsksFor)
 {
     std::string d = dir;
-    ASSERT_EQ(0, chmod(dir, 0755));
-    // They write into their home, the one place the greeter may write (Landlock, issue 14 §1).
-    std::string seen = d + "/state/greeter";
-    ASSERT_EQ(0, mkdir((d + "/state").c_str(), 0755));
-    const std::string fifo = d + "/never";
-    ASSERT_EQ(0, mkfifo(fifo.c_str(), 0666));
-    ASSERT_EQ(0, chmod(fifo.c_str(), 0666));
+    StandIn places;
+    ASSERT_NO_FATAL_FAILURE(make_stand_in_places(dir, &places));
+    const std::string &seen = places.seen, &fifo = places.fifo;
     // Two stand-ins that write down who they are (shell built-ins only), then wait.
     for (const char *name : {"greeter", "greeter-qt5"})
         write_file(d + "/" + name,

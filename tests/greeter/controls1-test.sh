@@ -15,12 +15,7 @@ mkdir -p "$out"
 # shellcheck source=lib-x.sh
 . "$(dirname "$0")/lib-x.sh"
 
-greeter_pid=""
-cleanup() {
-    if [ -n "$greeter_pid" ]; then kill "$greeter_pid" 2> /dev/null || true; fi
-    x_stop
-}
-trap cleanup EXIT INT TERM
+trap x_cleanup EXIT INT TERM
 
 fail() {
     echo "FAIL: $*" >&2

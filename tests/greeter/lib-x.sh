@@ -1,7 +1,9 @@
 # lib-x.sh: what the greeter tests that type on an X server share (sourced, POSIX sh).
 #   x_start FIRST GEOMETRY LOG    Xvfb on the first free display from :FIRST, DISPLAY exported,
 #                                 its PID in $x_server (stopped by x_stop), waits until it answers
-#   x_stop                        stops that Xvfb by its PID (for the caller's cleanup trap)
+#   x_stop                        stops that Xvfb by its PID
+#   x_cleanup                     stops the greeter in $greeter_pid (with $greeter_stop_signal,
+#                                 default TERM), then Xvfb: for the caller's trap
 #   greeter_wait_first_frame LOG PID WHAT
 #                                 waits for the greeter's "first frame" line (60 s), fails if it dies
 #   greeter_type_login USER PASSWORD DELAY_MS
@@ -10,6 +12,8 @@
 # look at the screen before it.
 
 x_server=""
+greeter_pid=""
+greeter_stop_signal=TERM
 
 x_start() {
     for tool in Xvfb xdotool; do
@@ -37,6 +41,11 @@ x_stop() {
         wait "$x_server" 2> /dev/null || true
         x_server=""
     fi
+}
+
+x_cleanup() {
+    if [ -n "$greeter_pid" ]; then kill -"$greeter_stop_signal" "$greeter_pid" 2> /dev/null || true; fi
+    x_stop
 }
 
 greeter_wait_first_frame() {

@@ -11,12 +11,8 @@ rm -rf "$out"
 mkdir -p "$out"
 # shellcheck source=lib-x.sh
 . "$(dirname "$0")/lib-x.sh"
-greeter_pid=""
-cleanup() {
-    if [ -n "$greeter_pid" ]; then kill -9 "$greeter_pid" 2> /dev/null || true; fi
-    x_stop
-}
-trap cleanup EXIT INT TERM
+greeter_stop_signal=KILL
+trap x_cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; for f in "$out"/*/greeter.log; do [ -f "$f" ] && cat "$f" >&2; done; exit 1; }
 # shellcheck disable=SC3045 # dash, bash and busybox sh all have ulimit -c
 ulimit -c unlimited

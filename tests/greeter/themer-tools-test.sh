@@ -12,7 +12,7 @@ mkdir -p "$out"
 fail() { echo "FAIL: $*" >&2; for f in "$out"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done; exit 1; }
 # shellcheck source=lib-x.sh
 . "$(dirname "$0")/lib-x.sh"
-trap x_stop EXIT INT TERM
+trap x_cleanup EXIT INT TERM
 
 expect_in() { # FILE TEXT
     grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"

@@ -188,6 +188,20 @@ seen_by_qemu_on() {
 }
 pool_is() { [ "$(cat "$pool/nr_hugepages")" = "$1" ]; }
 
+# holding_session NAME: run-guest in the background with a QEMU that stays up (output in
+# $tmp/NAME.out); returns once QEMU runs: run-guest's pid in $rg, the stub QEMU's in $stub.
+holding_session() {
+    rm -f "$Q/qemu.argv"
+    STUB_MODE=hold "$RUN_GUEST" > "$tmp/$1.out" 2>&1 &
+    rg=$!
+    i=0
+    while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    stub=$(cut -d' ' -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+}
+
 # run NAME [ENV=VALUE...]: run-guest (not a dry run); the exit code goes to $rc.
 run() {
     name=$1
@@ -266,15 +280,7 @@ check "next start: exit 0 (got $rc)" [ "$rc" = 0 ]
 check "next start: all devices home" all_home
 
 # --- 5. run-guest itself killed while QEMU runs ----------------------------------------------
-rm -f "$Q/qemu.argv"
-STUB_MODE=hold "$RUN_GUEST" > "$tmp/crashed.out" 2>&1 &
-rg=$!
-i=0
-while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-stub=$(cut -d' ' -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+holding_session crashed
 run second
 check "a second run-guest while one runs: exit 60 (got $rc)" [ "$rc" = 60 ]
 check "  ... says why" contains "$tmp/second.out" "another run-guest (pid $rg) is running"
@@ -359,15 +365,7 @@ if [ -z "${SDVMD:-}" ]; then
     ok "sdvmd restarted after a crash # SKIP no sdvmd in this build"
     finish
 fi
-rm -f "$Q/qemu.argv"
-STUB_MODE=hold "$RUN_GUEST" > "$tmp/killed-session.out" 2>&1 &
-rg=$!
-i=0
-while { [ ! -s "$Q/qemu.argv" ] || [ ! -s "$SDVM_RUN_DIR/qemu.pid" ]; } && [ $i -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-stub=$(cut -d' ' -f1 "$SDVM_RUN_DIR/qemu.pid" 2> /dev/null || true)
+holding_session killed-session
 kill -KILL "$rg"
 wait "$rg" 2> /dev/null || true
 check "crash mid-session: devices left on vfio-pci" all_on vfio-pci
