@@ -970,7 +970,8 @@ warn_restart_needed(const struct sdvm_config *old, const struct sdvm_config *new
         old->network.auth_timeout_ms != new->network.auth_timeout_ms ||
         old->network.slow_server_notice_ms != new->network.slow_server_notice_ms ||
         old->network.eap_start_timeout_ms != new->network.eap_start_timeout_ms ||
-        old->network.attempt_timeout_ms != new->network.attempt_timeout_ms)
+        old->network.attempt_timeout_ms != new->network.attempt_timeout_ms ||
+        old->network.wired_preference_ms != new->network.wired_preference_ms)
         log_warningf("reload: [Network] settings apply when sdvmd restarts");
 }
 

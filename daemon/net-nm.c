@@ -173,6 +173,7 @@ sdvmd_net_nm_new(const struct sdvm_config *config, bool configure_ip)
     p.slow_server_notice_ms = config->network.slow_server_notice_ms;
     p.eap_start_timeout_ms = config->network.eap_start_timeout_ms;
     p.attempt_timeout_ms = config->network.attempt_timeout_ms;
+    p.wired_preference_ms = config->network.wired_preference_ms;
     p.wired_route_metric = (int)config->network.wired_route_metric;
     p.wifi_route_metric = (int)config->network.wifi_route_metric;
     p.configure_ip = configure_ip;

@@ -85,6 +85,8 @@ static const struct key_desc keys[] = {
      600000},
     {"Network", "AttemptTimeout", K_SECONDS, OFF(network.attempt_timeout_ms), "60", NULL, 100,
      3600000},
+    {"Network", "WiredPreference", K_SECONDS, OFF(network.wired_preference_ms), "5", NULL, 0,
+     60000},
     {"Network", "WiredRouteMetric", K_U32, OFF(network.wired_route_metric), "100", NULL, 0,
      UINT32_MAX},
     {"Network", "WifiRouteMetric", K_U32, OFF(network.wifi_route_metric), "600", NULL, 0,

@@ -68,6 +68,8 @@ attempt_free(struct attempt *a)
     timer_clear(&a->attempt_timer);
     timer_clear(&a->agent_timer);
     timer_clear(&a->nm_wait_timer);
+    timer_clear(&a->wired_wait);
+    a->held = NULL;
     if (a->agent_handler && a->nm->agent)
         g_signal_handler_disconnect(a->nm->agent, a->agent_handler);
     for (guint i = 0; i < a->links->len; i++)
@@ -169,6 +171,11 @@ attempt_timeout(gpointer data)
 {
     struct attempt *a = data;
     timer_clear(&a->attempt_timer);
+    if (a->held) {
+        /* The bound came while a Wi-Fi success waited for the wired link: it is usable. */
+        link_end_hold(a);
+        return G_SOURCE_REMOVE;
+    }
     if (a->eap_verdict) {
         g_autofree char *detail = g_strdup_printf(
             "the login was accepted, but NetworkManager did not finish setting up the link "

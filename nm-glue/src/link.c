@@ -18,6 +18,19 @@
 #define SUPP_MAX_START 3
 
 static void link_remove(struct link *l);
+static void link_win(struct link *l);
+
+/* A wired link of the attempt that has neither failed nor won yet. */
+static struct link *
+wired_under_way(const struct attempt *a)
+{
+    for (guint i = 0; i < a->links->len; i++) {
+        struct link *o = a->links->pdata[i];
+        if (o->type == SDVM_NM_LINK_WIRED && !o->failed)
+            return o;
+    }
+    return NULL;
+}
 
 void
 link_free(struct link *l)
@@ -105,6 +118,13 @@ link_fail(struct link *l, enum sdvm_failure f, const char *detail)
     timer_clear(&l->confirm);
     l->remove = true;
     link_remove(l);
+    if (a->held == l) {
+        a->held = NULL;
+        timer_clear(&a->wired_wait);
+    } else if (a->held && !wired_under_way(a)) {
+        link_win(a->held);
+        return;
+    }
     /* The attempt fails when every link has. */
     struct link *best = NULL;
     for (guint i = 0; i < a->links->len; i++) {
@@ -368,14 +388,69 @@ ac_state_changed(NMActiveConnection *ac, guint state, guint reason, gpointer dat
     }
 }
 
+static gboolean
+wired_wait_over(gpointer data)
+{
+    struct attempt *a = data;
+    timer_clear(&a->wired_wait);
+    struct link *w = wired_under_way(a);
+    log_infof("attempt %" PRIu64 ": %s did not authenticate within %.1f s of %s: %s wins", a->id,
+              w ? w->ifname : "the wired link", a->nm->params.wired_preference_ms / 1000.0,
+              a->held->ifname, a->held->ifname);
+    link_end_hold(a);
+    return G_SOURCE_REMOVE;
+}
+
+void
+link_end_hold(struct attempt *a)
+{
+    link_win(a->held);
+}
+
 void
 link_check_success(struct link *l)
 {
     struct attempt *a = l->a;
-    if (!a || a->ended || !l->eap_success || !l->activated)
+    if (!a || a->ended || !l->eap_success || !l->activated || a->held == l)
         return;
     sdvm_nm *nm = l->nm;
+    struct link *wired = wired_under_way(a);
+    if (l->type == SDVM_NM_LINK_WIFI && wired && nm->params.wired_preference_ms) {
+        a->held = l;
+        a->wired_wait = timer_new(nm, nm->params.wired_preference_ms, wired_wait_over, a);
+        log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s; waiting up to %.1f s for "
+                  "the wired link %s",
+                  a->id, l->ifname, since(a), nm->params.wired_preference_ms / 1000.0,
+                  wired->ifname);
+        return;
+    }
+    link_win(l);
+}
+
+/* The RADIUS server or wpa_supplicant refused the login on l: the whole attempt ends
+ * (private.h), unless a Wi-Fi success is held, which already proved the credentials: then only
+ * l goes, and the held link wins. */
+void
+link_refused(struct link *l, enum sdvm_failure f, const char *detail)
+{
+    struct attempt *a = l->a;
+    if (a->held && a->held != l) {
+        log_warningf("attempt %" PRIu64 " %s: %s although %s authenticated: %s", a->id,
+                     l->ifname, sdvm_failure_to_string(f), a->held->ifname, detail);
+        link_fail(l, f, detail);
+        return;
+    }
+    attempt_fail(a, f, detail);
+}
+
+static void
+link_win(struct link *l)
+{
+    struct attempt *a = l->a;
+    sdvm_nm *nm = l->nm;
     a->ended = true;
+    a->held = NULL;
+    timer_clear(&a->wired_wait);
     timer_clear(&l->grace);
     timer_clear(&l->confirm);
     timer_clear(&l->retrigger);
@@ -384,7 +459,7 @@ link_check_success(struct link *l)
     timer_clear(&a->agent_timer);
     attempt_wipe_password(a);
     log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s", a->id, l->ifname, since(a));
-    /* First success wins: every other link goes. */
+    /* The winner stays: every other link goes. */
     for (guint i = 0; i < a->links->len;) {
         struct link *o = a->links->pdata[i];
         if (o == l) {

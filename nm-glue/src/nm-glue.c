@@ -296,6 +296,7 @@ sdvm_nm_params_init(struct sdvm_nm_params *p)
     p->wifi_route_metric = 600;
     p->configure_ip = true;
     p->fast_start = true;
+    p->wired_preference_ms = 5000;
 }
 
 int

@@ -17,7 +17,10 @@
  * refused) ends the whole attempt at once: every link reaches the same home server through
  * the federation, so another link would only repeat the refusal (and count against the
  * account's lock-out). The first link that is both EAP-authenticated and ACTIVATED wins; the
- * others are deleted.
+ * others are deleted. Wired goes first: a Wi-Fi link that gets there while a wired link is
+ * still under way is held (WiredPreference) for the wired one; meanwhile a wired link's
+ * failure, even an EAP verdict, ends only that link (the held success already proved the
+ * credentials), and the Wi-Fi link wins.
  *
  * Events for the caller are only ever queued (event_*), never delivered from here: the
  * queue is dispatched from an idle source (nm-glue.c). The functions below are internal to
@@ -102,6 +105,8 @@ struct attempt {
     GSource *agent_timer;
     GSource *nm_wait_timer;
     gulong agent_handler;
+    struct link *held; /* an authenticated Wi-Fi link waiting for a wired one (link.c) */
+    GSource *wired_wait;
 };
 
 struct sdvm_nm {
@@ -219,6 +224,8 @@ struct link *link_find_uuid(sdvm_nm *nm, const char *uuid);
 void link_detach(struct link *l);
 /* EAP success and ACTIVATED: the attempt succeeds on this link. */
 void link_check_success(struct link *l);
+void link_refused(struct link *l, enum sdvm_failure f, const char *detail);
+void link_end_hold(struct attempt *a); /* the held Wi-Fi link wins now */
 /* NetworkManager took the password: from now on an EAP exchange is due (re-triggers). */
 void link_ready_for_eap(struct link *l);
 /* The deletion is over (NetworkManager no longer lists the connection, or went away). */

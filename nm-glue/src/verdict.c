@@ -55,7 +55,7 @@ eap_verdict(struct link *l)
     }
     log_infof("attempt %" PRIu64 " %s: EAP failure after %.3f s: %s", a->id, ifname, since(a),
               sdvm_failure_to_string(f));
-    attempt_fail(a, f, detail);
+    link_refused(l, f, detail);
 }
 
 /* How long an EAP-Success may wait for wpa_supplicant's state to reach "completed". A real
@@ -95,7 +95,7 @@ confirm_over(gpointer data)
                         a->nai);
     log_warningf("attempt %" PRIu64 " %s: EAP-Success refused by wpa_supplicant after %.3f s",
                  a->id, l->ifname, since(a));
-    attempt_fail(a, SDVM_FAILURE_BAD_CREDENTIALS, detail);
+    link_refused(l, SDVM_FAILURE_BAD_CREDENTIALS, detail);
     return G_SOURCE_REMOVE;
 }
 

@@ -64,6 +64,7 @@ TEST(Config, MissingFileGivesDefaults)
     EXPECT_EQ(5000u, cfg->network.slow_server_notice_ms);
     EXPECT_EQ(3000u, cfg->network.eap_start_timeout_ms);
     EXPECT_EQ(60000u, cfg->network.attempt_timeout_ms);
+    EXPECT_EQ(5000u, cfg->network.wired_preference_ms) << "wired wins, waited for 5 s";
     EXPECT_EQ(100u, cfg->network.wired_route_metric);
     EXPECT_EQ(600u, cfg->network.wifi_route_metric);
     EXPECT_EQ(SDVM_STORE_BACKEND_QCOW2, cfg->store.backend);
@@ -117,6 +118,7 @@ AuthTimeout=2.5
 SlowServerNotice=1.5
 EapStartTimeout=0.75
 AttemptTimeout=90
+WiredPreference=0
 WiredRouteMetric=10
 WifiRouteMetric=4294967295
 
@@ -162,6 +164,7 @@ HostReserveMiB=2048
     EXPECT_EQ(1500u, c->network.slow_server_notice_ms);
     EXPECT_EQ(750u, c->network.eap_start_timeout_ms);
     EXPECT_EQ(90000u, c->network.attempt_timeout_ms);
+    EXPECT_EQ(0u, c->network.wired_preference_ms);
     EXPECT_EQ(10u, c->network.wired_route_metric);
     EXPECT_EQ(4294967295u, c->network.wifi_route_metric);
     EXPECT_EQ(SDVM_STORE_BACKEND_REFLINK, c->store.backend);
@@ -368,6 +371,6 @@ TEST(Config, DocumentationCoversEveryKey)
             EXPECT_NE(std::string::npos, man.find(def)) << "default not in sdvm.conf(5)";
         }
     }
-    EXPECT_EQ(47u, n);
+    EXPECT_EQ(48u, n);
     sdvm_config_free(defaults);
 }

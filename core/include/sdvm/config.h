@@ -62,6 +62,7 @@ struct sdvm_config {
         uint32_t slow_server_notice_ms; /* SlowServerNotice */
         uint32_t eap_start_timeout_ms; /* EapStartTimeout */
         uint32_t attempt_timeout_ms;   /* AttemptTimeout */
+        uint32_t wired_preference_ms;  /* WiredPreference */
         uint32_t wired_route_metric;   /* WiredRouteMetric */
         uint32_t wifi_route_metric;    /* WifiRouteMetric */
     } network;

@@ -72,6 +72,12 @@ struct sdvm_nm_params {
      * send its EAPOL-Start now instead of waiting 2 s for the authenticator to speak first.
      * An 802.1X supplicant may send EAPOL-Start at any time (IEEE 802.1X-2004 8.2.11). */
     bool fast_start;
+    /* WiredPreference: a Wi-Fi link that authenticates while a wired link of the same attempt
+     * is still under way is held this long for the wired one, which wins if it authenticates
+     * in that time (a cable is faster, steadier and the lab's own port). When the wired link
+     * fails or the time passes, the Wi-Fi link wins. 0: the first link that authenticates
+     * wins. Default 5000. */
+    unsigned wired_preference_ms;
 };
 
 void sdvm_nm_params_init(struct sdvm_nm_params *params);
