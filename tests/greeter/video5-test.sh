@@ -5,12 +5,16 @@
 # shows both colours of the video in turn (it plays, and loops); a NAI typed with xdotool
 # reaches the fake backend. Its players that ask for http://127.0.0.1:PORT/ (written in the
 # QML, from theme.conf, set from JavaScript) reach nothing: a listener of the test's own
-# counts every connection, and must count none.
+# counts every connection, and must count none. With BOX (tests/daemon/greeter-box) and root,
+# the video plays as well in the greeter as sdvmd starts it (the greeter user, its own network
+# namespace, seccomp with no exec, Landlock).
+# video5-test.sh GREETER PROBE SRC OUT [BOX]
 set -eu
 greeter=$1
 probe=$2
 src=$3
 out=$4
+box=${5:-}
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -83,21 +87,24 @@ SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
 greeter_pid=$!
 greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" video5
 
-# The video plays: the screen is mostly green, then mostly blue (a third of the screen each
-# at least; the theme's box and the players' corner are the rest).
-seen_green=0
-seen_blue=0
-i=0
-while [ $seen_green = 0 ] || [ $seen_blue = 0 ]; do
-    i=$((i + 1))
-    [ $i -lt 200 ] || fail "the video did not play: green seen $seen_green, blue seen $seen_blue (screen in $out/screen.png)"
-    kill -0 "$greeter_pid" 2> /dev/null || fail "the greeter died"
-    "$probe" "$out/screen.png" > /dev/null 2>&1 || fail "cannot grab the screen"
-    [ "$("$probe" --count "$out/screen.png" $green)" -gt 340000 ] && seen_green=$i
-    [ "$("$probe" --count "$out/screen.png" $blue)" -gt 340000 ] && seen_blue=$i
-    sleep 0.1
-done
-echo "ok - the video plays and loops: green at grab $seen_green, blue at grab $seen_blue"
+# wait_video WHAT: the video plays: the screen is mostly green, then mostly blue (a third of
+# the screen each at least; the theme's box and the players' corner are the rest).
+wait_video() {
+    seen_green=0
+    seen_blue=0
+    i=0
+    while [ $seen_green = 0 ] || [ $seen_blue = 0 ]; do
+        i=$((i + 1))
+        [ $i -lt 200 ] || fail "$1: the video did not play: green seen $seen_green, blue seen $seen_blue (screen in $out/screen.png)"
+        kill -0 "$greeter_pid" 2> /dev/null || fail "$1: the greeter died"
+        "$probe" "$out/screen.png" > /dev/null 2>&1 || fail "cannot grab the screen"
+        [ "$("$probe" --count "$out/screen.png" $green)" -gt 340000 ] && seen_green=$i
+        [ "$("$probe" --count "$out/screen.png" $blue)" -gt 340000 ] && seen_blue=$i
+        sleep 0.1
+    done
+    echo "ok - $1: the video plays and loops: green at grab $seen_green, blue at grab $seen_blue"
+}
+wait_video "test mode"
 
 greeter_type_login "$user" "$password" 30
 sleep 0.3
@@ -126,3 +133,20 @@ fi
 refused=$(grep -c -F "refused a http: URL from the theme (http://127.0.0.1:$port)" "$out/greeter.log" || true)
 [ "$refused" -ge 2 ] || fail "the URLs written in the QML: $refused refused in the log, expected 2"
 echo "ok - no player reached the network (written, configured, scripted, Video)"
+
+# As sdvmd starts it (root only: the box changes user and makes a namespace).
+if [ -z "$box" ]; then
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "skip - the boxed run needs root (greeter-box)"
+    exit 0
+fi
+"$box" --home "$out/box/home" --run "$out/box/run" \
+    --env "DISPLAY=$DISPLAY" --env QT_QPA_PLATFORM=xcb --env SDVM_BACKEND=fake \
+    --env "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_container_overflow=0" \
+    -- "$greeter" --test-mode "--theme=$theme" > "$out/box.log" 2>&1 &
+greeter_pid=$!
+greeter_wait_first_frame "$out/box.log" "$greeter_pid" "the boxed greeter"
+wait_video "in sdvmd's box"
+[ ! -e "$out/connections" ] || fail "the boxed greeter reached the listener"
