@@ -347,6 +347,7 @@ scrubEnvironment(bool testMode)
     // screen plays none). ThemeUrlInterceptor refuses network URLs written in the QML as well.
     static const char gstPlugins[] =
         "coreelements,playback,typefindfunctions,pbtypes,app,autodetect,videoconvertscale,"
+        "videoconvert,videoscale," // GStreamer before 1.22 had them apart
         "videorate,videofilter,deinterlace,audioconvert,audioresample,volume,audioparsers,"
         "ogg,theora,vorbis,opus,matroska,vpx,isomp4,id3demux,wavparse,flac,"
         "videoparsersbad,libav,dav1d";
