@@ -63,8 +63,8 @@ RefusingNetworkAccessManager::createRequest(Operation op, const QNetworkRequest 
     s_refused++;
     // Scheme, host and port only: the theme may put the password in the path as well.
     qCWarning(lcHardening, "refused network access from the theme: %s",
-              qPrintable(request.url().toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath
-                                                       | QUrl::RemoveQuery | QUrl::RemoveFragment)));
+              qPrintable(request.url().toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath |
+                                                       QUrl::RemoveQuery | QUrl::RemoveFragment)));
     return new RefusedReply(op, request, this);
 }
 
@@ -136,11 +136,12 @@ ThemeUrlInterceptor::intercept(const QUrl &url, DataType type)
     if (!localSchemes.contains(url.scheme())) {
         RefusingNetworkAccessManager::countRefused();
         // Scheme, host and port only: the rest may carry the password.
-        qCWarning(lcHardening, "refused a %s: URL from the theme (%s): the greeter reaches "
-                               "nothing outside the theme folder",
+        qCWarning(lcHardening,
+                  "refused a %s: URL from the theme (%s): the greeter reaches "
+                  "nothing outside the theme folder",
                   qPrintable(url.scheme()),
-                  qPrintable(url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath
-                                                 | QUrl::RemoveQuery | QUrl::RemoveFragment)));
+                  qPrintable(url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath |
+                                                 QUrl::RemoveQuery | QUrl::RemoveFragment)));
         // Empty data: a picture that fails, a video GStreamer has no element for (dataurisrc
         // is not loaded), and a scheme RefusingUrlHandler refuses (Qt.openUrlExternally).
         return QUrl(QStringLiteral("data:,"));

@@ -23,7 +23,11 @@ public:
     using QNetworkAccessManager::QNetworkAccessManager;
     static int refusedCount() { return s_refused.load(); }
     // One more refused (by ThemeUrlInterceptor, before any request is made).
-    static void countRefused() { s_refused++; }
+    static void
+    countRefused()
+    {
+        s_refused++;
+    }
 
 protected:
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,

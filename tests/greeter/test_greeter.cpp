@@ -221,8 +221,9 @@ TEST(UrlInterceptor, RedirectsOnlyMisses)
     // Issue 16: a network URL string is refused here (Qt 5's MediaPlayer hands its source to
     // GStreamer, past the refusing network access manager), counted, not a redirect.
     const int before = RefusingNetworkAccessManager::refusedCount();
-    for (const char *remote : {"http://example.com/x.png", "rtsp://example.com/v", "udp://0.0.0.0:5000",
-                               "gst-pipeline: souphttpsrc location=http://example.com/ ! fakesink"})
+    for (const char *remote :
+         {"http://example.com/x.png", "rtsp://example.com/v", "udp://0.0.0.0:5000",
+          "gst-pipeline: souphttpsrc location=http://example.com/ ! fakesink"})
         EXPECT_EQ(i.intercept(QUrl(QString::fromLatin1(remote)), S), QUrl(QStringLiteral("data:,")))
             << remote;
     EXPECT_EQ(RefusingNetworkAccessManager::refusedCount() - before, 4);
