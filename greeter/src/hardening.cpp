@@ -61,8 +61,10 @@ RefusingNetworkAccessManager::createRequest(Operation op, const QNetworkRequest 
                                             QIODevice *)
 {
     s_refused++;
+    // Scheme, host and port only: the theme may put the password in the path as well.
     qCWarning(lcHardening, "refused network access from the theme: %s",
-              qPrintable(request.url().toDisplayString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)));
+              qPrintable(request.url().toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath |
+                                                       QUrl::RemoveQuery | QUrl::RemoveFragment)));
     return new RefusedReply(op, request, this);
 }
 
@@ -128,6 +130,22 @@ ThemeUrlInterceptor::intercept(const QUrl &url, DataType type)
     }
     if (type != UrlString)
         return url;
+    static const QStringList localSchemes = {QString(), QStringLiteral("file"),
+                                             QStringLiteral("qrc"), QStringLiteral("data"),
+                                             QStringLiteral("image")};
+    if (!localSchemes.contains(url.scheme())) {
+        RefusingNetworkAccessManager::countRefused();
+        // Scheme, host and port only: the rest may carry the password.
+        qCWarning(lcHardening,
+                  "refused a %s: URL from the theme (%s): the greeter reaches "
+                  "nothing outside the theme folder",
+                  qPrintable(url.scheme()),
+                  qPrintable(url.toDisplayString(QUrl::RemoveUserInfo | QUrl::RemovePath |
+                                                 QUrl::RemoveQuery | QUrl::RemoveFragment)));
+        // Empty data: a picture that fails, a video GStreamer has no element for (dataurisrc
+        // is not loaded), and a scheme RefusingUrlHandler refuses (Qt.openUrlExternally).
+        return QUrl(QStringLiteral("data:,"));
+    }
     QString found;
     if (url.scheme() == QLatin1String("qrc")) {
         const QString path = url.path();
@@ -322,6 +340,25 @@ scrubEnvironment(bool testMode)
             unsetenv(name);
         }
     }
+    // Issue 16: Qt 5's MediaPlayer/Video (QtMultimedia) plays through GStreamer, whose source
+    // elements open http:, rtsp:, udp:, tcp:, smb: (gio) ... themselves, past the refusing
+    // network access manager, and whose sources also include cameras, microphones and the
+    // screen. GStreamer loads only the plugins named here: reading a local file, demuxing and
+    // decoding the usual video formats, converting. No network, no capture, no sound (a login
+    // screen plays none). ThemeUrlInterceptor refuses network URLs written in the QML as well.
+    static const char gstPlugins[] =
+        "coreelements,playback,typefindfunctions,pbtypes,app,autodetect,videoconvertscale,"
+        "videoconvert,videoscale," // GStreamer before 1.22 had them apart
+        "videorate,videofilter,deinterlace,audioconvert,audioresample,volume,audioparsers,"
+        "ogg,theora,vorbis,opus,matroska,vpx,isomp4,id3demux,wavparse,flac,"
+        "videoparsersbad,libav,dav1d";
+    const char *gstOld = getenv("GST_PLUGIN_LOADING_WHITELIST");
+    if (gstOld && strcmp(gstOld, gstPlugins) != 0)
+        qCWarning(lcHardening, "ignoring GST_PLUGIN_LOADING_WHITELIST from the environment");
+    setenv("GST_PLUGIN_LOADING_WHITELIST", gstPlugins, 1);
+    // sdvmd's seccomp filter refuses every exec: GStreamer scans its plugins in-process
+    // instead of in its gst-plugin-scanner helper.
+    setenv("GST_REGISTRY_FORK", "no", 1);
     // On a terminal, modules come only from the system and the greeter itself. Themers may
     // add import paths in test mode.
     if (!testMode) {

@@ -22,6 +22,12 @@ class RefusingNetworkAccessManager : public QNetworkAccessManager
 public:
     using QNetworkAccessManager::QNetworkAccessManager;
     static int refusedCount() { return s_refused.load(); }
+    // One more refused (by ThemeUrlInterceptor, before any request is made).
+    static void
+    countRefused()
+    {
+        s_refused++;
+    }
 
 protected:
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
@@ -43,6 +49,11 @@ public:
 // retries the same relative path from the theme's root; it also maps qrc:/theme/ (SDDM's
 // embedded theme prefix, used by maui) to the theme folder. It only acts on misses, so
 // themes that resolve correctly are never changed.
+// It is also the network wall for what does not fetch through the engine's network access
+// manager (issue 16): Qt 5's MediaPlayer/Video hand their source to GStreamer, which opens
+// http:, rtsp:, udp: ... itself. A URL string of any scheme but the local ones (file, qrc,
+// data, image, none) is refused (counted with the manager's) and replaced by an empty data:
+// URL.
 class ThemeUrlInterceptor : public QQmlAbstractUrlInterceptor
 {
 public:

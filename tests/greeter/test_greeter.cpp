@@ -217,8 +217,18 @@ TEST(UrlInterceptor, RedirectsOnlyMisses)
     EXPECT_EQ(i.intercept(nowhere, S), nowhere);
     const QUrl escape = QUrl::fromLocalFile(dir + QStringLiteral("/components/../../../../etc/passwd"));
     EXPECT_EQ(i.intercept(escape, S), escape);
-    const QUrl remote = QUrl(QStringLiteral("http://example.com/x.png"));
-    EXPECT_EQ(i.intercept(remote, S), remote);
+    EXPECT_EQ(i.redirects().size(), 4);
+    // Issue 16: a network URL string is refused here (Qt 5's MediaPlayer hands its source to
+    // GStreamer, past the refusing network access manager), counted, not a redirect.
+    const int before = RefusingNetworkAccessManager::refusedCount();
+    for (const char *remote :
+         {"http://example.com/x.png", "rtsp://example.com/v", "udp://0.0.0.0:5000",
+          "gst-pipeline: souphttpsrc location=http://example.com/ ! fakesink"})
+        EXPECT_EQ(i.intercept(QUrl(QString::fromLatin1(remote)), S), QUrl(QStringLiteral("data:,")))
+            << remote;
+    EXPECT_EQ(RefusingNetworkAccessManager::refusedCount() - before, 4);
+    const QUrl picture = QUrl(QStringLiteral("image://avatar/x"));
+    EXPECT_EQ(i.intercept(picture, S), picture);
     EXPECT_EQ(i.redirects().size(), 4);
 }
 

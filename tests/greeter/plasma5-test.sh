@@ -1,0 +1,112 @@
+#!/bin/sh
+# Issue 16, pattern 3: a Qt 5-era theme of ours on KDE Plasma 5's QML modules
+# (tests/data/greeter/plasma5: org.kde.plasma.core, .components 3.0, .extras, org.kde.kirigami
+# 2.20), which sdvm-greeter --test-mode runs in sdvm-greeter-qt5 (no QtVersion).
+#   refused  where the modules are not installed: the Qt 5 greeter refuses it, each reason
+#            naming the file, the module and the Debian 12 package (plasma-framework,
+#            qml-module-org-kde-kirigami2), and its fallback theme still lets a person log in;
+#   shown    where they are installed: the theme is shown as itself and a person logs in
+#            through its own fields.
+# The mode that does not fit this machine is skipped (77), saying why. Logins: Xvfb + xcb, a
+# NAI, Tab, a password and Return typed with xdotool; the fake backend must get that NAI.
+# plasma5-test.sh GREETER SRC OUT MODE
+set -eu
+greeter=$1
+src=$2
+out=$3
+mode=$4
+theme=$src/tests/data/greeter/plasma5
+rm -rf "$out"
+mkdir -p "$out"
+
+# shellcheck source=lib-x.sh
+. "$(dirname "$0")/lib-x.sh"
+
+trap x_cleanup EXIT INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$out"/*.log "$out"/*.json; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done
+    exit 1
+}
+expect_in() { # FILE TEXT
+    grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"
+}
+
+# The modules the theme imports, in Qt 5's QML folder (/usr/lib/<multiarch>/qt5/qml) or on
+# QML2_IMPORT_PATH (which test mode honours), where the greeter looks for them.
+installed=yes
+for module in org/kde/plasma/core org/kde/plasma/components.3 org/kde/plasma/extras org/kde/kirigami.2; do
+    found=no
+    for dir in /usr/lib/*/qt5/qml $(echo "${QML2_IMPORT_PATH:-}" | tr ':' ' '); do
+        [ -e "$dir/$module/qmldir" ] && found=yes
+    done
+    [ $found = yes ] || installed=no
+done
+case $mode in
+refused)
+    if [ $installed = yes ]; then
+        echo "skip - Plasma 5's QML modules are installed here: greeter-qt5-plasma5-shown tests the theme"
+        exit 77
+    fi ;;
+shown)
+    if [ $installed = no ]; then
+        echo "skip - Plasma 5's QML modules (plasma-framework, qml-module-org-kde-kirigami2) are not installed here: greeter-qt5-plasma5-refused tests the refusal"
+        exit 77
+    fi ;;
+*) echo "plasma5-test.sh: MODE is refused or shown" >&2; exit 2 ;;
+esac
+
+if [ "$mode" = refused ]; then
+    set +e
+    QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$theme" --size 1280x800 \
+        --screenshot "$out/shot.png" --report "$out/shot.json" > "$out/shot.log" 2>&1
+    got=$?
+    set -e
+    [ "$got" = 3 ] || fail "exit status $got, expected 3 (fallback)"
+    expect_in "$out/shot.json" '"fallback": true'
+    expect_in "$out/shot.json" '"qt": "5.'
+    for reason in \
+        "plasma5/Main.qml imports org.kde.plasma.core 2.0, a KDE QML module that is not installed: install the Debian package plasma-framework (Debian 12)" \
+        "plasma5/Main.qml imports org.kde.plasma.extras 2.0, a KDE QML module that is not installed: install the Debian package plasma-framework (Debian 12)" \
+        "plasma5/components/Field.qml imports org.kde.plasma.components 3.0, a KDE QML module that is not installed: install the Debian package plasma-framework (Debian 12)" \
+        "plasma5/components/Field.qml imports org.kde.kirigami 2.20, a KDE QML module that is not installed: install the Debian package qml-module-org-kde-kirigami2 (Debian 12)"; do
+        expect_in "$out/shot.json" "$reason"
+    done
+    expect_in "$out/shot.log" "install the Debian package plasma-framework"
+    echo "ok - the Qt 5 greeter refuses the theme, naming each module and its Debian 12 package"
+fi
+
+x_start 91 1280x800x24 "$out/xvfb.log"
+user=ana@example.edu
+password=pw-4-plasma5
+SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
+    "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
+greeter_pid=$!
+greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" plasma5
+greeter_type_login "$user" "$password" 30
+sleep 0.3
+xdotool key Return
+i=0
+while kill -0 "$greeter_pid" 2> /dev/null && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.1
+done
+kill "$greeter_pid" 2> /dev/null || true
+wait "$greeter_pid" 2> /dev/null || true
+greeter_pid=""
+expect_in "$out/xcb.json" '"qt": "5.'
+if [ "$mode" = refused ]; then
+    expect_in "$out/xcb.json" '"fallback": true'
+    where="the fallback theme"
+else
+    expect_in "$out/xcb.json" '"fallback": false'
+    echo "ok - the Qt 5 greeter shows the theme as itself"
+    where="the theme's own fields"
+fi
+grep -F -q "LOGIN nai=$user " "$out/fake.log" 2> /dev/null ||
+    fail "the fake backend did not get the login of $user: $(grep -F LOGIN "$out/fake.log" 2> /dev/null || echo 'no login at all')"
+echo "ok - the fake backend got the login of $user typed into $where"
+if grep -F -q "$password" "$out/fake.log" "$out/greeter.log" "$out/xcb.json" 2> /dev/null; then
+    fail "the password is in a log"
+fi
