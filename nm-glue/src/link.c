@@ -32,6 +32,20 @@ wired_under_way(const struct attempt *a)
     return NULL;
 }
 
+/* Another Wi-Fi link of the attempt that is authenticated and ACTIVATED (a second adapter
+ * that got there while the first one was held), or NULL. */
+static struct link *
+wifi_spare(const struct attempt *a, const struct link *except)
+{
+    for (guint i = 0; i < a->links->len; i++) {
+        struct link *o = a->links->pdata[i];
+        if (o != except && o->type == SDVM_NM_LINK_WIFI && !o->failed && o->eap_success &&
+            o->activated)
+            return o;
+    }
+    return NULL;
+}
+
 void
 link_free(struct link *l)
 {
@@ -121,6 +135,12 @@ link_fail(struct link *l, enum sdvm_failure f, const char *detail)
     if (a->held == l) {
         a->held = NULL;
         timer_clear(&a->wired_wait);
+        /* A spare Wi-Fi success is held in its place (for a whole WiredPreference again). */
+        struct link *spare = wifi_spare(a, l);
+        if (spare) {
+            link_check_success(spare);
+            return;
+        }
     } else if (a->held && !wired_under_way(a)) {
         link_win(a->held);
         return;
@@ -416,6 +436,13 @@ link_check_success(struct link *l)
     sdvm_nm *nm = l->nm;
     struct link *wired = wired_under_way(a);
     if (l->type == SDVM_NM_LINK_WIFI && wired && nm->params.wired_preference_ms) {
+        if (a->held) {
+            /* One hold at a time: this one is a spare should the held link fail. */
+            log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s; %s already waits for "
+                      "the wired link %s",
+                      a->id, l->ifname, since(a), a->held->ifname, wired->ifname);
+            return;
+        }
         a->held = l;
         a->wired_wait = timer_new(nm, nm->params.wired_preference_ms, wired_wait_over, a);
         log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s; waiting up to %.1f s for "

@@ -947,6 +947,55 @@ TEST_F(Mock, WifiWinsWhenTheAttemptTimeoutComesDuringTheHold)
     EXPECT_GE(g.ev.t_done, 6.0);
 }
 
+// Two Wi-Fi adapters that both authenticate while the port is under way: one hold, one
+// winner, and nothing of the hold left once the port has won.
+TEST_F(Mock, ASecondWifiSuccessDuringTheHoldIsHeldToo)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    add_wifi("eduroam", "wlan1");
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 1500;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    ASSERT_TRUE(activating(g, "wlan1"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
+    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
+    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_EQ("eth0", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    g.idle(2.5); // past both holds' ends
+    EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "success"}), g.ev.order);
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
+    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections());
+}
+
+// The held Wi-Fi link drops during the hold: a second adapter's success is held in its place,
+// and wins when that hold is over.
+TEST_F(Mock, ASpareWifiSuccessTakesOverWhenTheHeldOneDrops)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    add_wifi("eduroam", "wlan1");
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 1000;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    ASSERT_TRUE(activating(g, "wlan1"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
+    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
+    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    nm_state("wlan0", kDeactivated, kDeviceDisconnected);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_EQ("wlan1", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(1u, log.count("eth0 did not authenticate within 1.0 s of wlan1: wlan1 wins"));
+    g.idle(1.5);
+    EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "success"}), g.ev.order);
+}
+
 // WiredPreference=0: the first success wins, Wi-Fi too.
 TEST_F(Mock, FirstSuccessWinsWithoutAPreference)
 {
