@@ -455,15 +455,21 @@ link_check_success(struct link *l)
 }
 
 /* The RADIUS server or wpa_supplicant refused the login on l: the whole attempt ends
- * (private.h), unless a Wi-Fi success is held, which already proved the credentials: then only
- * l goes, and the held link wins. */
+ * (private.h), unless another link's EAP success already proved the credentials (a held Wi-Fi
+ * link, or one still waiting for ACTIVATED): then only l goes, and that link can win. */
 void
 link_refused(struct link *l, enum sdvm_failure f, const char *detail)
 {
     struct attempt *a = l->a;
-    if (a->held && a->held != l) {
-        log_warningf("attempt %" PRIu64 " %s: %s although %s authenticated: %s", a->id,
-                     l->ifname, sdvm_failure_to_string(f), a->held->ifname, detail);
+    struct link *proven = a->held != l ? a->held : NULL;
+    for (guint i = 0; !proven && i < a->links->len; i++) {
+        struct link *o = a->links->pdata[i];
+        if (o != l && !o->failed && o->eap_success)
+            proven = o;
+    }
+    if (proven) {
+        log_warningf("attempt %" PRIu64 " %s: %s although %s authenticated: %s", a->id, l->ifname,
+                     sdvm_failure_to_string(f), proven->ifname, detail);
         link_fail(l, f, detail);
         return;
     }

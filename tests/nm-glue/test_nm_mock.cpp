@@ -891,6 +891,36 @@ TEST_F(Mock, WifiWinsWhenTheWiredLinkFailsDuringTheHold)
     EXPECT_EQ(std::vector<std::string>{"wlan0"}, connections());
 }
 
+// Wi-Fi's EAP success is proven but NetworkManager has not ACTIVATED it yet (IP set-up) when
+// the port's EAP fails: the credentials are good, only the port goes, Wi-Fi wins once up.
+TEST_F(Mock, ARefusalAfterAnotherLinksEapSuccessEndsOnlyThatLink)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    Glue g;
+    LogCapture log;
+    Profile p;
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "wlan0"));
+    eap("wlan0", "started");
+    ASSERT_TRUE(
+        g.run_until([&] { return !g.ev.order.empty() && g.ev.order.back() == "eap-started"; }, 15));
+    eap("wlan0", "completion", "success");
+    supplicant_state("wlan0", "completed");
+    // wpa_supplicant's signals arrive in the order it sent them: eth0's after wlan0's.
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "eth0"));
+    eap("eth0", "started");
+    eap("eth0", "completion", "failure");
+    ASSERT_TRUE(
+        g.run_until([&] { return g.ev.done || log.count("although wlan0 authenticated"); }, 15));
+    ASSERT_FALSE(g.ev.done) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    nm_state("wlan0", kActivated);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_EQ(0u, log.count(kHeld)) << "no wired link left to wait for";
+}
+
 // NetworkManager giving up on the port during the hold: the Wi-Fi link wins at once.
 TEST_F(Mock, WifiWinsWhenTheWiredLinkIsDeactivatedDuringTheHold)
 {
