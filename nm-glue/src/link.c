@@ -32,6 +32,20 @@ wired_under_way(const struct attempt *a)
     return NULL;
 }
 
+/* Another Wi-Fi link of the attempt that is authenticated and ACTIVATED (a second adapter
+ * that got there while the first one was held), or NULL. */
+static struct link *
+wifi_spare(const struct attempt *a, const struct link *except)
+{
+    for (guint i = 0; i < a->links->len; i++) {
+        struct link *o = a->links->pdata[i];
+        if (o != except && o->type == SDVM_NM_LINK_WIFI && !o->failed && o->eap_success &&
+            o->activated)
+            return o;
+    }
+    return NULL;
+}
+
 void
 link_free(struct link *l)
 {
@@ -121,6 +135,12 @@ link_fail(struct link *l, enum sdvm_failure f, const char *detail)
     if (a->held == l) {
         a->held = NULL;
         timer_clear(&a->wired_wait);
+        /* A spare Wi-Fi success is held in its place (for a whole WiredPreference again). */
+        struct link *spare = wifi_spare(a, l);
+        if (spare) {
+            link_check_success(spare);
+            return;
+        }
     } else if (a->held && !wired_under_way(a)) {
         link_win(a->held);
         return;
@@ -416,6 +436,13 @@ link_check_success(struct link *l)
     sdvm_nm *nm = l->nm;
     struct link *wired = wired_under_way(a);
     if (l->type == SDVM_NM_LINK_WIFI && wired && nm->params.wired_preference_ms) {
+        if (a->held) {
+            /* One hold at a time: this one is a spare should the held link fail. */
+            log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s; %s already waits for "
+                      "the wired link %s",
+                      a->id, l->ifname, since(a), a->held->ifname, wired->ifname);
+            return;
+        }
         a->held = l;
         a->wired_wait = timer_new(nm, nm->params.wired_preference_ms, wired_wait_over, a);
         log_infof("attempt %" PRIu64 ": authenticated on %s in %.3f s; waiting up to %.1f s for "
@@ -428,15 +455,21 @@ link_check_success(struct link *l)
 }
 
 /* The RADIUS server or wpa_supplicant refused the login on l: the whole attempt ends
- * (private.h), unless a Wi-Fi success is held, which already proved the credentials: then only
- * l goes, and the held link wins. */
+ * (private.h), unless another link's EAP success already proved the credentials (a held Wi-Fi
+ * link, or one still waiting for ACTIVATED): then only l goes, and that link can win. */
 void
 link_refused(struct link *l, enum sdvm_failure f, const char *detail)
 {
     struct attempt *a = l->a;
-    if (a->held && a->held != l) {
-        log_warningf("attempt %" PRIu64 " %s: %s although %s authenticated: %s", a->id,
-                     l->ifname, sdvm_failure_to_string(f), a->held->ifname, detail);
+    struct link *proven = a->held != l ? a->held : NULL;
+    for (guint i = 0; !proven && i < a->links->len; i++) {
+        struct link *o = a->links->pdata[i];
+        if (o != l && !o->failed && o->eap_success)
+            proven = o;
+    }
+    if (proven) {
+        log_warningf("attempt %" PRIu64 " %s: %s although %s authenticated: %s", a->id, l->ifname,
+                     sdvm_failure_to_string(f), proven->ifname, detail);
         link_fail(l, f, detail);
         return;
     }

@@ -19,8 +19,10 @@
  * account's lock-out). The first link that is both EAP-authenticated and ACTIVATED wins; the
  * others are deleted. Wired goes first: a Wi-Fi link that gets there while a wired link is
  * still under way is held (WiredPreference) for the wired one; meanwhile a wired link's
- * failure, even an EAP verdict, ends only that link (the held success already proved the
- * credentials), and the Wi-Fi link wins.
+ * failure ends only that link, and the Wi-Fi link wins. One Wi-Fi link is held at a time;
+ * another one that authenticates meanwhile is its spare, held in its place should it fail.
+ * Once a link's EAP success is proven (held, or waiting for ACTIVATED), an EAP verdict on
+ * another link ends only that one: the credentials are good.
  *
  * Events for the caller are only ever queued (event_*), never delivered from here: the
  * queue is dispatched from an idle source (nm-glue.c). The functions below are internal to

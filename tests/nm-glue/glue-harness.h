@@ -204,3 +204,35 @@ glue_log_from_env()
             [](sdvm_log_level, const char *msg, void *) { fprintf(stderr, "  | %s\n", msg); },
             nullptr);
 }
+
+// nm-glue's log lines (info and up) while it lives: what the glue must say, or a step it takes
+// without an event. Also on stderr when SDVM_TEST_DEBUG is set.
+struct LogCapture {
+    std::vector<std::string> lines;
+    LogCapture()
+    {
+        sdvm_log_set_handler(
+            SDVM_LOG_INFO,
+            [](sdvm_log_level, const char *msg, void *ud) {
+                static_cast<LogCapture *>(ud)->lines.emplace_back(msg);
+                if (getenv("SDVM_TEST_DEBUG"))
+                    fprintf(stderr, "  | %s\n", msg);
+            },
+            this);
+    }
+    ~LogCapture()
+    {
+        sdvm_log_set_handler(SDVM_LOG_INFO, nullptr, nullptr);
+        glue_log_from_env();
+    }
+    LogCapture(const LogCapture &) = delete;
+    LogCapture &operator=(const LogCapture &) = delete;
+    size_t
+    count(const std::string &needle) const
+    {
+        size_t n = 0;
+        for (auto &l : lines)
+            n += l.find(needle) != std::string::npos;
+        return n;
+    }
+};

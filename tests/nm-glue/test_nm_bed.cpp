@@ -382,36 +382,6 @@ TEST_F(Bed, WiredTtlsPapRefusedWithoutOptIn)
     EXPECT_EQ(before, count_in_file(log, "EAPOL")) << "an EAPOL frame reached the switch";
 }
 
-namespace
-{
-// nm-glue's log lines while a test runs (the opt-in must be logged at every such login).
-struct LogCapture {
-    std::vector<std::string> lines;
-    LogCapture()
-    {
-        sdvm_log_set_handler(
-            SDVM_LOG_INFO,
-            [](sdvm_log_level, const char *msg, void *ud) {
-                static_cast<LogCapture *>(ud)->lines.emplace_back(msg);
-            },
-            this);
-    }
-    ~LogCapture()
-    {
-        sdvm_log_set_handler(SDVM_LOG_INFO, nullptr, nullptr);
-        glue_log_from_env();
-    }
-    size_t
-    count(const std::string &needle) const
-    {
-        size_t n = 0;
-        for (auto &l : lines)
-            n += l.find(needle) != std::string::npos;
-        return n;
-    }
-};
-} // namespace
-
 // Opted in per terminal (sdvm.conf [Network] AllowUnprotectedWired=true) or per realm
 // (realms.d): the same login succeeds, and each such login says so in the log.
 TEST_F(Bed, WiredTtlsPapWithOptIn)

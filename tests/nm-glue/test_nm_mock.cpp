@@ -1,6 +1,13 @@
 // nm-glue against python-dbusmock's NetworkManager template on a private bus: the cases the
 // real test bed cannot make (no NetworkManager, no device, Wi-Fi only, an old version,
-// leftovers), and the exact settings nm-glue hands to NetworkManager for a Wi-Fi login.
+// leftovers), the exact settings nm-glue hands to NetworkManager for a Wi-Fi login, and
+// logins on two links at once (a port and Wi-Fi) carried to the end, where the order of the
+// links' successes and failures decides which link wins (WiredPreference).
+//
+// For those the mock NetworkManager gets mock_nm_links.py (it accepts the connections, asks
+// the glue's secret agent for the password and moves each link's ActiveConnection state),
+// and a second dbusmock is wpa_supplicant (mock_wpa_supplicant.py: its interfaces, EAP
+// signal and State). Every step comes from the test.
 //
 // The suite starts its own dbus-daemon (no service activation) and points
 // DBUS_SYSTEM_BUS_ADDRESS at it before anything touches D-Bus; it never uses the machine's
@@ -9,6 +16,7 @@
 
 #include <gio/gio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <cstring>
@@ -20,8 +28,13 @@ namespace
 {
 
 const char *const kPython = "/usr/bin/python3";
+const char *const kNmName = "org.freedesktop.NetworkManager";
 const char *const kNmPath = "/org/freedesktop/NetworkManager";
 const char *const kMockIface = "org.freedesktop.DBus.Mock";
+const char *const kWpasName = "fi.w1.wpa_supplicant1";
+const char *const kWpasPath = "/fi/w1/wpa_supplicant1";
+// NMActiveConnectionState and a reason (NetworkManager's D-Bus API).
+constexpr guint32 kActivated = 2, kDeactivated = 4, kDeviceDisconnected = 3;
 constexpr double kFast = 3.5;
 
 std::string g_dir;
@@ -35,9 +48,11 @@ spawn(const std::vector<std::string> &argv, GPid *pid, std::string *error)
         args.push_back(const_cast<char *>(a.c_str()));
     args.push_back(nullptr);
     GError *e = nullptr;
+    // A crashed test takes its bus and mocks along (they would hold ctest's pipe open).
+    auto die_with_parent = [](gpointer) { prctl(PR_SET_PDEATHSIG, SIGTERM); };
     bool ok = g_spawn_async(nullptr, args.data(), nullptr,
-                            (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH), nullptr,
-                            nullptr, pid, &e);
+                            (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH),
+                            die_with_parent, nullptr, pid, &e);
     if (!ok) {
         *error = e->message;
         g_error_free(e);
@@ -81,15 +96,15 @@ name_owned(const char *name)
     return owned;
 }
 
-// Call a method; returns the reply (or nullptr and sets *error).
+// Call a method of `name` (NetworkManager's mock unless told); returns the reply (or nullptr
+// and sets *error).
 GVariant *
 call(const char *path, const char *iface, const char *method, GVariant *args,
-     std::string *error = nullptr)
+     std::string *error = nullptr, const char *name = kNmName)
 {
     GError *e = nullptr;
-    GVariant *r =
-        g_dbus_connection_call_sync(bus(), "org.freedesktop.NetworkManager", path, iface, method,
-                                    args, nullptr, G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &e);
+    GVariant *r = g_dbus_connection_call_sync(bus(), name, path, iface, method, args, nullptr,
+                                              G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &e);
     if (!r) {
         if (error)
             *error = e->message;
@@ -101,9 +116,9 @@ call(const char *path, const char *iface, const char *method, GVariant *args,
 }
 
 void
-mock_call(const char *path, const char *method, GVariant *args)
+mock_call(const char *path, const char *method, GVariant *args, const char *name = kNmName)
 {
-    GVariant *r = call(path, kMockIface, method, args);
+    GVariant *r = call(path, kMockIface, method, args, nullptr, name);
     if (r)
         g_variant_unref(r);
 }
@@ -125,6 +140,21 @@ mock_call_s(const char *path, const char *method, GVariant *args)
     }
     return s;
 }
+
+struct Profile {
+    sdvm_auth_profile p{};
+    char *names[2] = {const_cast<char *>("lab.test"), nullptr};
+    Profile(sdvm_eap_method eap = SDVM_EAP_TTLS, sdvm_inner_method inner = SDVM_INNER_PAP)
+    {
+        p.eap = eap;
+        p.inner = inner;
+        p.realm = const_cast<char *>("uni-a.test");
+        p.ca_bundle_path = const_cast<char *>(SDVM_TEST_DATA "/ca.pem");
+        p.server_names = names;
+        // Wired TTLS-PAP needs the wired policy's opt-in (sdvm_auth_profile_wired_check).
+        p.allow_unprotected_wired = true;
+    }
+};
 
 class Mock : public ::testing::Test
 {
@@ -175,6 +205,7 @@ class Mock : public ::testing::Test
     void
     TearDown() override
     {
+        stop(wpas_pid);
         stop(mock_pid);
     }
 
@@ -265,13 +296,14 @@ class Mock : public ::testing::Test
     }
 
     std::string
-    add_wifi(const char *ssid)
+    add_wifi(const char *ssid, const std::string &iface = "wlan0")
     {
-        std::string dev =
-            mock_call_s(kNmPath, "AddWiFiDevice", g_variant_new("(ssi)", "wlan0dev", "wlan0", 30));
+        std::string name = iface + "dev", ap = iface == "wlan0" ? "ap0" : "ap_" + iface;
+        std::string dev = mock_call_s(kNmPath, "AddWiFiDevice",
+                                      g_variant_new("(ssi)", name.c_str(), iface.c_str(), 30));
         mock_call(kNmPath, "AddAccessPoint",
-                  g_variant_new("(ssssuuuyu)", dev.c_str(), "ap0", ssid, "00:11:22:33:44:55", 2u,
-                                2437u, 54000u, (guchar)80, 0u));
+                  g_variant_new("(ssssuuuyu)", dev.c_str(), ap.c_str(), ssid, "00:11:22:33:44:55",
+                                2u, 2437u, 54000u, (guchar)80, 0u));
         return dev;
     }
 
@@ -291,22 +323,152 @@ class Mock : public ::testing::Test
                                 "a{sa{sv}}oa{sv}", "ret = self.sdvm_calls[-1]"));
     }
 
-    GPid mock_pid = 0;
-};
-
-struct Profile {
-    sdvm_auth_profile p{};
-    char *names[2] = {const_cast<char *>("lab.test"), nullptr};
-    Profile(sdvm_eap_method eap = SDVM_EAP_TTLS, sdvm_inner_method inner = SDVM_INNER_PAP)
+    // ---- logins carried to the end, on a port (eth0, with a cable) and Wi-Fi (wlan0, which
+    // sees eduroam). mock_nm_links.py makes NetworkManager accept the connections, ask the
+    // agent for the password and move the links' states; mock_wpa_supplicant.py is the
+    // supplicant whose EAP events decide. Each step is the test's.
+    void
+    start_two_links()
     {
-        p.eap = eap;
-        p.inner = inner;
-        p.realm = const_cast<char *>("uni-a.test");
-        p.ca_bundle_path = const_cast<char *>(SDVM_TEST_DATA "/ca.pem");
-        p.server_names = names;
-        // Wired TTLS-PAP needs the wired policy's opt-in (sdvm_auth_profile_wired_check).
-        p.allow_unprotected_wired = true;
+        start_nm();
+        GVariantBuilder none;
+        g_variant_builder_init(&none, G_VARIANT_TYPE("a{sv}"));
+        mock_call(kNmPath, "AddTemplate",
+                  g_variant_new("(sa{sv})", SDVM_NM_MOCKS "/mock_nm_links.py", &none));
+        std::string error;
+        ASSERT_TRUE(spawn({kPython, "-m", "dbusmock", "--system", "--template",
+                           SDVM_NM_MOCKS "/mock_wpa_supplicant.py", "-l", g_dir + "/wpas.log"},
+                          &wpas_pid, &error))
+            << error;
+        for (int i = 0; i < 1000 && !name_owned(kWpasName); i++)
+            g_usleep(10000);
+        ASSERT_TRUE(name_owned(kWpasName)) << "the wpa_supplicant mock did not start";
+        add_ethernet("eth0dev", "eth0", true);
+        add_wifi("eduroam");
     }
+
+    // Run the glue until pred() holds (asked every 20 ms: it may call the mocks).
+    static bool
+    eventually(Glue &g, const std::function<bool()> &pred, double timeout = 15)
+    {
+        gint64 next = 0;
+        return g.run_until(
+            [&] {
+                gint64 now = g_get_monotonic_time();
+                if (now < next)
+                    return false;
+                next = now + 20000;
+                return pred();
+            },
+            timeout);
+    }
+
+    std::string
+    nm_says(const char *method, const char *ifname)
+    {
+        return mock_call_s(kNmPath, method, g_variant_new("(s)", ifname));
+    }
+
+    // NetworkManager has the link's connection (AddAndActivateConnection2 answered).
+    bool
+    activating(Glue &g, const char *ifname)
+    {
+        return eventually(g, [&] { return !nm_says("SdvmActive", ifname).empty(); });
+    }
+
+    // NetworkManager asks the glue's agent for the link's password, and gets it.
+    void
+    give_password(Glue &g, const char *ifname)
+    {
+        mock_call(kNmPath, "SdvmAskSecrets", g_variant_new("(s)", ifname));
+        ASSERT_TRUE(eventually(g, [&] { return nm_says("SdvmSecrets", ifname) != "asked"; }))
+            << "the agent did not answer for " << ifname;
+        ASSERT_EQ("given", nm_says("SdvmSecrets", ifname)) << ifname;
+    }
+
+    void
+    nm_state(const char *ifname, guint32 state, guint32 reason = 0)
+    {
+        mock_call(kNmPath, "SdvmSetActiveState", g_variant_new("(suu)", ifname, state, reason));
+    }
+
+    void
+    eap(const char *ifname, const char *status, const char *parameter = "")
+    {
+        mock_call(kWpasPath, "SdvmEap", g_variant_new("(sss)", ifname, status, parameter),
+                  kWpasName);
+    }
+
+    void
+    supplicant_state(const char *ifname, const char *state)
+    {
+        mock_call(kWpasPath, "SdvmState", g_variant_new("(ss)", ifname, state), kWpasName);
+    }
+
+    // A link all the way to success: password, EAP started and succeeded, wpa_supplicant
+    // "completed", NetworkManager ACTIVATED.
+    void
+    authenticate(Glue &g, const char *ifname)
+    {
+        ASSERT_NO_FATAL_FAILURE(give_password(g, ifname));
+        eap(ifname, "started");
+        eap(ifname, "completion", "success");
+        supplicant_state(ifname, "completed");
+        nm_state(ifname, kActivated);
+    }
+
+    // Both links handed to NetworkManager, then Wi-Fi authenticated first: the glue holds it
+    // for the wired link (log: it says so), and nothing is decided yet. *t_wifi: when the Wi-Fi
+    // success began (g.now()).
+    void
+    wifi_held(Glue &g, const LogCapture &log, double *t_wifi = nullptr)
+    {
+        Profile p;
+        ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+        ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+        if (t_wifi)
+            *t_wifi = g.now();
+        ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan0"));
+        ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count(kHeld); }, 15));
+        ASSERT_FALSE(g.ev.done) << "decided at once, on " << g.ev.ifname << g.ev.detail;
+        ASSERT_LE(2u, g.ev.n_links);
+    }
+
+    // The interface names of the connections NetworkManager has.
+    std::vector<std::string>
+    connections()
+    {
+        std::vector<std::string> out;
+        GVariant *r = call("/org/freedesktop/NetworkManager/Settings",
+                           "org.freedesktop.NetworkManager.Settings", "ListConnections", nullptr);
+        if (!r)
+            return out;
+        GVariantIter *it;
+        const char *path;
+        g_variant_get(r, "(ao)", &it);
+        while (g_variant_iter_next(it, "&o", &path)) {
+            GVariant *r2 = call(path, "org.freedesktop.NetworkManager.Settings.Connection",
+                                "GetSettings", nullptr);
+            GVariant *settings = r2 ? g_variant_get_child_value(r2, 0) : nullptr;
+            GVariant *con =
+                settings ? g_variant_lookup_value(settings, "connection", nullptr) : nullptr;
+            const char *ifname = "?";
+            if (con)
+                g_variant_lookup(con, "interface-name", "&s", &ifname);
+            out.push_back(ifname);
+            for (GVariant *v : {con, settings, r2})
+                if (v)
+                    g_variant_unref(v);
+        }
+        g_variant_iter_free(it);
+        g_variant_unref(r);
+        return out;
+    }
+
+    static constexpr const char *kHeld = "waiting up to";
+
+    GPid mock_pid = 0;
+    GPid wpas_pid = 0;
 };
 
 TEST_F(Mock, NetworkManagerAbsent)
@@ -678,6 +840,229 @@ TEST_F(Mock, UnmanagedPortIsNamed)
     EXPECT_EQ(failure_name(SDVM_FAILURE_NO_NETWORK), failure_name(g.ev.failure)) << g.ev.detail;
     EXPECT_NE(std::string::npos, g.ev.detail.find("eth0 is not managed by NetworkManager"))
         << g.ev.detail;
+}
+
+// ---- two links, wired first (WiredPreference) ----------------------------------------------
+
+// On a real terminal Wi-Fi got there first and won (17580ed): now it waits for the port, and
+// the port, which authenticates within the hold, wins; the Wi-Fi connection goes.
+TEST_F(Mock, WiredWinsOverAWifiSuccessThatCameFirst)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 30000; // the wired success below comes well within it
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    double t_wired = g.now();
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("eth0", g.ev.ifname);
+    EXPECT_LT(g.ev.t_done - t_wired, 15) << "the wired success decided, not the hold's end";
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }))
+        << connections().size() << " connections";
+    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections()) << "the Wi-Fi connection goes";
+}
+
+// During the hold a wired EAP failure ends only the wired link: the Wi-Fi success already
+// proved the credentials. Without the hold the same failure would end the login.
+TEST_F(Mock, WifiWinsWhenTheWiredLinkFailsDuringTheHold)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 30000;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    double t_wired = g.now();
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "eth0"));
+    eap("eth0", "started");
+    eap("eth0", "completion", "failure");
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_LT(g.ev.t_done - t_wired, 15) << "the wired failure decided, not the hold's end";
+    EXPECT_EQ(1u, log.count("BAD_CREDENTIALS although wlan0 authenticated"));
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }))
+        << connections().size() << " connections";
+    EXPECT_EQ(std::vector<std::string>{"wlan0"}, connections());
+}
+
+// Wi-Fi's EAP success is proven but NetworkManager has not ACTIVATED it yet (IP set-up) when
+// the port's EAP fails: the credentials are good, only the port goes, Wi-Fi wins once up.
+TEST_F(Mock, ARefusalAfterAnotherLinksEapSuccessEndsOnlyThatLink)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    Glue g;
+    LogCapture log;
+    Profile p;
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "wlan0"));
+    eap("wlan0", "started");
+    ASSERT_TRUE(
+        g.run_until([&] { return !g.ev.order.empty() && g.ev.order.back() == "eap-started"; }, 15));
+    eap("wlan0", "completion", "success");
+    supplicant_state("wlan0", "completed");
+    // wpa_supplicant's signals arrive in the order it sent them: eth0's after wlan0's.
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "eth0"));
+    eap("eth0", "started");
+    eap("eth0", "completion", "failure");
+    ASSERT_TRUE(
+        g.run_until([&] { return g.ev.done || log.count("although wlan0 authenticated"); }, 15));
+    ASSERT_FALSE(g.ev.done) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    nm_state("wlan0", kActivated);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_EQ(0u, log.count(kHeld)) << "no wired link left to wait for";
+}
+
+// NetworkManager giving up on the port during the hold: the Wi-Fi link wins at once.
+TEST_F(Mock, WifiWinsWhenTheWiredLinkIsDeactivatedDuringTheHold)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 30000;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    double t_wired = g.now();
+    nm_state("eth0", kDeactivated, kDeviceDisconnected);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_LT(g.ev.t_done - t_wired, 15) << "the deactivation decided, not the hold's end";
+}
+
+// A port that never answers: the Wi-Fi link wins when the hold is over, long before the
+// attempt's own timeouts.
+TEST_F(Mock, WifiWinsWhenTheHoldIsOver)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 300;
+    Glue g(&params);
+    LogCapture log;
+    double t_wifi = 0; // before the Wi-Fi success: the hold starts after it
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log, &t_wifi));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_GE(g.ev.t_done - t_wifi, 0.3);
+    EXPECT_LT(g.ev.t_done, params.auth_timeout_ms / 2000.0);
+    EXPECT_EQ(1u, log.count("eth0 did not authenticate within 0.3 s of wlan0: wlan0 wins"));
+}
+
+// The attempt's bound (AttemptTimeout) comes during the hold: the Wi-Fi link is usable, it
+// wins.
+TEST_F(Mock, WifiWinsWhenTheAttemptTimeoutComesDuringTheHold)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 60000;
+    params.attempt_timeout_ms = 6000;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    ASSERT_TRUE(g.wait_done(20));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_GE(g.ev.t_done, 6.0);
+}
+
+// Two Wi-Fi adapters that both authenticate while the port is under way: one hold, one
+// winner, and nothing of the hold left once the port has won.
+TEST_F(Mock, ASecondWifiSuccessDuringTheHoldIsHeldToo)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    add_wifi("eduroam", "wlan1");
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 1500;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    ASSERT_TRUE(activating(g, "wlan1"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
+    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
+    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_EQ("eth0", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    g.idle(2.5); // past both holds' ends
+    EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "success"}), g.ev.order);
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
+    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections());
+}
+
+// The held Wi-Fi link drops during the hold: a second adapter's success is held in its place,
+// and wins when that hold is over.
+TEST_F(Mock, ASpareWifiSuccessTakesOverWhenTheHeldOneDrops)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    add_wifi("eduroam", "wlan1");
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 1000;
+    Glue g(&params);
+    LogCapture log;
+    ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
+    ASSERT_TRUE(activating(g, "wlan1"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
+    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
+    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    nm_state("wlan0", kDeactivated, kDeviceDisconnected);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_EQ("wlan1", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ(1u, log.count("eth0 did not authenticate within 1.0 s of wlan1: wlan1 wins"));
+    g.idle(1.5);
+    EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "success"}), g.ev.order);
+}
+
+// WiredPreference=0: the first success wins, Wi-Fi too.
+TEST_F(Mock, FirstSuccessWinsWithoutAPreference)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.wired_preference_ms = 0;
+    Glue g(&params);
+    LogCapture log;
+    Profile p;
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan0"));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
+    EXPECT_EQ(0u, log.count(kHeld));
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
+    EXPECT_EQ(std::vector<std::string>{"wlan0"}, connections());
+}
+
+// The port first: it wins at once, nothing waits for the Wi-Fi link.
+TEST_F(Mock, WiredSuccessFirstIsNotHeld)
+{
+    ASSERT_NO_FATAL_FAILURE(start_two_links());
+    Glue g;
+    LogCapture log;
+    Profile p;
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+    ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("eth0", g.ev.ifname);
+    EXPECT_EQ(0u, log.count(kHeld));
+    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
+    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections());
 }
 
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
