@@ -32,7 +32,7 @@ check-quick: CTEST_FLAGS += -LE "fresh|terminal"
 check-quick: check
 
 # The terminal VM tier alone (tests/terminal; with the .debs, the bed and the tiny guest it
-# needs as ctest fixtures).
+# needs as ctest fixtures). make check runs it too.
 check-terminal: CMAKE_FLAGS += -DSDVM_TERMINAL_TESTS=ON
 check-terminal: CTEST_FLAGS += -L terminal
 check-terminal: check
