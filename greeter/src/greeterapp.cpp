@@ -18,6 +18,9 @@
 #include <QQmlError>
 #include <QQuickItem>
 #include <QQuickView>
+#if QT_VERSION_MAJOR >= 6
+#include <QQuickStyle>
+#endif
 #include <QSGRendererInterface>
 #include <QScreen>
 
@@ -171,6 +174,18 @@ GreeterApp::start()
         if (m_themeTranslator.load(QLocale(), QString(), QString(), translations))
             QCoreApplication::installTranslator(&m_themeTranslator);
         qCInfo(lcGreeter, "theme %s (%s)", qPrintable(m_theme.name), qPrintable(m_theme.dir));
+#if QT_VERSION_MAJOR >= 6
+        // Issue 16, pattern 6: a Qt 5-era theme (no QtVersion=6) was drawn with Qt 5's default
+        // Controls style, which Qt 6 calls Basic; Qt 6's own default on Linux is Fusion, which
+        // paints a Button with palette.button "transparent" as a black box and leaves a
+        // Button's icon untinted by palette.buttonText (the Sugar themes' dark power icons).
+        // An administrator's QT_QUICK_CONTROLS_STYLE still wins; QtVersion=6 themes get Qt's
+        // default, as under SDDM.
+        if (m_theme.qtVersion < 6 && qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE")) {
+            QQuickStyle::setStyle(QStringLiteral("Basic"));
+            qCInfo(lcGreeter, "Qt 5-era theme: Qt Quick Controls style Basic (Qt 5's Default)");
+        }
+#endif
     }
     qCDebug(lcTiming, "%lld ms: keyboard, theme metadata and config", static_cast<long long>(m_clock.elapsed()));
     m_interceptor = std::make_unique<ThemeUrlInterceptor>(m_theme.dir, QStringLiteral("/sdvm/imports/"));
