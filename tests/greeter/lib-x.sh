@@ -8,6 +8,13 @@
 #                                 waits for the greeter's "first frame" line (60 s), fails if it dies
 #   greeter_type_login USER PASSWORD DELAY_MS
 #                                 gives the greeter's window the keyboard, types USER, Tab, PASSWORD
+#   greeter_submit_and_wait       presses Return and waits (10 s) for the greeter in $greeter_pid
+#                                 to end (a login that reaches the fake backend ends it), then
+#                                 stops it if it still runs
+#   greeter_expect_login FAKE_LOG USER PASSWORD WHERE FILE...
+#                                 fails unless FAKE_LOG has USER's login; fails if PASSWORD is in
+#                                 FAKE_LOG or any FILE
+#   expect_in FILE TEXT           fails unless FILE holds TEXT
 # The caller defines fail() (message, logs, exit 1). Return is left to the caller: some tests
 # look at the screen before it.
 
@@ -66,4 +73,32 @@ greeter_type_login() {
     xdotool type --delay "$3" "$1"
     xdotool key Tab
     xdotool type --delay "$3" "$2"
+}
+
+greeter_submit_and_wait() {
+    sleep 0.3
+    xdotool key Return
+    x_tries=0
+    while kill -0 "$greeter_pid" 2> /dev/null && [ $x_tries -lt 100 ]; do
+        x_tries=$((x_tries + 1))
+        sleep 0.1
+    done
+    kill "$greeter_pid" 2> /dev/null || true
+    wait "$greeter_pid" 2> /dev/null || true
+    greeter_pid=""
+}
+
+greeter_expect_login() {
+    x_fake=$1 x_user=$2 x_password=$3 x_where=$4
+    shift 4
+    grep -F -q "LOGIN nai=$x_user " "$x_fake" 2> /dev/null ||
+        fail "the fake backend did not get the login of $x_user: $(grep -F LOGIN "$x_fake" 2> /dev/null || echo 'no login at all')"
+    echo "ok - the fake backend got the login of $x_user typed into $x_where"
+    if grep -F -q -- "$x_password" "$x_fake" "$@" 2> /dev/null; then
+        fail "the password is in a log"
+    fi
+}
+
+expect_in() {
+    grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"
 }

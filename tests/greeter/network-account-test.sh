@@ -38,17 +38,7 @@ for theme in fallback-name hidden-user-field focus-password; do
     greeter_pid=$!
     greeter_wait_first_frame "$out/$theme-greeter.log" "$greeter_pid" "$theme"
     greeter_type_login "$user" "$password" 30
-    sleep 0.3
-    xdotool key Return
-    # A login that reaches the backend ends the greeter; one that does not leaves it waiting.
-    i=0
-    while kill -0 "$greeter_pid" 2> /dev/null && [ $i -lt 100 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill "$greeter_pid" 2> /dev/null || true
-    wait "$greeter_pid" 2> /dev/null || true
-    greeter_pid=""
+    greeter_submit_and_wait
     if grep -F -q "LOGIN nai=$user " "$out/$theme-fake.log" 2> /dev/null; then
         echo "ok - $theme: the fake backend got the login of $user"
     else

@@ -465,6 +465,25 @@ class Mock : public ::testing::Test
         return out;
     }
 
+    // Both links under way, `first` authenticates: the attempt is decided at once, on `first`,
+    // and only its connection is left.
+    void
+    expect_decided_at_once(const sdvm_nm_params *params, const char *first)
+    {
+        Glue g(params);
+        LogCapture log;
+        Profile p;
+        ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+        ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
+        ASSERT_NO_FATAL_FAILURE(authenticate(g, first));
+        ASSERT_TRUE(g.wait_done(15));
+        EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+        EXPECT_EQ(first, g.ev.ifname);
+        EXPECT_EQ(0u, log.count(kHeld));
+        EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
+        EXPECT_EQ(std::vector<std::string>{first}, connections());
+    }
+
     static constexpr const char *kHeld = "waiting up to";
 
     GPid mock_pid = 0;
@@ -1033,36 +1052,14 @@ TEST_F(Mock, FirstSuccessWinsWithoutAPreference)
     sdvm_nm_params params;
     sdvm_nm_params_init(&params);
     params.wired_preference_ms = 0;
-    Glue g(&params);
-    LogCapture log;
-    Profile p;
-    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
-    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
-    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan0"));
-    ASSERT_TRUE(g.wait_done(15));
-    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
-    EXPECT_EQ("wlan0", g.ev.ifname);
-    EXPECT_EQ(0u, log.count(kHeld));
-    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
-    EXPECT_EQ(std::vector<std::string>{"wlan0"}, connections());
+    expect_decided_at_once(&params, "wlan0");
 }
 
 // The port first: it wins at once, nothing waits for the Wi-Fi link.
 TEST_F(Mock, WiredSuccessFirstIsNotHeld)
 {
     ASSERT_NO_FATAL_FAILURE(start_two_links());
-    Glue g;
-    LogCapture log;
-    Profile p;
-    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
-    ASSERT_TRUE(activating(g, "eth0") && activating(g, "wlan0"));
-    ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
-    ASSERT_TRUE(g.wait_done(15));
-    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
-    EXPECT_EQ("eth0", g.ev.ifname);
-    EXPECT_EQ(0u, log.count(kHeld));
-    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
-    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections());
+    expect_decided_at_once(nullptr, "eth0");
 }
 
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.
