@@ -6,7 +6,7 @@
 #            naming the file, the module and the Debian 12 package (plasma-framework,
 #            qml-module-org-kde-kirigami2), and its fallback theme still lets a person log in;
 #   shown    where they are installed: the theme is shown as itself and a person logs in
-#            through its own fields.
+#            through its own fields; Debian 12's Breeze, where installed, is shown as itself.
 # The mode that does not fit this machine is skipped (77), saying why. Logins: Xvfb + xcb, a
 # NAI, Tab, a password and Return typed with xdotool; the fake backend must get that NAI.
 # plasma5-test.sh GREETER SRC OUT MODE
@@ -72,6 +72,24 @@ if [ "$mode" = refused ]; then
     done
     expect_in "$out/shot.log" "install the Debian package plasma-framework"
     echo "ok - the Qt 5 greeter refuses the theme, naming each module and its Debian 12 package"
+fi
+
+# Where Debian 12's own Breeze (sddm-theme-breeze, Plasma 5.27) is installed too, the real theme
+# on the same modules: shown as itself by the Qt 5 greeter, with no theme error.
+breeze=/usr/share/sddm/themes/breeze
+if [ "$mode" = shown ] && [ -f "$breeze/Main.qml" ] &&
+    ! grep -q '^[[:space:]]*QtVersion[[:space:]]*=[[:space:]]*"*6' "$breeze/metadata.desktop" 2> /dev/null; then
+    set +e
+    QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$breeze" --size 1280x800 \
+        --screenshot "$out/breeze.png" --report "$out/breeze.json" > "$out/breeze.log" 2>&1
+    got=$?
+    set -e
+    [ "$got" = 0 ] || fail "Breeze: exit status $got, expected 0"
+    expect_in "$out/breeze.json" '"fallback": false'
+    expect_in "$out/breeze.json" '"qt": "5.'
+    expect_in "$out/breeze.json" '"themeErrors": [
+    ]'
+    echo "ok - Debian's Breeze (Plasma 5) is shown as itself by the Qt 5 greeter"
 fi
 
 x_start 91 1280x800x24 "$out/xvfb.log"
