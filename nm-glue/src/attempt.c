@@ -69,7 +69,6 @@ attempt_free(struct attempt *a)
     timer_clear(&a->agent_timer);
     timer_clear(&a->nm_wait_timer);
     timer_clear(&a->wired_wait);
-    a->held = NULL;
     if (a->agent_handler && a->nm->agent)
         g_signal_handler_disconnect(a->nm->agent, a->agent_handler);
     for (guint i = 0; i < a->links->len; i++)

@@ -461,7 +461,7 @@ void
 link_refused(struct link *l, enum sdvm_failure f, const char *detail)
 {
     struct attempt *a = l->a;
-    struct link *proven = a->held != l ? a->held : NULL;
+    struct link *proven = NULL; /* a held link is one too: it has its EAP success */
     for (guint i = 0; !proven && i < a->links->len; i++) {
         struct link *o = a->links->pdata[i];
         if (o != l && !o->failed && o->eap_success)

@@ -315,6 +315,13 @@ protected:
             30000);
         g_usleep(200000); /* the logout's answer from NetworkManager */
     }
+    // The session's stand-in guest is running (it writes guest.running), within 5 s.
+    static bool guest_started()
+    {
+        return wait_until([] { return g_file_test((*dir_ + "/guest.running").c_str(),
+                                                  G_FILE_TEST_EXISTS); },
+                          5000);
+    }
     static std::string *dir_;
     static Sdvmd *daemon_;
 };
@@ -439,9 +446,7 @@ TEST_F(OnTheBed, ThePasswordIsInNoFileDuringASession)
     setenv("SDVM_TEST_SECRET", env("SDVM_BED_CAROL_PASSWORD").c_str(), 1);
     ScenarioResult r = run_scenario(kGoodLogin, o);
     ASSERT_TRUE(r.ok) << r.report();
-    ASSERT_TRUE(wait_until([] { return g_file_test((*dir_ + "/guest.running").c_str(),
-                                                   G_FILE_TEST_EXISTS); },
-                           5000));
+    ASSERT_TRUE(guest_started());
     EXPECT_FALSE(our_connections().empty()) << "the session's connection should be up";
     // grep -F with the password from the environment, never on a command line.
     int status = -1;
@@ -461,9 +466,7 @@ TEST_F(OnTheBed, SdvmdKilledDuringASessionLeavesNothingBehindAfterItsRestart)
     write_file(*dir_ + "/guest.seconds", "60");
     ScenarioResult r = run_scenario(kGoodLogin, bed_vars());
     ASSERT_TRUE(r.ok) << r.report();
-    ASSERT_TRUE(wait_until([] { return g_file_test((*dir_ + "/guest.running").c_str(),
-                                                   G_FILE_TEST_EXISTS); },
-                           5000));
+    ASSERT_TRUE(guest_started());
     ASSERT_FALSE(our_connections().empty());
     daemon_->kill_hard();
     // The stand-in guest outlives its sdvmd, as a real run-guest would; stop it ourselves.
@@ -490,9 +493,7 @@ TEST_F(OnTheBed, SdvmdStoppedDuringASessionEndsItBeforeExiting)
     g_unlink((*dir_ + "/guest.stopped").c_str());
     ScenarioResult r = run_scenario(kGoodLogin, bed_vars());
     ASSERT_TRUE(r.ok) << r.report();
-    ASSERT_TRUE(wait_until([] { return g_file_test((*dir_ + "/guest.running").c_str(),
-                                                   G_FILE_TEST_EXISTS); },
-                           5000));
+    ASSERT_TRUE(guest_started());
     ASSERT_FALSE(our_connections().empty());
     int guest = atoi(read_file(*dir_ + "/guest.running").c_str());
     gint64 exited_at = 0;

@@ -97,9 +97,9 @@ protected:
             g_free(dir);
         }
     }
-    sdvmd_greeter *make(const char *const *argv)
+    // A greeter as "nobody" in this test's home and runtime dir, restarted after 200 ms.
+    sdvmd_greeter_params params(const char *const *argv, const char *const *env)
     {
-        static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", nullptr};
         sdvmd_greeter_params p = {};
         p.argv = argv;
         p.user = "nobody";
@@ -107,6 +107,12 @@ protected:
         p.runtime_dir = runtime.c_str();
         p.env = env;
         p.restart_delay_ms = 200;
+        return p;
+    }
+    sdvmd_greeter *make(const char *const *argv)
+    {
+        static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", nullptr};
+        sdvmd_greeter_params p = params(argv, env);
         return sdvmd_greeter_new(&p, on_greeter_exit, &exits);
     }
     char *dir = nullptr;
@@ -456,13 +462,7 @@ TEST_F(GreeterProcess, SandboxFilesOnlyItsOwn)
     const std::string secret_env = "PROBE_SECRET=" + secret;
     const char *env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", secret_env.c_str(), nullptr};
     const char *argv[] = {SDVM_SANDBOX_PROBE, nullptr};
-    sdvmd_greeter_params p = {};
-    p.argv = argv;
-    p.user = "nobody";
-    p.home = home.c_str();
-    p.runtime_dir = runtime.c_str();
-    p.env = env;
-    p.restart_delay_ms = 200;
+    sdvmd_greeter_params p = params(argv, env);
     sdvmd_greeter *g = sdvmd_greeter_new(&p, nullptr, nullptr);
     ASSERT_NE(nullptr, g);
     auto m = run_probe(this, g, home);
@@ -490,13 +490,7 @@ TEST_F(GreeterProcess, SandboxVncKeepsTcpOnly)
     const char *argv[] = {SDVM_SANDBOX_PROBE, nullptr};
     static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock",
                                       "QT_QPA_PLATFORM=vnc:size=800x600:port=5901", nullptr};
-    sdvmd_greeter_params p = {};
-    p.argv = argv;
-    p.user = "nobody";
-    p.home = home.c_str();
-    p.runtime_dir = runtime.c_str();
-    p.env = env;
-    p.restart_delay_ms = 200;
+    sdvmd_greeter_params p = params(argv, env);
     sdvmd_greeter *g = sdvmd_greeter_new(&p, nullptr, nullptr);
     ASSERT_NE(nullptr, g);
     auto m = run_probe(this, g, home);
@@ -614,16 +608,10 @@ TEST_F(GreeterProcess, SandboxVtIsGivenBackWhenTheGreeterExitsOrIsKilled)
 
     const char *argv[] = {"/bin/sleep", "1000", nullptr};
     static const char *const env[] = {"SDVM_SOCKET=/run/sdvm/test.sock", nullptr};
-    sdvmd_greeter_params p = {};
-    p.argv = argv;
-    p.user = "nobody";
-    p.home = home.c_str();
-    p.runtime_dir = runtime.c_str();
-    p.env = env;
+    sdvmd_greeter_params p = params(argv, env);
     p.vt = 7;
     p.vt_path = pts.c_str();
     p.vt_ops = &ops;
-    p.restart_delay_ms = 200;
     sdvmd_greeter *g = sdvmd_greeter_new(&p, on_vt_exit, &seen);
     ASSERT_NE(nullptr, g);
     const uid_t nobody = getpwnam("nobody")->pw_uid;
@@ -688,12 +676,7 @@ TEST_F(GreeterProcess, SandboxTheRealGreeterStillDraws)
                           shot_arg.c_str(), nullptr};
     static const char *const env[] = {"QT_QPA_PLATFORM=offscreen", "SDVM_BACKEND=fake",
                                       "ASAN_OPTIONS=detect_leaks=0", nullptr};
-    sdvmd_greeter_params p = {};
-    p.argv = argv;
-    p.user = "nobody";
-    p.home = home.c_str();
-    p.runtime_dir = runtime.c_str();
-    p.env = env;
+    sdvmd_greeter_params p = params(argv, env);
     p.restart_delay_ms = 1000;
     sdvmd_greeter *g = sdvmd_greeter_new(&p, on_greeter_exit, &exits);
     ASSERT_NE(nullptr, g);

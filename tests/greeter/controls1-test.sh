@@ -64,10 +64,8 @@ x_start 91 1280x800x24 "$out/xvfb.log"
 
 user=ana@example.edu
 password=pw-4-$name
-SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
-    "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
-greeter_pid=$!
-greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" "$name"
+greeter_start_on_x "$greeter" "$out/fake.log" "$out/greeter.log" "$name" \
+    --theme "$theme" --report "$out/xcb.json"
 greeter_type_login "$user" "$password" 30
 greeter_submit_and_wait
 expect_in "$out/xcb.json" '"fallback": false'

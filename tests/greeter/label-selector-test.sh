@@ -54,11 +54,8 @@ login_y=420
 run() { # NAME [GREETER OPTIONS]
     name=$1
     shift
-    SDVM_FAKE_LOG="$out/$name-fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
-        "$greeter" --test-mode --theme "$theme" --size 1280x800 --report "$out/$name.json" "$@" \
-        > "$out/$name-greeter.log" 2>&1 &
-    greeter_pid=$!
-    greeter_wait_first_frame "$out/$name-greeter.log" "$greeter_pid" "$name"
+    greeter_start_on_x "$greeter" "$out/$name-fake.log" "$out/$name-greeter.log" "$name" \
+        --theme "$theme" --size 1280x800 --report "$out/$name.json" "$@"
     greeter_type_login "$user" "$password" 30
     sleep 0.5
     xdotool mousemove "$label_x" "$label_y" click 1
@@ -66,14 +63,7 @@ run() { # NAME [GREETER OPTIONS]
     xdotool mousemove "$label_x" "$second_image_y" click 1
     sleep 0.5
     xdotool mousemove "$login_x" "$login_y" click 1
-    i=0
-    while kill -0 "$greeter_pid" 2> /dev/null && [ $i -lt 100 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    kill "$greeter_pid" 2> /dev/null || true
-    wait "$greeter_pid" 2> /dev/null || true
-    greeter_pid=""
+    greeter_wait_exit
     grep -F -q '"fallback": false' "$out/$name.json" || fail "$name: the theme was not shown as itself"
     grep -F -q "LOGIN nai=$user image=debian-12 " "$out/$name-fake.log" 2> /dev/null ||
         fail "$name: no login with the second image (the list did not open from its label?): $(grep -F LOGIN "$out/$name-fake.log" 2> /dev/null || echo 'no login at all')"

@@ -8,9 +8,14 @@
 #                                 waits for the greeter's "first frame" line (60 s), fails if it dies
 #   greeter_type_login USER PASSWORD DELAY_MS
 #                                 gives the greeter's window the keyboard, types USER, Tab, PASSWORD
-#   greeter_submit_and_wait       presses Return and waits (10 s) for the greeter in $greeter_pid
-#                                 to end (a login that reaches the fake backend ends it), then
-#                                 stops it if it still runs
+#   greeter_start_on_x GREETER FAKE_LOG LOG WHAT ARG...
+#                                 starts GREETER --test-mode ARG... on the X server (xcb) with the
+#                                 fake backend logging to FAKE_LOG (its answer after 300 ms),
+#                                 output to LOG, PID in $greeter_pid; waits for its first frame
+#   greeter_wait_exit             waits (10 s) for the greeter in $greeter_pid to end (a login
+#                                 that reaches the fake backend ends it), then stops it if it
+#                                 still runs
+#   greeter_submit_and_wait       presses Return, then greeter_wait_exit
 #   greeter_expect_login FAKE_LOG USER PASSWORD WHERE FILE...
 #                                 fails unless FAKE_LOG has USER's login; fails if PASSWORD is in
 #                                 FAKE_LOG or any FILE
@@ -75,9 +80,22 @@ greeter_type_login() {
     xdotool type --delay "$3" "$2"
 }
 
+greeter_start_on_x() {
+    x_greeter=$1 x_fake=$2 x_log=$3 x_what=$4
+    shift 4
+    SDVM_FAKE_LOG="$x_fake" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
+        "$x_greeter" --test-mode "$@" > "$x_log" 2>&1 &
+    greeter_pid=$!
+    greeter_wait_first_frame "$x_log" "$greeter_pid" "$x_what"
+}
+
 greeter_submit_and_wait() {
     sleep 0.3
     xdotool key Return
+    greeter_wait_exit
+}
+
+greeter_wait_exit() {
     x_tries=0
     while kill -0 "$greeter_pid" 2> /dev/null && [ $x_tries -lt 100 ]; do
         x_tries=$((x_tries + 1))

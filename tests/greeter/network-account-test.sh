@@ -33,10 +33,8 @@ user=ana@example.edu
 password=pw-4-network
 
 for theme in fallback-name hidden-user-field focus-password; do
-    SDVM_FAKE_LOG="$out/$theme-fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
-        "$greeter" --test-mode --theme "$src/tests/data/greeter/$theme" > "$out/$theme-greeter.log" 2>&1 &
-    greeter_pid=$!
-    greeter_wait_first_frame "$out/$theme-greeter.log" "$greeter_pid" "$theme"
+    greeter_start_on_x "$greeter" "$out/$theme-fake.log" "$out/$theme-greeter.log" "$theme" \
+        --theme "$src/tests/data/greeter/$theme"
     greeter_type_login "$user" "$password" 30
     greeter_submit_and_wait
     if grep -F -q "LOGIN nai=$user " "$out/$theme-fake.log" 2> /dev/null; then

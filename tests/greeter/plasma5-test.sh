@@ -54,13 +54,20 @@ shown)
 *) echo "plasma5-test.sh: MODE is refused or shown" >&2; exit 2 ;;
 esac
 
-if [ "$mode" = refused ]; then
+# offscreen_shot THEME NAME STATUS MESSAGE: the greeter draws THEME offscreen into
+# $out/NAME.{png,json,log}; fails with MESSAGE (%s: the exit status) unless it exits with STATUS.
+offscreen_shot() {
     set +e
-    QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$theme" --size 1280x800 \
-        --screenshot "$out/shot.png" --report "$out/shot.json" > "$out/shot.log" 2>&1
+    QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$1" --size 1280x800 \
+        --screenshot "$out/$2.png" --report "$out/$2.json" > "$out/$2.log" 2>&1
     got=$?
     set -e
-    [ "$got" = 3 ] || fail "exit status $got, expected 3 (fallback)"
+    # shellcheck disable=SC2059 # the message is this script's own format
+    [ "$got" = "$3" ] || fail "$(printf "$4" "$got")"
+}
+
+if [ "$mode" = refused ]; then
+    offscreen_shot "$theme" shot 3 "exit status %s, expected 3 (fallback)"
     expect_in "$out/shot.json" '"fallback": true'
     expect_in "$out/shot.json" '"qt": "5.'
     for reason in \
@@ -79,12 +86,7 @@ fi
 breeze=/usr/share/sddm/themes/breeze
 if [ "$mode" = shown ] && [ -f "$breeze/Main.qml" ] &&
     ! grep -q '^[[:space:]]*QtVersion[[:space:]]*=[[:space:]]*"*6' "$breeze/metadata.desktop" 2> /dev/null; then
-    set +e
-    QT_QPA_PLATFORM=offscreen "$greeter" --test-mode --theme "$breeze" --size 1280x800 \
-        --screenshot "$out/breeze.png" --report "$out/breeze.json" > "$out/breeze.log" 2>&1
-    got=$?
-    set -e
-    [ "$got" = 0 ] || fail "Breeze: exit status $got, expected 0"
+    offscreen_shot "$breeze" breeze 0 "Breeze: exit status %s, expected 0"
     expect_in "$out/breeze.json" '"fallback": false'
     expect_in "$out/breeze.json" '"qt": "5.'
     expect_in "$out/breeze.json" '"themeErrors": [
@@ -95,10 +97,8 @@ fi
 x_start 91 1280x800x24 "$out/xvfb.log"
 user=ana@example.edu
 password=pw-4-plasma5
-SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
-    "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
-greeter_pid=$!
-greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" plasma5
+greeter_start_on_x "$greeter" "$out/fake.log" "$out/greeter.log" plasma5 \
+    --theme "$theme" --report "$out/xcb.json"
 greeter_type_login "$user" "$password" 30
 greeter_submit_and_wait
 expect_in "$out/xcb.json" '"qt": "5.'

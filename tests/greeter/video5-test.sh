@@ -79,10 +79,8 @@ x_start 91 1280x800x24 "$out/xvfb.log"
 
 user=ana@example.edu
 password=pw-4-video5
-SDVM_FAKE_LOG="$out/fake.log" SDVM_FAKE_DELAY_MS=300 QT_QPA_PLATFORM=xcb \
-    "$greeter" --test-mode --theme "$theme" --report "$out/xcb.json" > "$out/greeter.log" 2>&1 &
-greeter_pid=$!
-greeter_wait_first_frame "$out/greeter.log" "$greeter_pid" video5
+greeter_start_on_x "$greeter" "$out/fake.log" "$out/greeter.log" video5 \
+    --theme "$theme" --report "$out/xcb.json"
 
 # wait_video WHAT: the video plays: the screen is mostly green, then mostly blue (a third of
 # the screen each at least; the theme's box and the players' corner are the rest).

@@ -465,6 +465,26 @@ class Mock : public ::testing::Test
         return out;
     }
 
+    // Only ifname's connection is left (the others' deletions are asynchronous).
+    void
+    expect_only_connection(Glue &g, const std::string &ifname)
+    {
+        EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }))
+            << connections().size() << " connections";
+        EXPECT_EQ(std::vector<std::string>{ifname}, connections());
+    }
+
+    // While wlan0 is held, the second adapter wlan1 authenticates too; nothing is decided.
+    void
+    second_wifi_waits(Glue &g, LogCapture &log)
+    {
+        ASSERT_TRUE(activating(g, "wlan1"));
+        ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
+        ASSERT_TRUE(
+            g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
+        ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    }
+
     // Both links under way, `first` authenticates: the attempt is decided at once, on `first`,
     // and only its connection is left.
     void
@@ -480,8 +500,7 @@ class Mock : public ::testing::Test
         EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
         EXPECT_EQ(first, g.ev.ifname);
         EXPECT_EQ(0u, log.count(kHeld));
-        EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
-        EXPECT_EQ(std::vector<std::string>{first}, connections());
+        expect_only_connection(g, first);
     }
 
     static constexpr const char *kHeld = "waiting up to";
@@ -905,9 +924,7 @@ TEST_F(Mock, WifiWinsWhenTheWiredLinkFailsDuringTheHold)
     EXPECT_EQ("wlan0", g.ev.ifname);
     EXPECT_LT(g.ev.t_done - t_wired, 15) << "the wired failure decided, not the hold's end";
     EXPECT_EQ(1u, log.count("BAD_CREDENTIALS although wlan0 authenticated"));
-    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }))
-        << connections().size() << " connections";
-    EXPECT_EQ(std::vector<std::string>{"wlan0"}, connections());
+    expect_only_connection(g, "wlan0");
 }
 
 // Wi-Fi's EAP success is proven but NetworkManager has not ACTIVATED it yet (IP set-up) when
@@ -1008,17 +1025,13 @@ TEST_F(Mock, ASecondWifiSuccessDuringTheHoldIsHeldToo)
     Glue g(&params);
     LogCapture log;
     ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
-    ASSERT_TRUE(activating(g, "wlan1"));
-    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
-    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
-    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    ASSERT_NO_FATAL_FAILURE(second_wifi_waits(g, log));
     ASSERT_NO_FATAL_FAILURE(authenticate(g, "eth0"));
     ASSERT_TRUE(g.wait_done(15));
     EXPECT_EQ("eth0", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
     g.idle(2.5); // past both holds' ends
     EXPECT_EQ(std::vector<std::string>({"started", "eap-started", "success"}), g.ev.order);
-    EXPECT_TRUE(eventually(g, [&] { return connections().size() == 1; }));
-    EXPECT_EQ(std::vector<std::string>{"eth0"}, connections());
+    expect_only_connection(g, "eth0");
 }
 
 // The held Wi-Fi link drops during the hold: a second adapter's success is held in its place,
@@ -1033,10 +1046,7 @@ TEST_F(Mock, ASpareWifiSuccessTakesOverWhenTheHeldOneDrops)
     Glue g(&params);
     LogCapture log;
     ASSERT_NO_FATAL_FAILURE(wifi_held(g, log));
-    ASSERT_TRUE(activating(g, "wlan1"));
-    ASSERT_NO_FATAL_FAILURE(authenticate(g, "wlan1"));
-    ASSERT_TRUE(g.run_until([&] { return g.ev.done || log.count("authenticated on wlan1"); }, 15));
-    ASSERT_FALSE(g.ev.done) << "decided on " << g.ev.ifname;
+    ASSERT_NO_FATAL_FAILURE(second_wifi_waits(g, log));
     nm_state("wlan0", kDeactivated, kDeviceDisconnected);
     ASSERT_TRUE(g.wait_done(15));
     EXPECT_EQ("wlan1", g.ev.ifname) << failure_name(g.ev.failure) << ": " << g.ev.detail;
