@@ -373,7 +373,8 @@ TEST_F(GreeterProcess, SandboxExecsTheGreeterTheThemeAsksFor)
         EXPECT_NE(nullptr, g);
         EXPECT_EQ(0, sdvmd_greeter_start(g));
         const std::string out = seen + "/who." + std::to_string(sdvmd_greeter_pid(g));
-        EXPECT_TRUE(spin([&] { return access(out.c_str(), F_OK) == 0; }, 5000));
+        // The shell creates the file before printf writes to it: wait for the line.
+        EXPECT_TRUE(spin([&] { return !lines_of(out).empty(); }, 5000));
         std::vector<std::string> lines = lines_of(out);
         sdvmd_greeter_free(g);
         sdvm_config_free(config);
