@@ -81,19 +81,30 @@ bus()
     return c;
 }
 
+// Whether `name` is owned by process `pid`: a mock just spawned, not the one of an earlier
+// test, which the bus may still list for a moment after it exited.
 bool
-name_owned(const char *name)
+owned_by(const char *name, GPid pid)
 {
     GVariant *r = g_dbus_connection_call_sync(
         bus(), "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-        "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE,
-        2000, nullptr, nullptr);
-    gboolean owned = FALSE;
+        "GetConnectionUnixProcessID", g_variant_new("(s)", name), G_VARIANT_TYPE("(u)"),
+        G_DBUS_CALL_FLAGS_NONE, 2000, nullptr, nullptr);
+    guint32 owner = 0;
     if (r) {
-        g_variant_get(r, "(b)", &owned);
+        g_variant_get(r, "(u)", &owner);
         g_variant_unref(r);
     }
-    return owned;
+    return pid > 0 && owner == (guint32)pid;
+}
+
+// Wait (10 s) until process `pid` owns `name`.
+bool
+wait_owned_by(const char *name, GPid pid)
+{
+    for (int i = 0; i < 1000 && !owned_by(name, pid); i++)
+        g_usleep(10000);
+    return owned_by(name, pid);
 }
 
 // Call a method of `name` (NetworkManager's mock unless told); returns the reply (or nullptr
@@ -262,9 +273,8 @@ class Mock : public ::testing::Test
     void
     wait_for_name()
     {
-        for (int i = 0; i < 1000 && !name_owned("org.freedesktop.NetworkManager"); i++)
-            g_usleep(10000);
-        ASSERT_TRUE(name_owned("org.freedesktop.NetworkManager")) << "dbusmock did not start";
+        ASSERT_TRUE(wait_owned_by("org.freedesktop.NetworkManager", mock_pid))
+            << "dbusmock did not start";
     }
 
     void
@@ -340,9 +350,7 @@ class Mock : public ::testing::Test
                            SDVM_NM_MOCKS "/mock_wpa_supplicant.py", "-l", g_dir + "/wpas.log"},
                           &wpas_pid, &error))
             << error;
-        for (int i = 0; i < 1000 && !name_owned(kWpasName); i++)
-            g_usleep(10000);
-        ASSERT_TRUE(name_owned(kWpasName)) << "the wpa_supplicant mock did not start";
+        ASSERT_TRUE(wait_owned_by(kWpasName, wpas_pid)) << "the wpa_supplicant mock did not start";
         add_ethernet("eth0dev", "eth0", true);
         add_wifi("eduroam");
     }
