@@ -166,6 +166,14 @@ on_cert(const char *ifname, guint depth, const char *subject, gpointer data)
     }
 }
 
+/* wpa_supplicant's interface states from association on (its wpa_states, as D-Bus names). */
+static bool
+wifi_associated(const char *state)
+{
+    return strcmp(state, "associated") == 0 || strcmp(state, "4way_handshake") == 0 ||
+           strcmp(state, "group_handshake") == 0 || strcmp(state, "completed") == 0;
+}
+
 static void
 on_supp_state(const char *ifname, const char *state, gpointer data)
 {
@@ -179,6 +187,20 @@ on_supp_state(const char *ifname, const char *state, gpointer data)
     }
     if (l->eap_started)
         return;
+    if (l->type == SDVM_NM_LINK_WIFI) {
+        /* On Wi-Fi the access point speaks first, once the station has associated; scanning
+         * and associating may well take longer than EapStartTimeout (many channels, a slow
+         * radio). The re-trigger counts from association, and stops when the station drops
+         * off again: wpa_supplicant's EAPOL machine starts afresh on the next association,
+         * and a restart of it (EAPLogoff) before then would only disturb that. */
+        if (strcmp(state, "associated") == 0) {
+            link_ready_for_eap(l);
+        } else if (!wifi_associated(state)) {
+            timer_clear(&l->retrigger);
+            l->starts = 0;
+            l->fast_started = false;
+        }
+    }
     /* Our network is configured (NetworkManager asked for our secrets first) and the port is
      * up: EAP can start now rather than after the supplicant's 2 s hold-off. */
     if (strcmp(state, "associated") == 0 && nm->params.fast_start && !l->fast_started) {
@@ -205,7 +227,8 @@ verdict_agent_asked(const char *uuid, gboolean answered, gpointer data)
     log_debugf("attempt %" PRIu64 " %s: password handed to NetworkManager at %.3f s", l->a->id,
                l->ifname, since(l->a));
     l->secrets_given = true;
-    link_ready_for_eap(l);
+    if (l->type != SDVM_NM_LINK_WIFI) /* Wi-Fi: from association on (on_supp_state) */
+        link_ready_for_eap(l);
 }
 
 const struct sdvm_supp_events verdict_supp_events = {

@@ -355,6 +355,47 @@ class Mock : public ::testing::Test
         add_wifi("eduroam");
     }
 
+    // Wi-Fi only (wlan0 sees eduroam), carried to the end as start_two_links() does.
+    void
+    start_wifi_link()
+    {
+        start_nm();
+        GVariantBuilder none;
+        g_variant_builder_init(&none, G_VARIANT_TYPE("a{sv}"));
+        mock_call(kNmPath, "AddTemplate",
+                  g_variant_new("(sa{sv})", SDVM_NM_MOCKS "/mock_nm_links.py", &none));
+        std::string error;
+        ASSERT_TRUE(spawn({kPython, "-m", "dbusmock", "--system", "--template",
+                           SDVM_NM_MOCKS "/mock_wpa_supplicant.py", "-l", g_dir + "/wpas.log"},
+                          &wpas_pid, &error))
+            << error;
+        ASSERT_TRUE(wait_owned_by(kWpasName, wpas_pid)) << "the wpa_supplicant mock did not start";
+        add_wifi("eduroam");
+    }
+
+    // How often the glue called `method` (EAPLogon, EAPLogoff) on ifname's wpa_supplicant
+    // interface (dbusmock's call log).
+    unsigned
+    supplicant_calls(const char *ifname, const char *method)
+    {
+        GVariant *r = call(kWpasPath, "fi.w1.wpa_supplicant1", "GetInterface",
+                           g_variant_new("(s)", ifname), nullptr, kWpasName);
+        if (!r)
+            return 0;
+        const char *path;
+        g_variant_get(r, "(&o)", &path);
+        GVariant *calls =
+            call(path, kMockIface, "GetMethodCalls", g_variant_new("(s)", method), nullptr, kWpasName);
+        g_variant_unref(r);
+        if (!calls)
+            return 0;
+        GVariant *list = g_variant_get_child_value(calls, 0);
+        unsigned n = (unsigned)g_variant_n_children(list);
+        g_variant_unref(list);
+        g_variant_unref(calls);
+        return n;
+    }
+
     // Run the glue until pred() holds (asked every 20 ms: it may call the mocks).
     static bool
     eventually(Glue &g, const std::function<bool()> &pred, double timeout = 15)
@@ -1078,6 +1119,53 @@ TEST_F(Mock, WiredSuccessFirstIsNotHeld)
 {
     ASSERT_NO_FATAL_FAILURE(start_two_links());
     expect_decided_at_once(nullptr, "eth0");
+}
+
+// Wi-Fi: the access point speaks first, once the station has associated, and scanning plus
+// associating may take longer than EapStartTimeout. Until the association no re-trigger, and
+// above all no restart of wpa_supplicant's EAPOL machine (EAPLogoff); from then on the
+// re-trigger works as on a port, and it stops again when the station drops off.
+TEST_F(Mock, WifiIsNotRetriggeredBeforeItAssociates)
+{
+    ASSERT_NO_FATAL_FAILURE(start_wifi_link());
+    sdvm_nm_params params;
+    sdvm_nm_params_init(&params);
+    params.eap_start_timeout_ms = 100;
+    Glue g(&params);
+    LogCapture log;
+    Profile p;
+    ASSERT_EQ(0, g.start(&p.p, "alice@uni-a.test", "secret"));
+    ASSERT_TRUE(activating(g, "wlan0"));
+    ASSERT_NO_FATAL_FAILURE(give_password(g, "wlan0"));
+    supplicant_state("wlan0", "scanning");
+    g.idle(0.5); // five EapStartTimeouts
+    supplicant_state("wlan0", "associating");
+    g.idle(0.5);
+    EXPECT_EQ(0u, log.count("no EAP start")) << "re-triggered before the association";
+    EXPECT_EQ(0u, supplicant_calls("wlan0", "EAPLogoff"));
+    EXPECT_EQ(0u, supplicant_calls("wlan0", "EAPLogon"));
+
+    supplicant_state("wlan0", "associated"); // fast start: one EAPLogon at once
+    ASSERT_TRUE(eventually(g, [&] { return log.count("no EAP start") >= 1; }, 5))
+        << "an access point silent after the association is re-triggered";
+    EXPECT_LE(2u, supplicant_calls("wlan0", "EAPLogon"));
+
+    supplicant_state("wlan0", "disconnected"); // dropped off: nothing until it is back
+    g.idle(0.1);
+    size_t retriggers = log.count("no EAP start");
+    unsigned logoffs = supplicant_calls("wlan0", "EAPLogoff");
+    g.idle(0.5);
+    EXPECT_EQ(retriggers, log.count("no EAP start")) << "re-triggered while not associated";
+    EXPECT_EQ(logoffs, supplicant_calls("wlan0", "EAPLogoff"));
+
+    supplicant_state("wlan0", "associated");
+    eap("wlan0", "started");
+    eap("wlan0", "completion", "success");
+    supplicant_state("wlan0", "completed");
+    nm_state("wlan0", kActivated);
+    ASSERT_TRUE(g.wait_done(15));
+    EXPECT_TRUE(g.ev.ok) << failure_name(g.ev.failure) << ": " << g.ev.detail;
+    EXPECT_EQ("wlan0", g.ev.ifname);
 }
 
 // Run on its own (see CMakeLists.txt) with DBUS_SYSTEM_BUS_ADDRESS pointing nowhere.

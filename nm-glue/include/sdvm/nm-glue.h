@@ -55,8 +55,9 @@ struct sdvm_nm_params {
      * home_server_slow is queued (once): the person can be told that their institution is
      * slow to answer while the wait goes on. 0: never. Default 5000. */
     unsigned slow_server_notice_ms;
-    /* EapStartTimeout: when no EAP exchange has started this long after the link came up (or
-     * after the last re-trigger), nm-glue makes wpa_supplicant send a fresh EAPOL-Start.
+    /* EapStartTimeout: when no EAP exchange has started this long after the link came up (a
+     * port: NetworkManager took the password; Wi-Fi: the station associated) or after the last
+     * re-trigger, nm-glue makes wpa_supplicant send a fresh EAPOL-Start.
      * Switches hold a port for a few seconds after an EAP-Failure and ignore EAPOL-Starts
      * meanwhile; this is what makes an immediate retry work. Default 3000. */
     unsigned eap_start_timeout_ms;
