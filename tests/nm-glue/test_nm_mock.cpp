@@ -336,9 +336,10 @@ class Mock : public ::testing::Test
     // ---- logins carried to the end, on a port (eth0, with a cable) and Wi-Fi (wlan0, which
     // sees eduroam). mock_nm_links.py makes NetworkManager accept the connections, ask the
     // agent for the password and move the links' states; mock_wpa_supplicant.py is the
-    // supplicant whose EAP events decide. Each step is the test's.
+    // supplicant whose EAP events decide. Each step is the test's. with_port = false: Wi-Fi
+    // only.
     void
-    start_two_links()
+    start_two_links(bool with_port = true)
     {
         start_nm();
         GVariantBuilder none;
@@ -351,25 +352,8 @@ class Mock : public ::testing::Test
                           &wpas_pid, &error))
             << error;
         ASSERT_TRUE(wait_owned_by(kWpasName, wpas_pid)) << "the wpa_supplicant mock did not start";
-        add_ethernet("eth0dev", "eth0", true);
-        add_wifi("eduroam");
-    }
-
-    // Wi-Fi only (wlan0 sees eduroam), carried to the end as start_two_links() does.
-    void
-    start_wifi_link()
-    {
-        start_nm();
-        GVariantBuilder none;
-        g_variant_builder_init(&none, G_VARIANT_TYPE("a{sv}"));
-        mock_call(kNmPath, "AddTemplate",
-                  g_variant_new("(sa{sv})", SDVM_NM_MOCKS "/mock_nm_links.py", &none));
-        std::string error;
-        ASSERT_TRUE(spawn({kPython, "-m", "dbusmock", "--system", "--template",
-                           SDVM_NM_MOCKS "/mock_wpa_supplicant.py", "-l", g_dir + "/wpas.log"},
-                          &wpas_pid, &error))
-            << error;
-        ASSERT_TRUE(wait_owned_by(kWpasName, wpas_pid)) << "the wpa_supplicant mock did not start";
+        if (with_port)
+            add_ethernet("eth0dev", "eth0", true);
         add_wifi("eduroam");
     }
 
@@ -1127,7 +1111,7 @@ TEST_F(Mock, WiredSuccessFirstIsNotHeld)
 // re-trigger works as on a port, and it stops again when the station drops off.
 TEST_F(Mock, WifiIsNotRetriggeredBeforeItAssociates)
 {
-    ASSERT_NO_FATAL_FAILURE(start_wifi_link());
+    ASSERT_NO_FATAL_FAILURE(start_two_links(false));
     sdvm_nm_params params;
     sdvm_nm_params_init(&params);
     params.eap_start_timeout_ms = 100;
