@@ -368,8 +368,8 @@ class Mock : public ::testing::Test
             return 0;
         const char *path;
         g_variant_get(r, "(&o)", &path);
-        GVariant *calls =
-            call(path, kMockIface, "GetMethodCalls", g_variant_new("(s)", method), nullptr, kWpasName);
+        GVariant *calls = call(path, kMockIface, "GetMethodCalls", g_variant_new("(s)", method),
+                               nullptr, kWpasName);
         g_variant_unref(r);
         if (!calls)
             return 0;
@@ -1130,7 +1130,8 @@ TEST_F(Mock, WifiIsNotRetriggeredBeforeItAssociates)
     EXPECT_EQ(0u, supplicant_calls("wlan0", "EAPLogon"));
 
     supplicant_state("wlan0", "associated"); // fast start: one EAPLogon at once
-    ASSERT_TRUE(eventually(g, [&] { return log.count("no EAP start") >= 1; }, 5))
+    ASSERT_TRUE(eventually(
+        g, [&] { return log.count("no EAP start") >= 1; }, 5))
         << "an access point silent after the association is re-triggered";
     EXPECT_LE(2u, supplicant_calls("wlan0", "EAPLogon"));
 
